@@ -1,0 +1,2 @@
+export const backend = "web";
+export const _probe: (s: string) => string = (s) => s;
