@@ -11,6 +11,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: [...sourceConditions, "node", "module", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: [new URL("./vitest.setup.ts", import.meta.url).pathname],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
