@@ -6,4 +6,5 @@ export * from "./errors.ts";
 export * from "./hash/index.ts";
 export * from "./parts/index.ts";
 export * from "./related/index.ts";
+export * from "./schema/index.ts";
 export * from "./session/index.ts";
