@@ -10,7 +10,11 @@
 import type { PartLimits } from "@partwise/engine";
 
 const MiB = 1024 * 1024;
-const rules = { minPartSize: "BS-PART-MIN-SIZE", maxPartSize: "BS-PART-MAX-SIZE", maxParts: "BS-PART-NUMBER" } as const;
+const rules = {
+  minPartSize: "BS-PART-MIN-SIZE",
+  maxPartSize: "BS-PART-MAX-SIZE",
+  maxParts: "BS-PART-NUMBER",
+} as const;
 
 /** What an uploader plans with: valid under either reading of "MB". */
 export const basespaceLimits: PartLimits = {
