@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: runs every bench/*.bench.ts (or those whose name contains an argument) one
+// `npm run bench` (turbo, one package at a time): runs every bench/*.bench.ts (or those whose name contains an argument) one
 // after the other, each in its own Node process so one benchmark's heap and RSS never colour the
 // next. Each prints its figures as ratios against a baseline measured in the same run, and exits
 // non-zero when it misses its target. Sizes can be reduced for a quick look, e.g.
