@@ -9,7 +9,9 @@ function validatorFor(spec: Json) {
   // The document itself is the schema store: component $refs resolve inside it.
   ajv.addSchema({ $id: "urn:partwise:spec", components: spec.components });
   return (schema: Json, value: unknown) => {
-    const rewritten = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"urn:partwise:spec#/components/'));
+    const rewritten = JSON.parse(
+      JSON.stringify(schema).replaceAll('"#/components/', '"urn:partwise:spec#/components/'),
+    );
     const validate = ajv.compile(rewritten);
     return validate(value) ? [] : (validate.errors ?? []);
   };

@@ -61,10 +61,17 @@ export function examples(spec: Json): { where: string; schema: Json; value: unkn
   const fromContent = (content: Json, where: string) => {
     for (const [media, object] of Object.entries<Json>(content ?? {})) {
       if (!object?.schema) continue;
-      if (object.example !== undefined) out.push({ where: `${where} ${media} example`, schema: object.schema, value: object.example, media });
+      if (object.example !== undefined)
+        out.push({ where: `${where} ${media} example`, schema: object.schema, value: object.example, media });
       for (const [name, ex] of Object.entries<Json>(object.examples ?? {})) {
         const resolved = deref(spec, ex);
-        if (resolved?.value !== undefined) out.push({ where: `${where} ${media} examples.${name}`, schema: object.schema, value: resolved.value, media });
+        if (resolved?.value !== undefined)
+          out.push({
+            where: `${where} ${media} examples.${name}`,
+            schema: object.schema,
+            value: resolved.value,
+            media,
+          });
       }
     }
   };
@@ -77,7 +84,12 @@ export function examples(spec: Json): { where: string; schema: Json; value: unkn
   }
   for (const [name, schema] of Object.entries<Json>(spec.components?.schemas ?? {})) {
     for (const [i, value] of (schema.examples ?? []).entries()) {
-      out.push({ where: `#/components/schemas/${name} examples[${i}]`, schema: { $ref: `#/components/schemas/${name}` }, value, media: "application/json" });
+      out.push({
+        where: `#/components/schemas/${name} examples[${i}]`,
+        schema: { $ref: `#/components/schemas/${name}` },
+        value,
+        media: "application/json",
+      });
     }
   }
   return out;

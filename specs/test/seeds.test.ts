@@ -25,15 +25,16 @@ const found = seedExamples();
 
 test("the seeds hold the JSON examples we expect to find", () => {
   const count = (seed: string) => found.filter((f) => f.seed === seed).length;
-  expect([count("[S0]"), count("[S1]"), count("[S2]"), count("[S3]"), count("[S4]")]).toEqual([1, 3, 2, 1, 3]);
+  expect([count("[S0]"), count("[S1]"), count("[S2]"), count("[S3]"), count("[S4]")]).toEqual([
+    1, 3, 2, 1, 3,
+  ]);
 });
 
 describe.each(["basespace", "cavatica", "youforce"] as const)("specs/%s.yaml", (protocol) => {
   const values = examples(loadSpec(protocol)).map((e) => e.value);
-  test.each(found.filter((f) => f.protocol === protocol).map((f, i) => [`${f.seed} #${i + 1}`, f.value] as const))(
-    "contains the seed example %s",
-    (_name, value) => {
-      expect(values).toContainEqual(value);
-    },
-  );
+  test.each(
+    found.filter((f) => f.protocol === protocol).map((f, i) => [`${f.seed} #${i + 1}`, f.value] as const),
+  )("contains the seed example %s", (_name, value) => {
+    expect(values).toContainEqual(value);
+  });
 });
