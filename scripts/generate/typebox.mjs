@@ -9,10 +9,35 @@
 // checked against openapi-typescript's types by a generated type-level test.
 
 const SUPPORTED = new Set([
-  "type", "properties", "required", "items", "enum", "const", "oneOf", "anyOf", "$ref",
-  "additionalProperties", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
-  "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "description", "title",
-  "examples", "example", "default", "contentMediaType", "deprecated", "readOnly", "writeOnly",
+  "type",
+  "properties",
+  "required",
+  "items",
+  "enum",
+  "const",
+  "oneOf",
+  "anyOf",
+  "$ref",
+  "additionalProperties",
+  "format",
+  "pattern",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "description",
+  "title",
+  "examples",
+  "example",
+  "default",
+  "contentMediaType",
+  "deprecated",
+  "readOnly",
+  "writeOnly",
 ]);
 const CONSTRAINTS = {
   string: ["minLength", "maxLength", "pattern", "format"],
@@ -34,13 +59,16 @@ function options(schema, keys) {
 const withOptions = (call, args, opts) => `${call}(${[args, opts].filter(Boolean).join(", ")})`;
 
 export function emitSchema(schema, where) {
-  if (schema === true || (typeof schema === "object" && Object.keys(schema).length === 0)) return "Type.Unknown()";
+  if (schema === true || (typeof schema === "object" && Object.keys(schema).length === 0))
+    return "Type.Unknown()";
   if (typeof schema !== "object" || schema === null) throw new Error(`${where}: schema must be an object`);
   for (const key of Object.keys(schema)) {
-    if (!SUPPORTED.has(key) && !key.startsWith("x-")) throw new Error(`${where}: unsupported keyword "${key}"`);
+    if (!SUPPORTED.has(key) && !key.startsWith("x-"))
+      throw new Error(`${where}: unsupported keyword "${key}"`);
   }
   if (schema.$ref !== undefined) {
-    if (!schema.$ref.startsWith(REF_PREFIX)) throw new Error(`${where}: only ${REF_PREFIX}* refs are supported`);
+    if (!schema.$ref.startsWith(REF_PREFIX))
+      throw new Error(`${where}: only ${REF_PREFIX}* refs are supported`);
     return schemaConst(schema.$ref.slice(REF_PREFIX.length));
   }
   if (schema.oneOf || schema.anyOf) {
@@ -84,7 +112,8 @@ export function emitSchema(schema, where) {
 
 function literal(value) {
   if (value === null) return "Type.Null()";
-  if (!["string", "number", "boolean"].includes(typeof value)) throw new Error(`unsupported literal ${value}`);
+  if (!["string", "number", "boolean"].includes(typeof value))
+    throw new Error(`unsupported literal ${value}`);
   return `Type.Literal(${JSON.stringify(value)})`;
 }
 
@@ -104,7 +133,9 @@ function emitObject(schema, where) {
     );
   }
   if (ap !== undefined && ap !== true && ap !== false) {
-    throw new Error(`${where}: additionalProperties with a schema is supported only on objects without properties`);
+    throw new Error(
+      `${where}: additionalProperties with a schema is supported only on objects without properties`,
+    );
   }
   const required = new Set(schema.required ?? []);
   for (const r of required) if (!(r in props)) throw new Error(`${where}: required "${r}" is not a property`);
@@ -123,7 +154,8 @@ export function dependencyOrder(schemas) {
   const refs = (node, out = new Set()) => {
     if (Array.isArray(node)) for (const n of node) refs(n, out);
     else if (node && typeof node === "object") {
-      if (typeof node.$ref === "string" && node.$ref.startsWith(REF_PREFIX)) out.add(node.$ref.slice(REF_PREFIX.length));
+      if (typeof node.$ref === "string" && node.$ref.startsWith(REF_PREFIX))
+        out.add(node.$ref.slice(REF_PREFIX.length));
       for (const [k, v] of Object.entries(node)) if (k !== "examples" && k !== "example") refs(v, out);
     }
     return out;
@@ -132,7 +164,8 @@ export function dependencyOrder(schemas) {
   const state = new Map();
   const visit = (name, path) => {
     if (state.get(name) === "done") return;
-    if (state.get(name) === "visiting") throw new Error(`recursive schemas are not supported: ${[...path, name].join(" -> ")}`);
+    if (state.get(name) === "visiting")
+      throw new Error(`recursive schemas are not supported: ${[...path, name].join(" -> ")}`);
     if (!(name in schemas)) throw new Error(`$ref to unknown schema "${name}" from ${path.at(-1)}`);
     state.set(name, "visiting");
     for (const dep of refs(schemas[name])) visit(dep, [...path, name]);

@@ -28,7 +28,6 @@ export abstract class PartwiseError extends Error {
   /** Rule id from `specs/rules.yaml`, or undefined when no rule applies. */
   readonly rule: string | undefined;
   readonly side: ErrorSide;
-  readonly [brand] = true as const;
 
   constructor(message: string, options: PartwiseErrorOptions = {}) {
     super(options.rule === undefined ? message : `${message} [${options.rule}]`, {
@@ -43,7 +42,10 @@ export abstract class PartwiseError extends Error {
   }
 }
 
+// The brand lives on the prototype, so every subclass instance carries it without a declared field.
+Object.defineProperty(PartwiseError.prototype, brand, { value: true, enumerable: false });
+
 /** True for any Partwise error, from this copy of the package or another one. */
 export function isPartwiseError(value: unknown): value is PartwiseError {
-  return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === true;
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }

@@ -1,1 +1,41 @@
-export {};
+/**
+ * Public parts API: limits, planning for files of known size, part sizes for streams, chunking
+ * with per-part MD5, and reassembly checks.
+ */
+
+export {
+  blobSource,
+  type ChunkedPart,
+  chunkSource,
+  chunkStream,
+  type RandomAccessSource,
+  readPart,
+  ShortReadError,
+} from "./chunk.ts";
+export {
+  DEFAULT_PART_SIZE,
+  InvalidPartLimitsError,
+  PartLimitError,
+  type PartLimitName,
+  type PartLimitRules,
+  type PartLimits,
+  validateLimits,
+} from "./limits.ts";
+export {
+  assertPartWithinLimits,
+  type PartCheck,
+  type PlannedPart,
+  type PlanOptions,
+  planParts,
+} from "./plan.ts";
+export {
+  DuplicatePartError,
+  joinParts,
+  MissingPartError,
+  PartMismatchError,
+  type Reassembled,
+  type ReassembleOptions,
+  type ReassemblyPart,
+  reassemble,
+} from "./reassemble.ts";
+export { createPartSizer, type PartSizer, type PartSizerOptions } from "./sizer.ts";

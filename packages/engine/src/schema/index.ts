@@ -40,7 +40,8 @@ export type ValidationResult<T> =
 // so each is registered once, with the lenient reading of its RFC.
 const FORMATS: Record<string, (value: string) => boolean> = {
   // RFC 3339 date-time; any number of fractional digits (BaseSpace sends seven).
-  "date-time": (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(v) && !Number.isNaN(Date.parse(v)),
+  "date-time": (v) =>
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(v) && !Number.isNaN(Date.parse(v)),
   date: (v) => /^\d{4}-\d\d-\d\d$/.test(v),
   uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
   uri: (v) => /^[a-z][a-z0-9+.-]*:/i.test(v),
@@ -54,7 +55,8 @@ const FORMATS: Record<string, (value: string) => boolean> = {
 let formatsRegistered = false;
 function registerFormats(): void {
   if (formatsRegistered) return;
-  for (const [name, check] of Object.entries(FORMATS)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
+  for (const [name, check] of Object.entries(FORMATS))
+    if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
   formatsRegistered = true;
 }
 

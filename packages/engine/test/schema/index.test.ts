@@ -13,10 +13,14 @@ const Part = Type.Object({
 describe("validate", () => {
   test("accepts every value inside the schema", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10000 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (n, d) => {
-        const etag = [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
-        expect(validate(Part, { Number: n, ETag: etag }).ok).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10000 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (n, d) => {
+          const etag = [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+          expect(validate(Part, { Number: n, ETag: etag }).ok).toBe(true);
+        },
+      ),
     );
   });
 
@@ -31,9 +35,9 @@ describe("validate", () => {
   });
 
   test("date-time accepts BaseSpace's seven fractional digits and refuses garbage", () => {
-    expect(validate(Part, { Number: 1, ETag: "0".repeat(32), DateCreated: "2012-07-18T14:51:50.0475813Z" }).ok).toBe(
-      true,
-    );
+    expect(
+      validate(Part, { Number: 1, ETag: "0".repeat(32), DateCreated: "2012-07-18T14:51:50.0475813Z" }).ok,
+    ).toBe(true);
     expect(validate(Part, { Number: 1, ETag: "0".repeat(32), DateCreated: "yesterday" }).ok).toBe(false);
   });
 });

@@ -1,0 +1,155 @@
+/**
+ * Engine MD5 + chunking throughput against coreutils `md5sum` on the same file.
+ *
+ * Writes a temporary file (BENCH_SIZE_MB, default 1024 MiB), then times `md5sum` on it and the
+ * engine cutting it into 16 MiB parts with `planParts` + `readPart` (per-part MD5 in the same
+ * pass) through a FileHandle-backed RandomAccessSource (one part of read-ahead), one part after
+ * the other as an uploader that sends sequentially would. Both read from the page cache, so this compares hashing and
+ * copying, not the disk. Each side runs BENCH_ROUNDS times (default 3) and its best run counts.
+ *
+ *   node --conditions=partwise-source --import tsx bench/engine-md5.bench.ts
+ *
+ * Target: engine throughput ≥ 0.9 × md5sum's. Exits 1 when missed.
+ */
+
+import { spawn } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type PartLimits, planParts, type RandomAccessSource, readPart, toHex } from "@partwise/engine";
+
+const MiB = 2 ** 20;
+const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const PART_SIZE = 16 * MiB;
+const TARGET = 0.9;
+
+/** CAVATICA's limits (PROTOCOLS.md §2.6): realistic part sizes for a large file. */
+const limits: PartLimits = {
+  minPartSize: 5 * MiB,
+  maxPartSize: 5 * 1024 * MiB,
+  maxParts: 10_000,
+  maxTotalSize: 5 * 2 ** 40,
+};
+
+/**
+ * A file as a RandomAccessSource: each read goes straight into a fresh part-sized buffer (no
+ * intermediate copy, no zero-fill), so readPart hashes it with a single update. Like any
+ * buffered file reader it reads one part ahead: while the main thread hashes part n, a libuv
+ * thread already copies part n + 1 out of the page cache, so the copy costs no wall time.
+ */
+function fileSource(handle: FileHandle, size: number): RandomAccessSource {
+  const fill = async (offset: number, length: number): Promise<Uint8Array> => {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  };
+  let ahead: { offset: number; length: number; bytes: Promise<Uint8Array> } | undefined;
+  return {
+    size,
+    read(offset: number, length: number): Promise<Uint8Array> {
+      const bytes = ahead?.offset === offset && ahead.length === length ? ahead.bytes : fill(offset, length);
+      ahead = undefined;
+      const next = offset + length;
+      if (length > 0 && next < size) {
+        const nextLength = Math.min(length, size - next);
+        ahead = { offset: next, length: nextLength, bytes: fill(next, nextLength) };
+        // A read-ahead nobody asks for must not become an unhandled rejection.
+        ahead.bytes.catch(() => undefined);
+      }
+      return bytes;
+    },
+  };
+}
+
+async function writeFile(path: string, bytes: number): Promise<void> {
+  const handle = await open(path, "w");
+  const block = randomFillSync(Buffer.allocUnsafe(16 * MiB));
+  try {
+    for (let written = 0; written < bytes; written += block.length) {
+      block.writeUInt32LE(written / block.length, 0); // every block differs
+      await handle.write(block, 0, Math.min(block.length, bytes - written));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function md5sum(path: string): Promise<{ seconds: number; hex: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn("md5sum", [path], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => {
+      out += text;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code === 0) resolve({ seconds, hex: out.split(" ")[0] ?? "" });
+      else reject(new Error(`md5sum exited with ${code}`));
+    });
+  });
+}
+
+async function engine(
+  path: string,
+  size: number,
+): Promise<{ seconds: number; parts: number; first: string }> {
+  const handle = await open(path, "r");
+  try {
+    const source = fileSource(handle, size);
+    const started = performance.now();
+    const plan = planParts(size, limits, { preferredPartSize: PART_SIZE });
+    let bytes = 0;
+    let first = "";
+    for (const planned of plan) {
+      const part = await readPart(source, planned);
+      bytes += part.size;
+      if (part.number === 1) first = toHex(part.md5);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (bytes !== size) throw new Error(`chunked ${bytes} bytes of ${size}`);
+    return { seconds, parts: plan.length, first };
+  } finally {
+    await handle.close();
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), "partwise-bench-md5-"));
+const file = join(dir, "data.bin");
+const size = sizeMiB * MiB;
+let status = 1;
+try {
+  await writeFile(file, size);
+  let best = { engine: Number.POSITIVE_INFINITY, md5sum: Number.POSITIVE_INFINITY };
+  let parts = 0;
+  for (let round = 0; round < rounds; round++) {
+    const reference = await md5sum(file);
+    const ours = await engine(file, size);
+    parts = ours.parts;
+    best = { engine: Math.min(best.engine, ours.seconds), md5sum: Math.min(best.md5sum, reference.seconds) };
+    console.log(
+      `  round ${round + 1}: engine ${ours.seconds.toFixed(2)} s (${ours.parts} parts of ${PART_SIZE / MiB} MiB), md5sum ${reference.seconds.toFixed(2)} s`,
+    );
+  }
+  const engineRate = sizeMiB / best.engine;
+  const md5sumRate = sizeMiB / best.md5sum;
+  const ratio = engineRate / md5sumRate;
+  const pass = ratio >= TARGET;
+  console.log(
+    `engine md5+chunk: ${sizeMiB} MiB in ${best.engine.toFixed(2)} s = ${engineRate.toFixed(0)} MiB/s ` +
+      `(${parts} parts); md5sum: ${md5sumRate.toFixed(0)} MiB/s; ratio ${ratio.toFixed(2)}x ` +
+      `(target >= ${TARGET}x) ${pass ? "PASS" : "FAIL"}`,
+  );
+  status = pass ? 0 : 1;
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+process.exitCode = status;
