@@ -6,16 +6,23 @@
  * 16 MiB preferred parts, while the consumer keeps the 4 latest parts "in flight" (as an uploader
  * with concurrency 4 would) and drops the oldest after a microtask. RSS is sampled after every
  * part and every 16 MiB of input, since the whole run is microtasks and timers would never fire.
- * With --expose-gc (bench/run.mjs passes it) a full GC follows each dropped part, so the figure is
- * what the engine retains; BENCH_NATURAL_GC=1 shows V8's own, lazier, timing instead.
+ * The consumer gives each dropped part back to a `createPartBufferPool()` pool, as the uploaders
+ * do, so memory does not depend on when V8 collects; no GC is forced. BENCH_NO_POOL=1 shows the
+ * figure without the pool (V8 then lets dropped 16 MiB buffers pile up; expect a FAIL).
  *
- *   node --conditions=partwise-source --import tsx --expose-gc bench/engine-chunk-memory.bench.ts
+ *   node --conditions=partwise-source --import tsx bench/engine-chunk-memory.bench.ts
  *
  * Target: peak RSS − baseline RSS ≤ 4 × largest part size + 64 MiB. Exits 1 when missed.
  */
 
 import { randomFillSync } from "node:crypto";
-import { type ChunkedPart, chunkStream, createPartSizer, type PartLimits } from "@partwise/engine";
+import {
+  type ChunkedPart,
+  chunkStream,
+  createPartBufferPool,
+  createPartSizer,
+  type PartLimits,
+} from "@partwise/engine";
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -56,10 +63,8 @@ async function* generated(total: number): AsyncGenerator<Uint8Array> {
   }
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-/** BENCH_NATURAL_GC=1 leaves collection to V8's own heuristics (informational, expect a FAIL). */
-const forceGc = gc !== undefined && process.env.BENCH_NATURAL_GC !== "1";
-gc?.();
+const usePool = process.env.BENCH_NO_POOL !== "1";
+const bufferPool = usePool ? createPartBufferPool() : undefined;
 const baseline = process.memoryUsage.rss();
 peakRss = baseline;
 
@@ -69,9 +74,9 @@ const inFlight: ChunkedPart[] = [];
 let parts = 0;
 let bytes = 0;
 let largestPart = 0;
-let gcMs = 0;
 for await (const part of chunkStream(generated(streamBytes), limits, {
   preferredPartSize: PREFERRED_PART_SIZE,
+  pool: bufferPool,
 })) {
   parts += 1;
   bytes += part.size;
@@ -80,18 +85,11 @@ for await (const part of chunkStream(generated(streamBytes), limits, {
   sample();
   if (inFlight.length > IN_FLIGHT) {
     await Promise.resolve();
-    inFlight.shift();
-    // Measure what the engine retains, not how lazily V8 frees 16 MiB buffers nobody references:
-    // left alone, it lets ~64 MiB of dropped parts pile up before a full collection.
-    if (forceGc) {
-      const before = performance.now();
-      gc!();
-      gcMs += performance.now() - before;
-    }
+    const sent = inFlight.shift()!;
+    bufferPool?.release(sent.bytes);
   }
 }
-// Forced collections are the bench's doing, not the engine's: they do not count as its time.
-const seconds = (performance.now() - started - gcMs) / 1000;
+const seconds = (performance.now() - started) / 1000;
 if (bytes !== streamBytes) throw new Error(`chunked ${bytes} bytes of ${streamBytes}`);
 
 const used = peakRss - baseline;
@@ -102,6 +100,6 @@ console.log(
     `in ${seconds.toFixed(1)} s = ${(streamBytes / MiB / seconds).toFixed(0)} MiB/s; ` +
     `peak RSS ${(used / MiB).toFixed(0)} MiB above baseline ${(baseline / MiB).toFixed(0)} MiB; ` +
     `target <= ${IN_FLIGHT} x ${largestPart / MiB} MiB + ${SLACK / MiB} MiB = ${(budget / MiB).toFixed(0)} MiB ` +
-    `${pass ? "PASS" : "FAIL"}${forceGc ? " (gc after each dropped part)" : " (V8's own GC timing)"}`,
+    `${pass ? "PASS" : "FAIL"}${usePool ? " (buffer pool)" : " (no pool)"}`,
 );
 process.exitCode = pass ? 0 : 1;

@@ -20,7 +20,7 @@ for (const file of files) {
   console.log(`\n▶ ${file}`);
   const result = spawnSync(
     process.execPath,
-    ["--conditions=partwise-source", "--import", "tsx", "--expose-gc", join(here, file)],
+    ["--conditions=partwise-source", "--import", "tsx", join(here, file)],
     { stdio: "inherit", env: process.env },
   );
   if (result.status !== 0) failed.push(file);

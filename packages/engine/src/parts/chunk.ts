@@ -17,7 +17,16 @@ import { PartwiseError } from "../errors.ts";
 import type { PartLimits } from "./limits.ts";
 import { PartLimitError } from "./limits.ts";
 import type { PlannedPart } from "./plan.ts";
+import type { PartBufferPool } from "./pool.ts";
 import { createPartSizer, type PartSizerOptions } from "./sizer.ts";
+
+export interface ChunkStreamOptions extends PartSizerOptions {
+  /**
+   * Where part buffers come from. Give the same pool's `release(part.bytes)` each part once it
+   * has been sent, and memory stays bounded by the parts in flight whatever the GC does.
+   */
+  readonly pool?: PartBufferPool | undefined;
+}
 
 /** Bytes that can be read at any offset: a Blob, a file handle, a buffer. */
 export interface RandomAccessSource {
@@ -128,9 +137,10 @@ function isReadableStream(
 export async function* chunkStream(
   stream: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   limits: PartLimits,
-  options: PartSizerOptions = {},
+  options: ChunkStreamOptions = {},
 ): AsyncGenerator<ChunkedPart, void, undefined> {
   const sizer = createPartSizer(limits, options);
+  const allocate = (size: number): Uint8Array => options.pool?.acquire(size) ?? new Uint8Array(size);
   const chunks = isReadableStream(stream) ? readableChunks(stream) : stream;
 
   let received = 0;
@@ -175,7 +185,7 @@ export async function* chunkStream(
           hash = await createMd5();
         }
         number = sizer.partNumber;
-        buffer = new Uint8Array(sizer.nextPartSize());
+        buffer = allocate(sizer.nextPartSize());
       }
       const piece = chunk.subarray(at, at + Math.min(chunk.length - at, buffer.length - filled));
       buffer.set(piece, filled);

@@ -6,6 +6,7 @@
 export {
   blobSource,
   type ChunkedPart,
+  type ChunkStreamOptions,
   chunkSource,
   chunkStream,
   type RandomAccessSource,
@@ -28,6 +29,7 @@ export {
   type PlanOptions,
   planParts,
 } from "./plan.ts";
+export { createPartBufferPool, type PartBufferPool } from "./pool.ts";
 export {
   DuplicatePartError,
   joinParts,
