@@ -1,0 +1,65 @@
+import type fc from "fast-check";
+import { expect } from "vitest";
+import { SessionStateError } from "../../../src/session/index.ts";
+import type { Phase, SessionModel, SessionReal } from "./model.ts";
+
+export type Misuse = "resultForPartNotInFlight" | "unknownPart" | "startAgain" | "completeResultOutOfTurn";
+
+/**
+ * The driver breaks the protocol: a local protocol error. The event throws `SessionStateError`
+ * (code PW_SESSION_STATE) and the session is failed — without emitting anything.
+ */
+export class MisuseCommand implements fc.Command<SessionModel, SessionReal> {
+  constructor(
+    readonly misuse: Misuse,
+    readonly pick: number,
+  ) {}
+
+  check(model: Readonly<SessionModel>): boolean {
+    const live: Phase[] = ["idle", "uploading", "completing", "done"];
+    if (!live.includes(model.phase)) return false;
+    switch (this.misuse) {
+      case "resultForPartNotInFlight":
+        return model.inFlight.size < model.sizes.size;
+      case "startAgain":
+        return model.phase !== "idle";
+      case "completeResultOutOfTurn":
+        return !model.completeInFlight;
+      case "unknownPart":
+        return true;
+    }
+  }
+
+  run(model: SessionModel, real: SessionReal): void {
+    const { session } = real;
+    const idle = [...model.sizes.keys()].filter((n) => !model.inFlight.has(n)).sort((a, b) => a - b);
+    const unknown = Math.max(0, ...model.sizes.keys()) + 1 + this.pick;
+    const misuse = {
+      resultForPartNotInFlight: () =>
+        this.pick % 2 === 0
+          ? session.partSucceeded(idle[this.pick % idle.length]!, "etag")
+          : session.partFailed(idle[this.pick % idle.length]!, new Error("late"), { retryable: true }),
+      unknownPart: () => session.partSucceeded(unknown, "etag"),
+      startAgain: () => session.start(model.now),
+      completeResultOutOfTurn: () =>
+        this.pick % 2 === 0
+          ? session.completeSucceeded()
+          : session.completeFailed(new Error("?"), { retryable: true }),
+    }[this.misuse];
+    let thrown: unknown;
+    try {
+      misuse();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SessionStateError);
+    expect(thrown).toMatchObject({ code: "PW_SESSION_STATE", side: "local" });
+    expect(session.state).toBe("failed");
+    expect(session.error).toBe(thrown);
+    model.phase = "failed";
+  }
+
+  toString(): string {
+    return `misuse(${this.misuse}, #${this.pick})`;
+  }
+}

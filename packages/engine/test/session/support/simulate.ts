@@ -1,0 +1,169 @@
+/**
+ * A driver for `UploadSession` in virtual time: the loop a protocol uploader runs, with the
+ * network replaced by a scripted `Environment` (after tus-js-client's scripted test transport)
+ * and the clock by a queue of timed events. It executes commands exactly as a real driver would:
+ * one request per `sendPart`/`complete`, one timer re-armed by each `wait`, and on `abort` it
+ * cancels what is in flight — unless `deliverLateResults` asks it to report those results anyway,
+ * as a driver whose requests cannot be cancelled would.
+ */
+import type { SessionCommand, UploadSession } from "../../../src/session/index.ts";
+
+export type Outcome =
+  | { readonly kind: "ok" }
+  | { readonly kind: "retryable"; readonly retryAfterMs?: number }
+  | { readonly kind: "fatal" };
+
+export interface Response {
+  readonly latency: number;
+  readonly outcome: Outcome;
+}
+
+/** How the server answers attempt `attempt` (from 1) of each request. */
+export interface Environment {
+  part(number: number, attempt: number): Response;
+  complete(attempt: number): Response;
+}
+
+export interface SimulationOptions {
+  readonly startAt?: number;
+  /** A user abort (an AbortSignal firing) at this virtual time. */
+  readonly abortAt?: number;
+  readonly deliverLateResults?: boolean;
+  readonly maxSteps?: number;
+  /** Stop (as if the process died) after this many events, leaving the rest undelivered. */
+  readonly stopAfterSteps?: number;
+}
+
+export interface Step {
+  readonly at: number;
+  readonly event: string;
+  readonly commands: readonly SessionCommand[];
+}
+
+export interface SimulationResult {
+  readonly steps: readonly Step[];
+  /** Every command in order, with the virtual time it was emitted at. */
+  readonly commands: ReadonlyArray<{ readonly at: number; readonly command: SessionCommand }>;
+  /** Most part requests the driver ever had open at once. */
+  readonly maxInFlight: number;
+  readonly endedAt: number;
+}
+
+/** The `sendPart` commands, in order. */
+export function sends(result: SimulationResult): Array<{ at: number; number: number; attempt: number }> {
+  return result.commands.flatMap(({ at, command }) =>
+    command.type === "sendPart" ? [{ at, number: command.number, attempt: command.attempt }] : [],
+  );
+}
+
+/** How many times each part was sent. */
+export function sendCounts(result: SimulationResult): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const { number } of sends(result)) counts.set(number, (counts.get(number) ?? 0) + 1);
+  return counts;
+}
+
+export const etagOf = (number: number, attempt: number): string => `"etag-${number}-${attempt}"`;
+
+/** An environment where every request succeeds after `latency`. */
+export function alwaysOk(latency = 10): Environment {
+  return {
+    part: () => ({ latency, outcome: { kind: "ok" } }),
+    complete: () => ({ latency, outcome: { kind: "ok" } }),
+  };
+}
+
+interface Pending {
+  readonly at: number;
+  readonly seq: number;
+  readonly kind: "response" | "timer" | "abort";
+  readonly event: string;
+  readonly fire: () => readonly SessionCommand[];
+}
+
+export function simulate(
+  session: UploadSession,
+  env: Environment,
+  options: SimulationOptions = {},
+): SimulationResult {
+  const steps: Step[] = [];
+  const commands: Array<{ at: number; command: SessionCommand }> = [];
+  let queue: Pending[] = [];
+  let seq = 0;
+  let now = options.startAt ?? 0;
+  let open = 0;
+  let maxInFlight = 0;
+  let ended = false;
+
+  const schedule = (at: number, kind: Pending["kind"], event: string, fire: Pending["fire"]) => {
+    queue.push({ at, seq: seq++, kind, event, fire });
+  };
+
+  const execute = (at: number, event: string, out: readonly SessionCommand[]) => {
+    steps.push({ at, event, commands: out });
+    for (const command of out) {
+      commands.push({ at, command });
+      switch (command.type) {
+        case "sendPart": {
+          open += 1;
+          maxInFlight = Math.max(maxInFlight, open);
+          const { number, attempt } = command;
+          const { latency, outcome } = env.part(number, attempt);
+          schedule(at + latency, "response", `part ${number}#${attempt} ${outcome.kind}`, () => {
+            open -= 1;
+            if (outcome.kind === "ok") return session.partSucceeded(number, etagOf(number, attempt));
+            const error = new Error(`part ${number} attempt ${attempt}: ${outcome.kind}`);
+            return session.partFailed(number, error, {
+              retryable: outcome.kind === "retryable",
+              ...(outcome.kind === "retryable" && outcome.retryAfterMs !== undefined
+                ? { retryAfterMs: outcome.retryAfterMs }
+                : {}),
+              now: at + latency,
+            });
+          });
+          break;
+        }
+        case "wait":
+          queue = queue.filter((p) => p.kind !== "timer");
+          schedule(command.until, "timer", `timer ${command.until}`, () => session.tick(command.until));
+          break;
+        case "complete": {
+          const { latency, outcome } = env.complete(command.attempt);
+          schedule(at + latency, "response", `complete#${command.attempt} ${outcome.kind}`, () => {
+            if (outcome.kind === "ok") return session.completeSucceeded();
+            return session.completeFailed(new Error(`complete: ${outcome.kind}`), {
+              retryable: outcome.kind === "retryable",
+              ...(outcome.kind === "retryable" && outcome.retryAfterMs !== undefined
+                ? { retryAfterMs: outcome.retryAfterMs }
+                : {}),
+              now: at + latency,
+            });
+          });
+          break;
+        }
+        case "abort":
+          ended = true;
+          queue = queue.filter((p) => options.deliverLateResults === true && p.kind === "response");
+          break;
+        case "fail":
+          break;
+      }
+    }
+  };
+
+  if (options.abortAt !== undefined) {
+    schedule(options.abortAt, "abort", "user abort", () => session.abort("user abort"));
+  }
+  execute(now, "start", session.start(now));
+  const maxSteps = options.maxSteps ?? 100_000;
+  for (let step = 0; queue.length > 0; step++) {
+    if (options.stopAfterSteps !== undefined && step >= options.stopAfterSteps) break;
+    if (step >= maxSteps) throw new Error(`simulation did not settle within ${maxSteps} steps`);
+    queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = queue.shift()!;
+    if (ended && next.kind === "abort") continue;
+    now = Math.max(now, next.at);
+    execute(now, next.event, next.fire());
+  }
+  return { steps, commands, maxInFlight, endedAt: now };
+}
