@@ -28,7 +28,7 @@ export function loadRules(): { version: number; rules: Rule[] } {
 }
 
 export function readSeed(name: string): string {
-  return readFileSync(here(`../../../shared/seeds/${name}`), "utf8");
+  return readFileSync(here(`../seeds/${name}`), "utf8");
 }
 
 export const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"] as const;
