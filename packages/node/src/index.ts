@@ -1,0 +1,45 @@
+/**
+ * @partwise/node — the Node.js adapters that several Partwise packages share, in one home: the
+ * fetch-style HTTP listener, the atomic disk store, file sources, fault injection, CORS and
+ * secret redaction. Nothing here knows a protocol.
+ */
+export { type CorsOptions, withCors } from "./cors.ts";
+export {
+  corruptBody,
+  type FaultAction,
+  type FaultContext,
+  type FaultSpec,
+  FaultSpecError,
+  type InjectedFault,
+  parseFaultSpec,
+  seededRandom,
+  withFaults,
+} from "./faults.ts";
+export {
+  ConnectionResetSignal,
+  type FetchHandler,
+  type ListenOptions,
+  listen,
+  type RunningServer,
+  resetConnection,
+  toRequest,
+} from "./listen.ts";
+export { redact, redactUrl } from "./redact.ts";
+export {
+  type ComposeOptions,
+  composeServer,
+  type ReferenceServer,
+  type ReferenceServerOptions,
+  resolveDataDir,
+  type ServerLogEntry,
+} from "./server.ts";
+export { type FileSource, fileSource } from "./source.ts";
+export {
+  assertKey,
+  BlobTooLargeError,
+  DiskStore,
+  type DiskStoreOptions,
+  type IngestOptions,
+  InvalidStoreKeyError,
+  type StagedBlob,
+} from "./store.ts";

@@ -1,0 +1,127 @@
+/**
+ * What every reference server shares around its protocol handler: a data directory (a temp dir
+ * by default), fault injection, CORS, a request log with secrets redacted, and the Node listener.
+ * A protocol package builds its `handler` and hands it to `composeServer`.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CorsOptions, withCors } from "./cors.ts";
+import { type FaultSpec, type InjectedFault, withFaults } from "./faults.ts";
+import { type FetchHandler, type ListenOptions, listen, type RunningServer } from "./listen.ts";
+import { redact } from "./redact.ts";
+
+/** Options every reference server takes (`partwise serve` maps its flags onto them). */
+export interface ReferenceServerOptions {
+  /** Where uploads are stored; a new temp directory (removed on close) when absent. */
+  readonly dataDir?: string | undefined;
+  /**
+   * The tokens the server accepts. Each token is its own identity: it sees only what it created.
+   * When absent or empty, any non-empty token is accepted (a development server).
+   */
+  readonly tokens?: readonly string[] | undefined;
+  readonly faults?: readonly FaultSpec[] | undefined;
+  readonly cors?: CorsOptions | undefined;
+  /** fsync every acknowledged write (power-loss durability); SIGKILL safety does not need it. */
+  readonly fsync?: boolean | undefined;
+  /** Receives one entry per request; paths and messages are already redacted. */
+  readonly log?: ((entry: ServerLogEntry) => void) | undefined;
+}
+
+export interface ServerLogEntry {
+  readonly method: string;
+  /** Path and query with credentials redacted. */
+  readonly path: string;
+  readonly status: number | "reset";
+  readonly op: string | undefined;
+  readonly fault: InjectedFault["action"] | undefined;
+  readonly ms: number;
+}
+
+export interface ReferenceServer {
+  /** The fetch-style handler, faults and CORS included; callable without a socket. */
+  readonly handler: FetchHandler;
+  readonly dataDir: string;
+  listen(options?: ListenOptions): Promise<RunningServer>;
+  /** Stops every listener started by `listen` and removes a temp data directory. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Resolves the data directory: the given one, or a fresh temp dir that `close` removes. */
+export async function resolveDataDir(
+  dataDir: string | undefined,
+  prefix: string,
+): Promise<{
+  dir: string;
+  cleanup: () => Promise<void>;
+}> {
+  if (dataDir !== undefined) return { dir: dataDir, cleanup: async () => {} };
+  const dir = await mkdtemp(join(tmpdir(), `partwise-${prefix}-`));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface ComposeOptions {
+  readonly handler: FetchHandler;
+  readonly dataDir: string;
+  readonly options: ReferenceServerOptions;
+  /** The operationId (specs/*.yaml) of a request, for fault targeting and logs. */
+  readonly operationOf: (request: Request) => string | undefined;
+  /** The protocol's error envelope, for injected statuses. */
+  readonly errorResponse: (status: number, message: string) => Response;
+  /** Releases what the protocol server holds (called by `close`, before the temp dir goes). */
+  readonly cleanup?: () => Promise<void>;
+}
+
+export function composeServer(compose: ComposeOptions): ReferenceServer {
+  const { options } = compose;
+  const secrets = options.tokens ?? [];
+  const injected = new WeakMap<Request, InjectedFault>();
+  let handler = withFaults(
+    compose.handler,
+    options.faults ?? [],
+    { operationOf: compose.operationOf, errorResponse: compose.errorResponse },
+    (fault, request) => injected.set(request, fault),
+  );
+  if (options.cors) handler = withCors(handler, options.cors);
+  if (options.log) {
+    const log = options.log;
+    const inner = handler;
+    handler = async (request) => {
+      const started = performance.now();
+      const url = new URL(request.url);
+      const entry = (status: ServerLogEntry["status"]): ServerLogEntry => ({
+        method: request.method,
+        path: redact(url.pathname + url.search, secrets),
+        status,
+        op: compose.operationOf(request),
+        fault: injected.get(request)?.action,
+        ms: Math.round(performance.now() - started),
+      });
+      try {
+        const response = await inner(request);
+        log(entry(response.status));
+        return response;
+      } catch (error) {
+        log(entry("reset"));
+        throw error;
+      }
+    };
+  }
+  const running: RunningServer[] = [];
+  const close = async () => {
+    await Promise.all(running.splice(0).map((server) => server.close()));
+    await compose.cleanup?.();
+  };
+  return {
+    handler,
+    dataDir: compose.dataDir,
+    async listen(listenOptions?: ListenOptions) {
+      const server = await listen(handler, listenOptions);
+      running.push(server);
+      return server;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
