@@ -1,0 +1,37 @@
+/**
+ * `DELETE /files/{fileId}?role=subscriber` (operation `deleteFile`; guides_delete_file.html, SDK
+ * `SetFileToDeletedAsync`): **204**, and the file is marked deleted for this subscriber only
+ * (YF-DELETE), so it leaves that subscriber's default listing; the publisher and other subscribers
+ * are unaffected. Deleting again answers 204 (idempotent). `role=publisher` is refused with 403
+ * (only the subscriber role is documented); files the caller cannot reach answer 404
+ * (YF-AUTH-ISOLATION). Without `role` the subscriber role applies.
+ */
+import { type HandlerContext, queryParam } from "../context.ts";
+import { refuse } from "../errors.ts";
+import { reachableFile } from "./download-file.ts";
+import { parseRole } from "./role.ts";
+
+export async function deleteFile(ctx: HandlerContext, fileId: string): Promise<Response> {
+  const role = parseRole(queryParam(ctx.url, "role"), "subscriber");
+  if (role === "publisher") refuse(403, "Only a subscriber deletes files: use role=subscriber", "YF-DELETE");
+  const { doc } = reachableFile(ctx, fileId, "subscriber");
+  const at = new Date(ctx.config.now()).toISOString();
+  const id = ctx.identity.id;
+  await ctx.state.updateFile(doc.id, (current) => {
+    const mark = current.marks[id];
+    if (mark?.deleted) return current;
+    return {
+      ...current,
+      marks: {
+        ...current.marks,
+        [id]: {
+          downloaded: mark?.downloaded ?? false,
+          lastDownloadDate: mark?.lastDownloadDate ?? null,
+          deleted: true,
+          deletedDate: at,
+        },
+      },
+    };
+  });
+  return new Response(null, { status: 204 });
+}

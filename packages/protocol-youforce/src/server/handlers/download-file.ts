@@ -1,0 +1,95 @@
+/**
+ * `GET` and `HEAD /files/{fileId}` (operations `downloadFile`, `headFile`;
+ * guides_download_complete_file.html, guides_file_download_uploaded_files.html, DownloadFiles.ps1).
+ *
+ * - YF-AUTH-ISOLATION: `role=publisher` reaches the caller's own uploads, `role=subscriber` the files
+ *   of business types it subscribes to; anything else is 404. Without `role`, the caller's own
+ *   upload is read as its publisher, any other file as a subscriber.
+ * - YF-DOWNLOAD-RANGE: one `Range: bytes=…` answers 206 with `Content-Range`; a range starting at or
+ *   past the end answers 416 with `Content-Range: bytes *\/size`; other ranges are ignored (200).
+ * - A subscriber's download marks the file downloaded once a response delivers its last byte (a
+ *   200, or a 206 ending at the last byte). Publisher downloads and HEAD mark nothing.
+ * The bytes stream from disk; nothing is read into memory whole.
+ */
+import type { HandlerContext } from "../context.ts";
+import { queryParam } from "../context.ts";
+import { refuse } from "../errors.ts";
+import type { Role } from "../filter.ts";
+import { parseRange } from "../range.ts";
+import { type FileDoc, fileBlob, isGuid } from "../state.ts";
+import { parseRole } from "./role.ts";
+
+/** The file a caller may reach in a role, or a 404 (YF-AUTH-ISOLATION). */
+export function reachableFile(
+  ctx: HandlerContext,
+  fileId: string,
+  role: Role | undefined,
+): { doc: FileDoc; role: Role } {
+  const id = fileId.toLowerCase();
+  const doc = isGuid(id) ? ctx.state.files.get(id) : undefined;
+  const notFound = (): never => refuse(404, `File ${fileId.slice(0, 64)} not found`, "YF-AUTH-ISOLATION");
+  if (doc === undefined) return notFound();
+  const own = doc.owner === ctx.identity.id;
+  const effective = role ?? (own ? "publisher" : "subscriber");
+  const allowed = effective === "publisher" ? own : ctx.state.subscribes(ctx.identity, doc.businessTypeId);
+  return allowed ? { doc, role: effective } : notFound();
+}
+
+export async function downloadFile(ctx: HandlerContext, fileId: string, head: boolean): Promise<Response> {
+  const { state, config, identity, request } = ctx;
+  const rawRole = queryParam(ctx.url, "role");
+  const { doc, role } = reachableFile(
+    ctx,
+    fileId,
+    rawRole === null ? undefined : parseRole(rawRole, undefined),
+  );
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    "accept-ranges": "bytes",
+    "content-disposition": `attachment; filename="${doc.name}"`,
+    etag: `"${doc.md5}"`,
+    "last-modified": new Date(doc.creationDate).toUTCString(),
+  };
+  if (head)
+    return new Response(null, { status: 200, headers: { ...headers, "content-length": String(doc.size) } });
+
+  const range = parseRange(request.headers.get("range"), doc.size);
+  if (range.kind === "unsatisfiable")
+    refuse(
+      416,
+      `Range ${request.headers.get("range")?.slice(0, 64)} cannot be satisfied for a file of ${doc.size} bytes`,
+      "YF-DOWNLOAD-RANGE",
+      { "content-range": `bytes */${doc.size}` },
+    );
+  const lastByte = range.kind === "whole" || range.end === doc.size - 1;
+  if (role === "subscriber" && lastByte) {
+    const at = new Date(config.now()).toISOString();
+    await state.updateFile(doc.id, (current) => {
+      const mark = current.marks[identity.id];
+      return {
+        ...current,
+        marks: {
+          ...current.marks,
+          [identity.id]: {
+            downloaded: true,
+            lastDownloadDate: at,
+            deleted: mark?.deleted ?? false,
+            deletedDate: mark?.deletedDate ?? null,
+          },
+        },
+      };
+    });
+  }
+  if (range.kind === "whole") {
+    const body = doc.size === 0 ? null : state.store.read(fileBlob(doc.id));
+    return new Response(body, { status: 200, headers: { ...headers, "content-length": String(doc.size) } });
+  }
+  return new Response(state.store.read(fileBlob(doc.id), range), {
+    status: 206,
+    headers: {
+      ...headers,
+      "content-length": String(range.end - range.start + 1),
+      "content-range": `bytes ${range.start}-${range.end}/${doc.size}`,
+    },
+  });
+}

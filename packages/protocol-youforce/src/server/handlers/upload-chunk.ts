@@ -1,0 +1,153 @@
+/**
+ * `PUT /files?uploadType=resumable&uploadToken=…&position=n[&close=true]` (operation `uploadChunk`;
+ * specs/youforce.yaml, UploadFile.ps1 `UploadChunkRequest`, the resumable guide).
+ *
+ * - YF-RESUMABLE-TOKEN, YF-AUTH-ISOLATION: the token of a pending session of the caller; an unknown,
+ *   closed or other client's token answers 404.
+ * - YF-RESUMABLE-POSITION: `position` ≥ 1 (chunk 0 travels in the POST); chunks may come in any
+ *   order and concurrently, and a re-sent position replaces the chunk stored there. The bytes stream
+ *   into the store outside the session lock; only the commit and the session document update are
+ *   serialised, so concurrent chunks never lose each other.
+ * - YF-RESUMABLE-CHUNK-SIZE: at most 9,000,000 bytes per chunk, refused with 413 while streaming.
+ * - YF-RESUMABLE-CLOSE: `close=true` assembles positions 0..n in order and answers 201 with the
+ *   `File` (`numChunks` n+1, YF-CREATED); a missing lower position or a stored position above n is
+ *   refused with 400 and the closing chunk is not stored. Intermediate chunks answer 202.
+ */
+import { toHex } from "@partwise/engine";
+import { BlobTooLargeError, type StagedBlob } from "@partwise/node";
+import type { HandlerContext } from "../context.ts";
+import { fileResource, queryParam } from "../context.ts";
+import { quote, refuse } from "../errors.ts";
+import { chunkBlob, type FileDoc, isGuid, type SessionDoc } from "../state.ts";
+import { declaredLength } from "./body.ts";
+
+export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
+  const { request, state, config, identity, url } = ctx;
+  const uploadType = queryParam(url, "uploadType");
+  if (uploadType?.toLowerCase() !== "resumable")
+    refuse(400, "PUT /files takes uploadType=resumable (specs/youforce.yaml, parameter uploadType)");
+  const rawToken = queryParam(url, "uploadToken");
+  if (rawToken === null || rawToken === "") refuse(400, "uploadToken is required", "YF-RESUMABLE-TOKEN");
+  const token = rawToken.toLowerCase();
+  const notFound = (): never => refuse(404, "Upload token not found", "YF-RESUMABLE-TOKEN");
+  const ownSession = (): SessionDoc => {
+    const session = isGuid(token) ? state.sessions.get(token) : undefined;
+    return session !== undefined && session.owner === identity.id ? session : notFound();
+  };
+  ownSession();
+
+  const rawPosition = queryParam(url, "position");
+  if (rawPosition === null || !/^\d{1,9}$/.test(rawPosition))
+    refuse(
+      400,
+      `position must be an integer of at least 1, not ${quote(rawPosition ?? "")}`,
+      "YF-RESUMABLE-POSITION",
+    );
+  const position = Number(rawPosition);
+  if (position < 1 || position >= config.maxChunks)
+    refuse(
+      400,
+      `position must be from 1 to ${config.maxChunks - 1} (position 0 is the chunk of the POST)`,
+      "YF-RESUMABLE-POSITION",
+    );
+  const rawClose = queryParam(url, "close")?.toLowerCase() ?? "false";
+  if (rawClose !== "true" && rawClose !== "false" && rawClose !== "")
+    refuse(400, `close must be true or false, not ${quote(rawClose)}`, "YF-RESUMABLE-CLOSE");
+  const close = rawClose === "true";
+
+  const declared = declaredLength(request);
+  if (declared !== undefined && declared > config.chunkMaxSize)
+    refuse(
+      413,
+      `The chunk declares ${declared} bytes; a chunk is at most ${config.chunkMaxSize} bytes`,
+      "YF-RESUMABLE-CHUNK-SIZE",
+    );
+  let blob: StagedBlob;
+  try {
+    blob = await state.store.ingest(request.body, { maxBytes: config.chunkMaxSize });
+  } catch (error) {
+    if (error instanceof BlobTooLargeError)
+      refuse(
+        413,
+        `The chunk exceeds ${config.chunkMaxSize} bytes; nothing was stored`,
+        "YF-RESUMABLE-CHUNK-SIZE",
+      );
+    throw error;
+  }
+
+  try {
+    return await state.withSession(token, async () => {
+      const session = ownSession();
+      const chunk = { size: blob.size, md5: toHex(blob.md5) };
+      const total = Object.entries(session.chunks).reduce(
+        (sum, [at, stored]) => (Number(at) === position ? sum : sum + stored.size),
+        blob.size,
+      );
+      if (total > config.maxTotalSize)
+        refuse(413, `The upload would exceed ${config.maxTotalSize} bytes`, "YF-RESUMABLE-CHUNK-SIZE");
+
+      if (!close) {
+        await blob.commit(chunkBlob(token, position));
+        await state.putSession({ ...session, chunks: { ...session.chunks, [position]: chunk } });
+        return Response.json({ uploadToken: token, position }, { status: 202 });
+      }
+
+      // A close retried after a crash that happened once the file was stored: answer that file.
+      const done = session.fileId === undefined ? undefined : state.files.get(session.fileId);
+      if (done !== undefined) {
+        await state.dropSession(session);
+        return Response.json(fileResource(done), { status: 201 });
+      }
+      const positions = new Set(Object.keys(session.chunks).map(Number)).add(position);
+      const above = [...positions].filter((p) => p > position).sort((a, b) => a - b);
+      if (above.length > 0)
+        refuse(
+          400,
+          `Cannot close at position ${position}: a chunk is stored at position ${above[0]}; close with the highest position`,
+          "YF-RESUMABLE-CLOSE",
+        );
+      for (let p = 0; p < position; p++)
+        if (!positions.has(p))
+          refuse(
+            400,
+            `Cannot close at position ${position}: the chunk at position ${p} is missing; upload it, then close again`,
+            "YF-RESUMABLE-CLOSE",
+          );
+
+      await blob.commit(chunkBlob(token, position));
+      const closing: SessionDoc = {
+        ...session,
+        chunks: { ...session.chunks, [position]: chunk },
+        fileId: session.fileId ?? globalThis.crypto.randomUUID(),
+      };
+      await state.putSession(closing);
+      const fileId = closing.fileId!;
+      const keys = Array.from({ length: position + 1 }, (_, p) => chunkBlob(token, p));
+      const assembled = await state.store.concat(keys);
+      const doc: FileDoc = {
+        id: fileId,
+        name: closing.name,
+        size: assembled.size,
+        md5: toHex(assembled.md5),
+        creationDate: new Date(config.now()).toISOString(),
+        seq: state.nextSeq(),
+        tenantId: closing.tenantId,
+        publisherId: closing.publisherId,
+        owner: closing.owner,
+        businessTypeId: closing.businessTypeId,
+        numChunks: position + 1,
+        ...(closing.customMetadata === undefined ? {} : { customMetadata: closing.customMetadata }),
+        marks: {},
+      };
+      try {
+        await state.addFile(doc, assembled);
+      } finally {
+        await assembled.discard();
+      }
+      await state.dropSession(closing);
+      return Response.json(fileResource(doc), { status: 201 });
+    });
+  } finally {
+    await blob.discard();
+  }
+}

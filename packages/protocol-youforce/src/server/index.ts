@@ -1,0 +1,103 @@
+/**
+ * The YouForce File API v1.0 reference server (`@partwise/protocol-youforce/server`): the endpoints,
+ * fields, status codes and error envelope of specs/youforce.yaml, every YF-* rule of
+ * specs/rules.yaml and the MIME-* rules of the upload body enforced, state on disk that survives
+ * SIGKILL, token isolation and fault injection (through `composeServer`).
+ *
+ * Routes live under `/v1.0` (YOUFORCE_BASE_PATH): a client's base URL is the listener's URL plus
+ * `/v1.0`, as `https://fileapi.youforce.com/v1.0` is the vendor's [S4].
+ */
+import {
+  composeServer,
+  DiskStore,
+  type ReferenceServer,
+  type ReferenceServerOptions,
+  resolveDataDir,
+} from "@partwise/node";
+import { YOUFORCE_MULTIPART_MAX_SIZE, youforceResumableLimits } from "../limits.ts";
+import { Authenticator } from "./auth.ts";
+import type { ServerConfig } from "./context.ts";
+import { errorResponse } from "./errors.ts";
+import { createHandler } from "./handler.ts";
+import { DEFAULT_DENIED_EXTENSIONS, normaliseExtensions } from "./metadata.ts";
+import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
+import { operationOf } from "./routes.ts";
+import { YouforceState } from "./state.ts";
+
+export { errorResponse } from "./errors.ts";
+export { DEFAULT_DENIED_EXTENSIONS } from "./metadata.ts";
+export type { RateLimitOptions } from "./rate-limit.ts";
+export { type OperationId, operationOf, YOUFORCE_BASE_PATH } from "./routes.ts";
+
+export interface YouforceServerOptions extends ReferenceServerOptions {
+  /**
+   * YF-NAME-EXTENSION: file extensions refused in any letter case, with or without the dot.
+   * Default `DEFAULT_DENIED_EXTENSIONS` (.exe .bat .cmd .com .scr .js .vbs .ps1 .msi .jar).
+   */
+  readonly deniedExtensions?: readonly string[] | undefined;
+  /**
+   * Fixed ownership of business types: id → the token (or tokens) that may publish to it and
+   * subscribe to it. Ids not listed are claimed by the first token that uploads to them.
+   */
+  readonly businessTypes?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  /** YF-RATE-LIMIT: answer 429 with Retry-After beyond this many requests per client and minute. */
+  readonly rateLimit?: RateLimitOptions | undefined;
+  /** YF-MULTIPART-MAX-SIZE override, for tests (default 100,000,000 bytes). */
+  readonly multipartMaxSize?: number | undefined;
+  /** YF-RESUMABLE-CHUNK-SIZE override, for tests (default 9,000,000 bytes). */
+  readonly chunkMaxSize?: number | undefined;
+  /** Largest metadata part (MIME-LIMIT-PART-SIZE; default 64 KiB). */
+  readonly metadataMaxSize?: number | undefined;
+  /** Milliseconds since the epoch; injectable so tests control dates and the rate-limit window. */
+  readonly clock?: (() => number) | undefined;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && value >= 0))
+    throw new RangeError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+/** Starts a YouForce reference server on its data dir (a temp dir, removed on close, by default). */
+export async function createYouforceServer(options: YouforceServerOptions = {}): Promise<ReferenceServer> {
+  const { dir, cleanup } = await resolveDataDir(options.dataDir, "youforce");
+  const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
+  const auth = new Authenticator(await YouforceState.secret(store), options.tokens);
+
+  const fixedOwners = new Map<number, Set<string>>();
+  for (const [key, tokens] of Object.entries(options.businessTypes ?? {})) {
+    const id = Number(key);
+    if (!/^\d{1,15}$/.test(key) || !Number.isSafeInteger(id))
+      throw new RangeError(`businessTypes: ${JSON.stringify(key)} is not a business type id`);
+    const list = typeof tokens === "string" ? [tokens] : tokens;
+    fixedOwners.set(id, new Set(list.map((token) => auth.identity(token).id)));
+  }
+  const state = await YouforceState.open(store, fixedOwners);
+
+  const now = options.clock ?? Date.now;
+  const config: ServerConfig = {
+    multipartMaxSize: positiveInteger(
+      "multipartMaxSize",
+      options.multipartMaxSize,
+      YOUFORCE_MULTIPART_MAX_SIZE,
+    ),
+    chunkMaxSize: positiveInteger("chunkMaxSize", options.chunkMaxSize, youforceResumableLimits.maxPartSize),
+    maxChunks: youforceResumableLimits.maxParts,
+    maxTotalSize: youforceResumableLimits.maxTotalSize,
+    metadataMaxSize: positiveInteger("metadataMaxSize", options.metadataMaxSize, 64 * 1024),
+    headerMaxSize: 16 * 1024,
+    deniedExtensions: normaliseExtensions(options.deniedExtensions ?? DEFAULT_DENIED_EXTENSIONS),
+    now,
+  };
+  const rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit, now) : undefined;
+
+  return composeServer({
+    handler: createHandler({ state, config, auth, rateLimiter }),
+    dataDir: dir,
+    options,
+    operationOf,
+    errorResponse: (status, message) => errorResponse(status, message),
+    cleanup,
+  });
+}

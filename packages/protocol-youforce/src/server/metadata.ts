@@ -1,0 +1,137 @@
+/**
+ * The metadata part of an upload (specs/youforce.yaml `FileMetadata`; rules YF-METADATA-JSON,
+ * YF-METADATA-FILENAME, YF-METADATA-BUSINESS-TYPE, YF-METADATA-KEYS, YF-NAME-CHARSET,
+ * YF-NAME-EXTENSION).
+ *
+ * The [S4] table names the keys `FileName` and `BusinessTypeId`, while the [S4] worked example and
+ * the official PowerShell client (UploadFile.ps1 `CreateFirstChunkRequest`) send
+ * `{"name": "...", "businesstypeid": "7100"}`. Both must work (YF-METADATA-KEYS): keys are matched
+ * case-insensitively, `name` stands for `FileName` when `FileName` is absent, the id is an integer
+ * or a string of digits, and unknown keys are ignored. The normalised metadata is then validated
+ * with the generated `FileMetadataDocumented` schema.
+ */
+import { youforceSchemas } from "../index.ts";
+import { quote, refuse } from "./errors.ts";
+
+export interface UploadMetadata {
+  readonly fileName: string;
+  readonly businessTypeId: number;
+  readonly customMetadata?: Readonly<Record<string, string>>;
+}
+
+/** YF-NAME-EXTENSION: the reference server's default deny list (the vendor's list is unpublished). */
+export const DEFAULT_DENIED_EXTENSIONS: readonly string[] = [
+  ".exe",
+  ".bat",
+  ".cmd",
+  ".com",
+  ".scr",
+  ".js",
+  ".vbs",
+  ".ps1",
+  ".msi",
+  ".jar",
+];
+
+/** YF-NAME-CHARSET [S4]: `a-z A-Z 0-9 - _ . ( ) , $ + \` = '`, nothing else. */
+const NAME_CHARSET = /^[A-Za-z0-9\-_.(),$+`=']+$/;
+
+/** Lower-case extensions without the dot, from a deny list given with or without dots. */
+export function normaliseExtensions(list: readonly string[]): ReadonlySet<string> {
+  return new Set(list.map((ext) => ext.trim().replace(/^\.+/, "").toLowerCase()).filter(Boolean));
+}
+
+/** Checks a file name against YF-NAME-CHARSET and YF-NAME-EXTENSION. */
+export function checkFileName(name: string, denied: ReadonlySet<string>): void {
+  if (!NAME_CHARSET.test(name))
+    refuse(
+      400,
+      `File name ${quote(name)} contains characters that are not allowed; use only a-z A-Z 0-9 - _ . ( ) , $ + \` = '`,
+      "YF-NAME-CHARSET",
+    );
+  // Trailing dots are dropped by Windows ("x.exe." runs as x.exe), so they do not hide an extension.
+  const trimmed = name.replace(/\.+$/, "");
+  const dot = trimmed.lastIndexOf(".");
+  const extension = dot < 0 ? "" : trimmed.slice(dot + 1).toLowerCase();
+  if (extension !== "" && denied.has(extension))
+    refuse(400, `File name ${quote(name)} has a forbidden extension .${extension}`, "YF-NAME-EXTENSION");
+}
+
+/** The JSON text of the metadata part, parsed and normalised; every problem is a 400 naming its rule. */
+export function parseMetadata(bytes: Uint8Array, denied: ReadonlySet<string>): UploadMetadata {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    refuse(400, "The metadata part is not valid UTF-8", "YF-METADATA-JSON");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    refuse(400, `The metadata part is not valid JSON: ${(error as Error).message}`, "YF-METADATA-JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    refuse(400, "The metadata part must hold one JSON object", "YF-METADATA-JSON");
+
+  // YF-METADATA-KEYS: case-insensitive keys; the same key in two casings is ambiguous.
+  const keys = new Map<string, unknown>();
+  for (const [key, entry] of Object.entries(value)) {
+    const lower = key.toLowerCase();
+    if (keys.has(lower))
+      refuse(
+        400,
+        `The metadata key ${quote(key)} is given twice in different letter cases`,
+        "YF-METADATA-KEYS",
+      );
+    keys.set(lower, entry);
+  }
+
+  const fileName = keys.has("filename") ? keys.get("filename") : keys.get("name");
+  if (fileName === undefined || fileName === null || fileName === "")
+    refuse(400, "The metadata has no FileName", "YF-METADATA-FILENAME");
+  if (typeof fileName !== "string")
+    refuse(400, "The metadata FileName must be a string", "YF-METADATA-FILENAME");
+  checkFileName(fileName, denied);
+
+  const rawId = keys.get("businesstypeid");
+  if (rawId === undefined || rawId === null || rawId === "")
+    refuse(400, "The metadata has no BusinessTypeId", "YF-METADATA-BUSINESS-TYPE");
+  const businessTypeId = parseBusinessTypeId(rawId);
+
+  const custom = keys.get("custommetadata");
+  const normalised = {
+    FileName: fileName,
+    BusinessTypeId: businessTypeId,
+    ...(custom === undefined || custom === null ? {} : { customMetadata: custom }),
+  };
+  const result = youforceSchemas.validate("FileMetadataDocumented", normalised);
+  if (!result.ok) {
+    const issue = result.issues[0];
+    refuse(
+      400,
+      `The metadata is not valid${issue ? ` at ${issue.path || "/"}: ${issue.message}` : ""}`,
+      "YF-METADATA-JSON",
+    );
+  }
+  return {
+    fileName,
+    businessTypeId,
+    ...(normalised.customMetadata === undefined
+      ? {}
+      : { customMetadata: normalised.customMetadata as Record<string, string> }),
+  };
+}
+
+/** YF-METADATA-BUSINESS-TYPE: a non-negative integer, or a string of digits (YF-METADATA-KEYS). */
+function parseBusinessTypeId(raw: unknown): number {
+  const id =
+    typeof raw === "number" ? raw : typeof raw === "string" && /^[0-9]{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id) || id < 0)
+    refuse(
+      400,
+      `The metadata BusinessTypeId must be an integer (or a string of digits), not ${quote(JSON.stringify(raw) ?? String(raw))}`,
+      "YF-METADATA-BUSINESS-TYPE",
+    );
+  return id;
+}

@@ -1,0 +1,226 @@
+/**
+ * The reference server's persistent state, on a `DiskStore` (atomic JSON documents and committed
+ * blobs), mirrored in memory for lookups. The disk is the truth: every change is written (renamed
+ * into place) before memory is updated and before the client is answered, so a server killed
+ * with SIGKILL and restarted on the same data dir loads every file, claim and pending resumable
+ * session it acknowledged, with every accepted chunk.
+ *
+ * Documents (state/):                         Blobs (blobs/):
+ *   file-<fileId>      a stored file            file-<fileId>             its bytes
+ *   session-<token>    a resumable upload       chunk-<token>-<position>  one accepted chunk
+ *   bt-<id>            a business type claim
+ *   secret             the HMAC key of identities (auth.ts)
+ *
+ * Keys are server-made (GUIDs, integers), never request text. Mutations of one file, one session
+ * or the claims are serialised with a per-key lock (YF-RESUMABLE-POSITION: chunks arrive
+ * concurrently).
+ */
+import { randomBytes } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { DiskStore, StagedBlob } from "@partwise/node";
+import type { Identity } from "./auth.ts";
+import { KeyedMutex } from "./mutex.ts";
+
+/** What one subscriber did with a file (subscriber listings, `$filter` on status and dates). */
+export interface SubscriberMark {
+  readonly downloaded: boolean;
+  readonly lastDownloadDate: string | null;
+  readonly deleted: boolean;
+  readonly deletedDate: string | null;
+}
+
+export interface FileDoc {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  /** Hex MD5 of the bytes (served as the download's ETag). */
+  readonly md5: string;
+  readonly creationDate: string;
+  /** Upload order, to break ties between equal dates. */
+  readonly seq: number;
+  readonly tenantId: string;
+  readonly publisherId: string;
+  /** Identity id of the publishing token. */
+  readonly owner: string;
+  readonly businessTypeId: number;
+  readonly numChunks: number;
+  readonly customMetadata?: Readonly<Record<string, string>>;
+  /** Per-subscriber marks, by identity id. */
+  readonly marks: Readonly<Record<string, SubscriberMark>>;
+}
+
+export interface ChunkDoc {
+  readonly size: number;
+  readonly md5: string;
+}
+
+export interface SessionDoc {
+  readonly token: string;
+  readonly owner: string;
+  readonly tenantId: string;
+  readonly publisherId: string;
+  readonly name: string;
+  readonly businessTypeId: number;
+  readonly customMetadata?: Readonly<Record<string, string>>;
+  readonly createdAt: string;
+  /** Accepted chunks by position. */
+  readonly chunks: Readonly<Record<string, ChunkDoc>>;
+  /** Chosen when a close starts, so a close retried after a crash yields the same file. */
+  readonly fileId?: string;
+}
+
+interface ClaimDoc {
+  readonly businessTypeId: number;
+  readonly owner: string;
+}
+
+export const fileBlob = (fileId: string): string => `file-${fileId}`;
+export const chunkBlob = (token: string, position: number): string => `chunk-${token}-${position}`;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True for an id this server could have made (file ids and upload tokens are lower-case GUIDs). */
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+export class YouforceState {
+  readonly files = new Map<string, FileDoc>();
+  readonly sessions = new Map<string, SessionDoc>();
+  private readonly claims = new Map<number, string>();
+  private readonly locks = new KeyedMutex();
+  private seq = 0;
+
+  private constructor(
+    readonly store: DiskStore,
+    /** Fixed ownership (`options.businessTypes`): business type id → identity ids. */
+    private readonly fixedOwners: ReadonlyMap<number, ReadonlySet<string>>,
+  ) {}
+
+  /** Loads every document of the store, and sweeps blobs no document refers to (crash leftovers). */
+  static async open(
+    store: DiskStore,
+    fixedOwners: ReadonlyMap<number, ReadonlySet<string>>,
+  ): Promise<YouforceState> {
+    const state = new YouforceState(store, fixedOwners);
+    for (const name of await store.listJson("file-")) {
+      const doc = await store.getJson<FileDoc>(name);
+      if (doc === undefined) continue;
+      state.files.set(doc.id, doc);
+      state.seq = Math.max(state.seq, doc.seq);
+    }
+    for (const name of await store.listJson("session-")) {
+      const doc = await store.getJson<SessionDoc>(name);
+      if (doc !== undefined) state.sessions.set(doc.token, doc);
+    }
+    for (const name of await store.listJson("bt-")) {
+      const doc = await store.getJson<ClaimDoc>(name);
+      if (doc !== undefined) state.claims.set(doc.businessTypeId, doc.owner);
+    }
+    await state.sweep();
+    return state;
+  }
+
+  /** The HMAC key of identities, created once per data dir. */
+  static async secret(store: DiskStore): Promise<string> {
+    const existing = await store.getJson<{ secret: string }>("secret");
+    if (existing !== undefined) return existing.secret;
+    const secret = randomBytes(32).toString("hex");
+    await store.putJson("secret", { secret });
+    return secret;
+  }
+
+  private async sweep(): Promise<void> {
+    const names = await readdir(join(this.store.dir, "blobs"));
+    const orphans = names.filter((name) => {
+      const file = /^file-(.+)$/.exec(name);
+      if (file) return !this.files.has(file[1]!);
+      const chunk = /^chunk-(.+)-(\d+)$/.exec(name);
+      if (chunk) return this.sessions.get(chunk[1]!)?.chunks[chunk[2]!] === undefined;
+      return false;
+    });
+    await this.store.delete(...orphans);
+  }
+
+  // --- business types ---------------------------------------------------------------------------
+
+  /** May `identity` publish to this business type: configured for it, or not claimed by another. */
+  mayPublish(identity: Identity, businessTypeId: number): boolean {
+    const fixed = this.fixedOwners.get(businessTypeId);
+    if (fixed) return fixed.has(identity.id);
+    const owner = this.claims.get(businessTypeId);
+    return owner === undefined || owner === identity.id;
+  }
+
+  /** Is `identity` a subscriber of this business type: configured for it, or its claimant. */
+  subscribes(identity: Identity, businessTypeId: number): boolean {
+    const fixed = this.fixedOwners.get(businessTypeId);
+    if (fixed) return fixed.has(identity.id);
+    return this.claims.get(businessTypeId) === identity.id;
+  }
+
+  /** Claims an unclaimed business type for `identity`; false when another identity holds it. */
+  claim(identity: Identity, businessTypeId: number): Promise<boolean> {
+    return this.locks.run("claims", async () => {
+      if (this.fixedOwners.has(businessTypeId) || this.claims.has(businessTypeId))
+        return this.mayPublish(identity, businessTypeId);
+      await this.store.putJson(`bt-${businessTypeId}`, {
+        businessTypeId,
+        owner: identity.id,
+      } satisfies ClaimDoc);
+      this.claims.set(businessTypeId, identity.id);
+      return true;
+    });
+  }
+
+  // --- files --------------------------------------------------------------------------------------
+
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  /** Commits a file's blob, then its document: the file exists once both are on disk. */
+  async addFile(doc: FileDoc, blob: StagedBlob | undefined): Promise<void> {
+    await this.locks.run(`file-${doc.id}`, async () => {
+      await blob?.commit(fileBlob(doc.id));
+      await this.store.putJson(`file-${doc.id}`, doc);
+      this.files.set(doc.id, doc);
+    });
+  }
+
+  /** Read-modify-write of one file's document, serialised per file. */
+  updateFile(fileId: string, update: (doc: FileDoc) => FileDoc): Promise<FileDoc | undefined> {
+    return this.locks.run(`file-${fileId}`, async () => {
+      const doc = this.files.get(fileId);
+      if (doc === undefined) return undefined;
+      const next = update(doc);
+      await this.store.putJson(`file-${fileId}`, next);
+      this.files.set(fileId, next);
+      return next;
+    });
+  }
+
+  // --- resumable sessions ---------------------------------------------------------------------------
+
+  /** Runs a session mutation under that session's lock. */
+  withSession<T>(token: string, task: () => Promise<T>): Promise<T> {
+    return this.locks.run(`session-${token}`, task);
+  }
+
+  /** Writes a session document (call under `withSession`). */
+  async putSession(doc: SessionDoc): Promise<void> {
+    await this.store.putJson(`session-${doc.token}`, doc);
+    this.sessions.set(doc.token, doc);
+  }
+
+  /** Removes a closed session: its document first (the token stops working), then its chunks. */
+  async dropSession(doc: SessionDoc): Promise<void> {
+    await this.store.deleteJson(`session-${doc.token}`);
+    this.sessions.delete(doc.token);
+    await this.store.delete(
+      ...Object.keys(doc.chunks).map((position) => chunkBlob(doc.token, Number(position))),
+    );
+  }
+}
