@@ -1,0 +1,69 @@
+/**
+ * The fetch-style handler: route (404, 405), authenticate (401, BS-AUTH), dispatch by operationId,
+ * and turn every refusal into the error envelope (BS-ERROR-ENVELOPE). Anything unexpected is a
+ * 500 with a generic message, never a crash and never a stack or token in the answer.
+ */
+import { ConnectionResetSignal, type FetchHandler } from "@partwise/node";
+import { authenticate, type IdentityId } from "./auth.ts";
+import type { RequestContext, ServerContext } from "./context.ts";
+import { BasespaceHttpError, errorResponse } from "./errors.ts";
+import { getFileContent, getSignedContent, isSignedContentRequest } from "./handlers/content.ts";
+import { createAppResultFile } from "./handlers/create.ts";
+import { getFile, listAppResultFiles } from "./handlers/files.ts";
+import { uploadFilePart } from "./handlers/part.ts";
+import { setFileUploadStatus } from "./handlers/status.ts";
+import { queryParams } from "./params.ts";
+import { resolveRoute } from "./routes.ts";
+
+export function createHandler(
+  ctx: ServerContext,
+  accepted: ReadonlySet<IdentityId> | undefined,
+): FetchHandler {
+  return async (request) => {
+    try {
+      return await dispatch(ctx, accepted, request);
+    } catch (error) {
+      if (error instanceof BasespaceHttpError) return error.toResponse();
+      if (error instanceof ConnectionResetSignal) throw error;
+      return errorResponse(500, "An unexpected error occurred");
+    }
+  };
+}
+
+async function dispatch(
+  ctx: ServerContext,
+  accepted: ReadonlySet<IdentityId> | undefined,
+  request: Request,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const route = resolveRoute(request.method, url.pathname);
+  if (route.kind === "not-found")
+    return errorResponse(404, `No such resource: ${url.pathname.slice(0, 200)}`);
+  if (route.kind === "method-not-allowed")
+    return errorResponse(405, `${request.method.slice(0, 20)} is not allowed here`, undefined, {
+      headers: { allow: route.allow.join(", ") },
+    });
+  if (route.op === "getFileContent" && isSignedContentRequest(url))
+    return getSignedContent(ctx, request, url, route.params.fileId ?? "");
+  const rctx: RequestContext = {
+    request,
+    url,
+    query: queryParams(url),
+    params: route.params,
+    identity: authenticate(request, url, accepted),
+  };
+  switch (route.op) {
+    case "createAppResultFile":
+      return createAppResultFile(ctx, rctx);
+    case "listAppResultFiles":
+      return listAppResultFiles(ctx, rctx);
+    case "uploadFilePart":
+      return uploadFilePart(ctx, rctx);
+    case "setFileUploadStatus":
+      return setFileUploadStatus(ctx, rctx);
+    case "getFile":
+      return getFile(ctx, rctx);
+    case "getFileContent":
+      return getFileContent(ctx, rctx);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * `GET files/{id}/content` (getFileContent, BS-DOWNLOAD): a complete File's bytes, its parts in
+ * ascending number (BS-COMPLETE-ORDER).
+ * - `redirect=meta`: `{HrefContent, Expires, SupportsRange}`, HrefContent an absolute signed URL
+ *   on this server that serves the bytes without a token (as S3's does for the Python SDK);
+ * - `redirect=false` (and C#'s `proxy`): the bytes, with `Range` → 206 and 416;
+ * - `redirect=true` or none: 302 to the signed URL.
+ * A File that is not complete has no content (409).
+ */
+import type { FileContentMeta } from "../../generated/schemas.ts";
+import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
+import { envelope, errorResponse, refuse } from "../errors.ts";
+import { parseRange } from "../range.ts";
+import { BASESPACE_BASE_PATH } from "../routes.ts";
+import type { FileRecord, Segment } from "../state.ts";
+import { dotNetDate } from "../view.ts";
+
+function assertComplete(file: FileRecord): void {
+  if (file.uploadStatus !== "complete")
+    refuse(409, `File ${file.id} has UploadStatus ${file.uploadStatus} and no content yet`, "BS-DOWNLOAD");
+}
+
+export function getFileContent(ctx: ServerContext, rctx: RequestContext): Response {
+  const file = ownFile(ctx, rctx);
+  assertComplete(file);
+  const redirect = String(rctx.query.get("redirect") ?? "true")
+    .trim()
+    .toLowerCase();
+  switch (redirect) {
+    case "false":
+    case "proxy":
+      return serveBytes(ctx, file, rctx.request);
+    case "meta":
+    case "true": {
+      const expires = Math.floor(ctx.now() / 1000) + ctx.contentUrlTtlSeconds;
+      const href = signedContentUrl(ctx, rctx.url, file.id, expires);
+      if (redirect === "true") return new Response(null, { status: 302, headers: { location: href } });
+      const meta: FileContentMeta = {
+        HrefContent: href,
+        Expires: dotNetDate(expires * 1000),
+        SupportsRange: true,
+      };
+      return envelope(meta);
+    }
+    default:
+      return refuse(400, "The redirect parameter must be true, false or meta", "BS-DOWNLOAD");
+  }
+}
+
+function signedContentUrl(ctx: ServerContext, url: URL, fileId: string, expires: number): string {
+  const signature = ctx.signer.sign(fileId, expires);
+  return `${url.origin}${BASESPACE_BASE_PATH}/files/${fileId}/content?redirect=false&expires=${expires}&signature=${signature}`;
+}
+
+/** True when the request carries a content-URL signature (it then needs no token). */
+export function isSignedContentRequest(url: URL): boolean {
+  return url.searchParams.has("signature");
+}
+
+/** Serves a signed content URL: the signature and expiry stand in for the token (403 otherwise). */
+export function getSignedContent(ctx: ServerContext, request: Request, url: URL, fileId: string): Response {
+  const expires = Number(url.searchParams.get("expires") ?? "");
+  const signature = url.searchParams.get("signature") ?? "";
+  if (!Number.isSafeInteger(expires) || !ctx.signer.verify(fileId, expires, signature))
+    refuse(403, "The content URL's signature is not valid", "BS-AUTH");
+  if (expires * 1000 <= ctx.now()) refuse(403, "The content URL has expired", "BS-AUTH");
+  const file = ctx.state.file(fileId);
+  if (file === undefined) refuse(404, `File ${fileId} not found`);
+  assertComplete(file);
+  return serveBytes(ctx, file, request);
+}
+
+function serveBytes(ctx: ServerContext, file: FileRecord, request: Request): Response {
+  const size = file.size;
+  const range = parseRange(request.headers.get("range"), size);
+  const headers: Record<string, string> = {
+    "content-type": file.contentType,
+    "accept-ranges": "bytes",
+  };
+  if (range.kind === "unsatisfiable")
+    return errorResponse(
+      416,
+      `Range ${request.headers.get("range")} lies outside the file's ${size} bytes`,
+      "BS-DOWNLOAD",
+      {
+        headers: { "content-range": `bytes */${size}` },
+      },
+    );
+  const start = range.kind === "range" ? range.start : 0;
+  const end = range.kind === "range" ? range.end : size - 1;
+  headers["content-length"] = String(end - start + 1);
+  if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  const status = range.kind === "range" ? 206 : 200;
+  // HEAD: no body, so no file is opened.
+  if (request.method === "HEAD" || size === 0) return new Response(null, { status, headers });
+  return new Response(segmentStream(ctx, file.segments, start, end), { status, headers });
+}
+
+/**
+ * Bytes `[start, end]` of the concatenated segments, read one blob at a time with backpressure
+ * (nothing is read ahead of the consumer); cancelling closes the open blob.
+ */
+function segmentStream(
+  ctx: ServerContext,
+  segments: readonly Segment[],
+  start: number,
+  end: number,
+): ReadableStream<Uint8Array> {
+  const pieces: { key: string; start: number; end: number }[] = [];
+  let offset = 0;
+  for (const segment of segments) {
+    const first = Math.max(start, offset);
+    const last = Math.min(end, offset + segment.size - 1);
+    if (first <= last) pieces.push({ key: segment.key, start: first - offset, end: last - offset });
+    offset += segment.size;
+  }
+  let index = 0;
+  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (current === undefined) {
+            const piece = pieces[index++];
+            if (piece === undefined) {
+              controller.close();
+              return;
+            }
+            current = ctx.store.read(piece.key, { start: piece.start, end: piece.end }).getReader();
+          }
+          const { done, value } = await current.read();
+          if (done) {
+            current = undefined;
+            continue;
+          }
+          controller.enqueue(value);
+          return;
+        }
+      },
+      async cancel(reason) {
+        await current?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * `POST appresults/{id}/files` (createAppResultFile): one endpoint, two operations told apart by
+ * `multipart` (BS-INIT-MULTIPART, BS-SIMPLE-UPLOAD; specs/basespace.yaml).
+ *
+ * - `multipart=true` in the query (as documented [S0][S1], and as the Python and Ruby SDKs send
+ *   it): an initiation. Whatever body comes along is parameters — Python repeats its query as a
+ *   JSON body under the *file's* Content-Type (e.g. `text/plain`) — so it is read bounded and
+ *   parsed as JSON, then as a form, never stored (BS-PARAMS-ANYWHERE).
+ * - no `multipart` in the query but a JSON or form body: the C# SDK's DTO (`{Name, MultiPart:
+ *   true}`) or the Java SDK's form initiate without a query. Up to 1 MiB is read ahead; a body
+ *   that says `multipart` true is an initiation, anything else (a JSON file, say) is the file.
+ * - otherwise: a simple upload, the body streamed to disk as the whole file.
+ */
+import type { StagedBlob } from "@partwise/node";
+import { bodyChunks } from "../body.ts";
+import {
+  appResultIdOf,
+  assertMayWrite,
+  claimAppResult,
+  type RequestContext,
+  type ServerContext,
+} from "../context.ts";
+import { envelope, refuse } from "../errors.ts";
+import { assertDeclaredLength, expectedMd5, ingestBody, verifyMd5 } from "../ingest.ts";
+import { fileNames } from "../names.ts";
+import {
+  booleanParam,
+  isParamsType,
+  joinChunks,
+  lookup,
+  MAX_PARAMS_BODY,
+  type MediaType,
+  mediaTypes,
+  type Params,
+  parseParamsBody,
+  readBounded,
+} from "../params.ts";
+import type { FileRecord } from "../state.ts";
+import { dotNetDate, toFile } from "../view.ts";
+
+const OCTET_STREAM = "application/octet-stream";
+
+export async function createAppResultFile(ctx: ServerContext, rctx: RequestContext): Promise<Response> {
+  const appResultId = appResultIdOf(rctx.params);
+  assertMayWrite(ctx, rctx, appResultId);
+  const types = mediaTypes(rctx.request.headers.get("content-type"));
+  const multipart = booleanParam("multipart", rctx.query.get("multipart"));
+  if (multipart === true) {
+    const bytes = await readBounded(bodyOf(rctx), MAX_PARAMS_BODY, "BS-PARAMS-ANYWHERE");
+    return initiate(ctx, rctx, appResultId, parseParamsBody(bytes, types, true), types);
+  }
+  if (multipart === undefined && isParamsType(types)) {
+    const head = await readAhead(bodyOf(rctx), MAX_PARAMS_BODY);
+    if (head.done) {
+      const body = parseParamsBody(joinChunks(head.chunks, head.size), types, false);
+      if (saysTrue(lookup("multipart", body))) return initiate(ctx, rctx, appResultId, body, types);
+    }
+    return simpleUpload(ctx, rctx, appResultId, types, replay(head));
+  }
+  return simpleUpload(ctx, rctx, appResultId, types, bodyOf(rctx));
+}
+
+const bodyOf = (rctx: RequestContext) => bodyChunks(rctx.request.body, rctx.request.signal);
+
+/** The File's type on initiation: the request's, unless that is only the parameter body's [S0]. */
+function initiatedType(types: readonly MediaType[]): string {
+  return types.find((type) => !isParamsType([type]))?.value ?? OCTET_STREAM;
+}
+
+async function initiate(
+  ctx: ServerContext,
+  rctx: RequestContext,
+  appResultId: string,
+  body: Params | undefined,
+  types: readonly MediaType[],
+): Promise<Response> {
+  const names = fileNames(lookup("name", rctx.query, body), lookup("directory", rctx.query, body));
+  await claimAppResult(ctx, rctx, appResultId);
+  const record: FileRecord = {
+    id: ctx.state.allocateId(),
+    appResultId,
+    owner: rctx.identity,
+    name: names.name,
+    directory: names.directory,
+    contentType: initiatedType(types),
+    dateCreated: dotNetDate(ctx.now()),
+    multipart: true,
+    uploadStatus: "pending",
+    size: 0,
+    segments: [],
+  };
+  await ctx.state.saveFile(record);
+  // BS-INIT-MULTIPART: 200 with UploadStatus pending and Size 0 [S0][S1].
+  return envelope(toFile(record), 200);
+}
+
+async function simpleUpload(
+  ctx: ServerContext,
+  rctx: RequestContext,
+  appResultId: string,
+  types: readonly MediaType[],
+  body: AsyncIterable<Uint8Array>,
+): Promise<Response> {
+  // The body is the file, so the parameters can only be in the query.
+  const names = fileNames(rctx.query.get("name"), rctx.query.get("directory"));
+  const max = ctx.maxSimpleUploadSize;
+  assertDeclaredLength(rctx.request, max, "BS-SIMPLE-UPLOAD", "A simple upload");
+  // RFC 1864 holds for any body; a simple upload that sends Content-MD5 gets it checked too.
+  const expected = expectedMd5(rctx.request);
+  await claimAppResult(ctx, rctx, appResultId);
+  const id = ctx.state.allocateId();
+  const staged: StagedBlob = await ingestBody(ctx.store, body, max, "BS-SIMPLE-UPLOAD", "A simple upload");
+  const key = ctx.state.blobKey(`f${id}`);
+  try {
+    await verifyMd5(staged, expected);
+    await staged.commit(key);
+    const record: FileRecord = {
+      id,
+      appResultId,
+      owner: rctx.identity,
+      name: names.name,
+      directory: names.directory,
+      contentType: types[0]?.value ?? OCTET_STREAM,
+      dateCreated: dotNetDate(ctx.now()),
+      multipart: false,
+      uploadStatus: "complete",
+      size: staged.size,
+      segments: [{ key, size: staged.size }],
+    };
+    await ctx.state.saveFile(record);
+    // BS-SIMPLE-UPLOAD: the stored File, complete. Sources are silent on 200/201; 201 as for completion.
+    return envelope(toFile(record), 201);
+  } catch (error) {
+    await staged.discard();
+    await ctx.store.delete(key).catch(() => {});
+    throw error;
+  }
+}
+
+function saysTrue(value: unknown): boolean {
+  return value === true || (typeof value === "string" && value.trim().toLowerCase() === "true");
+}
+
+interface ReadAhead {
+  readonly chunks: Uint8Array[];
+  readonly size: number;
+  /** True when the whole body fitted in the read-ahead. */
+  readonly done: boolean;
+  readonly rest: AsyncGenerator<Uint8Array, void, undefined>;
+}
+
+/** Reads up to a little past `max` bytes of a body, keeping the chunks (bounded memory). */
+async function readAhead(rest: AsyncGenerator<Uint8Array, void, undefined>, max: number): Promise<ReadAhead> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= max) {
+      const next = await rest.next();
+      if (next.done) return { chunks, size, done: true, rest };
+      chunks.push(next.value);
+      size += next.value.length;
+    }
+  } catch {
+    refuse(400, "The request body ended before it was complete");
+  }
+  return { chunks, size, done: false, rest };
+}
+
+/** The read-ahead chunks, then the rest of the body, without copying either. */
+async function* replay(head: ReadAhead): AsyncGenerator<Uint8Array, void, undefined> {
+  try {
+    yield* head.chunks;
+    if (!head.done) yield* head.rest;
+  } finally {
+    await head.rest.return();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `PUT files/{id}/parts/{partNumber}` (uploadFilePart) [S1]:
+ * - BS-PART-NUMBER: 1..10000, anything else 400;
+ * - BS-PART-MAX-SIZE: at most 26,214,400 bytes, refused with 413 while the body streams in;
+ * - BS-PART-MD5: a malformed `Content-MD5`, or one that does not match the bytes, 400 — and
+ *   nothing stored, so an earlier version of the part stays;
+ * - BS-PART-ETAG: 200 with `{Number, ETag, Size}`, the ETag the lowercase hex MD5 of the bytes;
+ * - BS-PART-REPLACE, BS-PART-ANY-ORDER: any order, in parallel; a re-sent number replaces the part.
+ * The minimum size (BS-PART-MIN-SIZE) depends on which part is final, known only at completion.
+ *
+ * The bytes stream to a temp file while hashed (one pass, no copy, no re-read); only the commit —
+ * rename plus part document — runs under the upload's lock.
+ */
+import { toHex } from "@partwise/engine";
+import { bodyChunks } from "../body.ts";
+import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
+import { envelope, refuse } from "../errors.ts";
+import { assertDeclaredLength, expectedMd5, ingestBody, verifyMd5 } from "../ingest.ts";
+import type { FileRecord } from "../state.ts";
+
+/** The part number of the path, or 400 (BS-PART-NUMBER). */
+export function partNumberOf(raw: string | undefined, maxParts: number): number {
+  const number = raw !== undefined && /^[0-9]{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(number >= 1 && number <= maxParts))
+    refuse(
+      400,
+      `Part number ${JSON.stringify((raw ?? "").slice(0, 20))} is outside 1..${maxParts}`,
+      "BS-PART-NUMBER",
+    );
+  return number;
+}
+
+/** Parts go only to a pending multipart upload; 409 otherwise. */
+export function assertAcceptsParts(file: FileRecord): void {
+  if (file.uploadStatus === "aborted")
+    refuse(409, `File ${file.id} has UploadStatus aborted and accepts no parts`, "BS-ABORT");
+  if (file.uploadStatus !== "pending" || !file.multipart)
+    refuse(409, `File ${file.id} has UploadStatus ${file.uploadStatus} and accepts no parts`);
+}
+
+export async function uploadFilePart(ctx: ServerContext, rctx: RequestContext): Promise<Response> {
+  const number = partNumberOf(rctx.params.partNumber, ctx.limits.maxParts);
+  const file = ownFile(ctx, rctx);
+  assertAcceptsParts(file);
+  const expected = expectedMd5(rctx.request);
+  const max = ctx.limits.maxPartSize;
+  assertDeclaredLength(rctx.request, max, "BS-PART-MAX-SIZE", "A part");
+  const body = bodyChunks(rctx.request.body, rctx.request.signal);
+  const staged = await ingestBody(ctx.store, body, max, "BS-PART-MAX-SIZE", "A part");
+  try {
+    await verifyMd5(staged, expected);
+    const etag = toHex(staged.md5);
+    const part = await ctx.state.lockFile(file.id, async () => {
+      // Completion or abort may have happened while the bytes streamed in.
+      assertAcceptsParts(ctx.state.file(file.id) ?? file);
+      return ctx.state.commitPart(file.id, { number, size: staged.size, etag }, staged);
+    });
+    return envelope({ Number: part.number, ETag: part.etag, Size: part.size }, 200, {
+      etag: `"${part.etag}"`,
+    });
+  } finally {
+    await staged.discard();
+  }
+}
