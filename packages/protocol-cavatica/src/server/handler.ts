@@ -1,0 +1,73 @@
+/**
+ * The fetch-style handler: routes a request to its operation and turns every refusal into the
+ * platform error body (CV-ERROR-ENVELOPE). Unknown paths are 404 / 90003, a known path with
+ * another method 405 / 90006 with `Allow`; anything unexpected is a 500 / 90009 envelope, never
+ * a crash. Every response carries `X-Request-Id` (read by sevenbridges-python).
+ */
+import { randomUUID } from "node:crypto";
+import { type FetchHandler, InvalidStoreKeyError } from "@partwise/node";
+import type { OperationHandler, ServerContext } from "./context.ts";
+import { CavaticaApiError, Code, errorResponse, toErrorResponse } from "./errors.ts";
+import { completeUpload } from "./handlers/complete.ts";
+import { getDownloadInfo, getFile } from "./handlers/files.ts";
+import { getPartUrl, reportPart, reportParts } from "./handlers/parts.ts";
+import { storageGetFile, storagePutPart } from "./handlers/storage.ts";
+import { abortUpload, getUpload, initUpload, listUploads } from "./handlers/uploads.ts";
+import { matchRoute, type OperationId } from "./routes.ts";
+
+const OPERATIONS = {
+  initUpload,
+  listUploads,
+  getUpload,
+  reportParts,
+  abortUpload,
+  getPartUrl,
+  reportPart,
+  completeUpload,
+  getFile,
+  getDownloadInfo,
+  storagePutPart,
+  storageGetFile,
+} as const satisfies Record<OperationId, OperationHandler>;
+
+export function createHandler(context: ServerContext, onError?: (error: unknown) => void): FetchHandler {
+  const dispatch = async (request: Request): Promise<Response> => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return errorResponse(400, "Malformed request URL", "CV-ERROR-ENVELOPE");
+    }
+    const match = matchRoute(request.method, url.pathname);
+    try {
+      switch (match.kind) {
+        case "operation":
+          return await OPERATIONS[match.op](context, request, url, match.params);
+        case "method":
+          return errorResponse(405, "Method not allowed", "CV-ERROR-ENVELOPE", Code.methodNotAllowed, {
+            allow: match.allow.join(", "),
+          });
+        case "storage":
+          return errorResponse(
+            403,
+            "The request signature does not match the signed URL",
+            "CV-PART-URL-SIGNATURE",
+            Code.forbidden,
+          );
+        case "none":
+          return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
+      }
+    } catch (error) {
+      if (error instanceof CavaticaApiError) return toErrorResponse(error);
+      if (error instanceof InvalidStoreKeyError)
+        return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
+      onError?.(error);
+      return errorResponse(500, "Internal server error", "CV-ERROR-ENVELOPE", Code.internalError);
+    }
+  };
+  return async (request) => {
+    const response = await dispatch(request);
+    response.headers.set("x-request-id", randomUUID());
+    return response;
+  };
+}

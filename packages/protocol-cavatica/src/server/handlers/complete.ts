@@ -1,0 +1,121 @@
+/**
+ * POST /upload/multipart/{upload_id}/complete (specs/cavatica.yaml `completeUpload`).
+ *
+ * The optional body `{parts: [...]}` reports the parts not yet reported (sevenbridges2 sends all of
+ * them; sevenbridges-python sends `null`). Then, in the spec's order:
+ * 1. at least one part, and every part 1..N stored and reported, N the highest part number the
+ *    upload holds (CV-COMPLETE-MISSING; a stored but unreported last part counts as missing, so a
+ *    forgotten report can never truncate the file);
+ * 2. every part but part N at least 5 MiB, every part at most 5 GiB (CV-COMPLETE-MIN-SIZE,
+ *    CV-PART-SIZE), the total at most 5 TiB (CV-MAX-FILE-SIZE), checked by the engine's `reassemble`;
+ * 3. every reported ETag still the MD5 of the stored bytes (CV-REPORT-ETAG: a part sent again after
+ *    its report).
+ * A failure is 409 / 8007 and leaves the upload open. A name taken meanwhile without `overwrite` is
+ * 409 / 8005 (CV-INIT-OVERWRITE). Success joins the parts in ascending order (CV-COMPLETE-ORDER)
+ * into the file, returned as the File with `size` its byte count (CV-COMPLETE-FILE); the upload is
+ * then gone.
+ */
+import { randomBytes } from "node:crypto";
+import { isPartwiseError, reassemble } from "@partwise/engine";
+import { readJson } from "../body.ts";
+import { findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
+import { Code, conflict } from "../errors.ts";
+import { parseReportList } from "../requests.ts";
+import type { FileDoc, PartDoc, UploadEntry } from "../state.ts";
+import { fileView } from "../views.ts";
+import { applyReports } from "./parts.ts";
+
+const failed = (message: string, rule: string | undefined) =>
+  conflict(Code.completeFailed, `Failed to complete upload: ${message}`, rule);
+
+/** The parts of the file in ascending order, or a 409 / 8007 naming the rule they break. */
+async function checkParts(context: ServerContext, entry: UploadEntry): Promise<PartDoc[]> {
+  const stored = [...entry.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
+  const last = stored.at(-1);
+  if (last === undefined) throw failed("no part has been uploaded and reported", "CV-COMPLETE-MISSING");
+  const missing: number[] = [];
+  for (let n = 1; n <= last.partNumber; n++) if (entry.parts.get(n)?.report === undefined) missing.push(n);
+  if (missing.length > 0) {
+    const listed =
+      missing.slice(0, 20).join(", ") + (missing.length > 20 ? ` and ${missing.length - 20} more` : "");
+    throw failed(
+      `part${missing.length > 1 ? "s" : ""} ${listed} ${missing.length > 1 ? "are" : "is"} missing or not reported`,
+      "CV-COMPLETE-MISSING",
+    );
+  }
+  try {
+    await reassemble(
+      stored.map((part) => ({ number: part.partNumber, size: part.size })),
+      {
+        contiguous: true,
+        limits: context.limits,
+        rules: { complete: "CV-COMPLETE-MISSING" },
+        side: "remote",
+      },
+    );
+  } catch (error) {
+    if (!isPartwiseError(error)) throw error;
+    // PartLimitError names CV-COMPLETE-MIN-SIZE, CV-PART-SIZE or CV-MAX-FILE-SIZE (cavaticaLimits.rules).
+    throw failed(error.message.replace(/ \[[A-Z0-9-]+\]$/, ""), error.rule ?? "CV-COMPLETE-MISSING");
+  }
+  for (const part of stored)
+    if (part.report?.etag !== part.md5)
+      throw failed(
+        `the reported ETag of part ${part.partNumber} does not match the stored part`,
+        "CV-REPORT-ETAG",
+      );
+  return stored;
+}
+
+const nameTaken = () =>
+  conflict(
+    Code.fileExists,
+    "Requested file already exists; set overwrite=true to replace it",
+    "CV-INIT-OVERWRITE",
+  );
+
+export const completeUpload: OperationHandler = async (context, request, _url, params) => {
+  const owner = context.auth.authenticate(request);
+  const reports = parseReportList(await readJson(request, "CV-REPORT-BATCH"), true);
+  findUpload(context, owner, params.upload_id);
+  const uploadId = params.upload_id!;
+  const { state, store } = context;
+  const file = await state.locks.run(uploadId, async () => {
+    const entry = findUpload(context, owner, uploadId);
+    if (reports.length > 0) await applyReports(context, entry, reports);
+    const parts = await checkParts(context, entry);
+    const doc = entry.doc;
+    if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
+
+    // Join outside the `names` lock (it may take a while), commit under it.
+    const fileId = randomBytes(12).toString("hex");
+    const joined = await store.concat(parts.map((part) => part.blob));
+    try {
+      return await state.locks.run("names", async () => {
+        if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
+        const blob = `f-${fileId}`;
+        await joined.commit(blob);
+        const now = context.now();
+        const created: FileDoc = {
+          fileId,
+          owner,
+          target: doc.target,
+          project: doc.project,
+          ...(doc.parent === undefined ? {} : { parent: doc.parent }),
+          name: doc.name,
+          size: joined.size,
+          md5: Buffer.from(joined.md5).toString("hex"),
+          blob,
+          createdOn: isoSeconds(now),
+          createdMs: now,
+          uploadId,
+        };
+        await state.addFile(created, entry);
+        return created;
+      });
+    } finally {
+      await joined.discard();
+    }
+  });
+  return Response.json(fileView(file, context.baseUrl(request)), { status: 200 });
+};

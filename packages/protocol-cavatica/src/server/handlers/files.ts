@@ -1,0 +1,36 @@
+/**
+ * Files (specs/cavatica.yaml tag `Files`): the File a completed upload created (`getFile`) and the
+ * signed URL its bytes are read from (`getDownloadInfo`, sevenbridges-python `File.download_info()`).
+ * Another token's file answers as an unknown one, 404 / 5002 (CV-AUTH-ISOLATION).
+ */
+import type { OwnerId } from "../auth.ts";
+import { ignoreBody } from "../body.ts";
+import type { OperationHandler, ServerContext } from "../context.ts";
+import { fileNotFound } from "../errors.ts";
+import { signedQuery } from "../signing.ts";
+import type { FileDoc } from "../state.ts";
+import { fileView } from "../views.ts";
+
+function findFile(context: ServerContext, owner: OwnerId, rawId: string | undefined): FileDoc {
+  const file = rawId !== undefined && /^[0-9a-f]{24}$/.test(rawId) ? context.state.file(rawId) : undefined;
+  if (file === undefined || file.owner !== owner) throw fileNotFound();
+  return file;
+}
+
+/** GET /files/{file_id} (CV-COMPLETE-FILE). */
+export const getFile: OperationHandler = async (context, request, _url, params) => {
+  const owner = context.auth.authenticate(request);
+  await ignoreBody(request);
+  return Response.json(fileView(findFile(context, owner, params.file_id), context.baseUrl(request)));
+};
+
+/** GET /files/{file_id}/download_info: `{url}`, a signed `storageGetFile` URL needing no token. */
+export const getDownloadInfo: OperationHandler = async (context, request, _url, params) => {
+  const owner = context.auth.authenticate(request);
+  await ignoreBody(request);
+  const file = findFile(context, owner, params.file_id);
+  const signed = context.signer.sign(["GET", file.fileId], context.downloadUrlTtlMs);
+  return Response.json({
+    url: `${context.baseUrl(request)}/storage/files/${file.fileId}?${signedQuery(signed)}`,
+  });
+};

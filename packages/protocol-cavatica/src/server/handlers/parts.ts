@@ -1,0 +1,109 @@
+/**
+ * Parts (specs/cavatica.yaml tag `Parts`): the signed storage URL of a part [S3] and the reports of
+ * uploaded parts, one (`POST …/part`, also `…/part/` as sevenbridges-python sends it) or several
+ * (`POST /upload/multipart/{upload_id}` [S2]).
+ */
+import type { PartReport } from "../../generated/schemas.ts";
+import type { OwnerId } from "../auth.ts";
+import { ignoreBody, readJson } from "../body.ts";
+import {
+  findUpload,
+  isoSeconds,
+  type OperationHandler,
+  parsePartNumber,
+  type ServerContext,
+} from "../context.ts";
+import { badRequest, Code } from "../errors.ts";
+import { type ParsedReport, parseReport, parseReportList } from "../requests.ts";
+import { signedQuery } from "../signing.ts";
+import type { ReportDoc, UploadEntry } from "../state.ts";
+
+/** The status the storage answers and the headers to report (CV-SUCCESS-CODES, CV-REPORT-HEADERS). */
+const SUCCESS_CODES = [200];
+const REPORT_HEADERS = ["ETag"];
+
+/**
+ * GET /upload/multipart/{upload_id}/part/{part_number} (CV-PART-URL): `method`, an absolute signed
+ * `url`, `expires` (ISO string, as the [S3] example), `headers` `{}`, and `report` with
+ * `success_codes` (also at the top level, where the [S3] table puts it).
+ */
+export const getPartUrl: OperationHandler = async (context, request, _url, params) => {
+  const owner = context.auth.authenticate(request);
+  await ignoreBody(request);
+  const partNumber = parsePartNumber(params.part_number);
+  const entry = findUpload(context, owner, params.upload_id);
+  const uploadId = entry.doc.uploadId;
+  const signed = context.signer.sign(["PUT", uploadId, String(partNumber)], context.partUrlTtlMs);
+  return Response.json({
+    method: "PUT",
+    url: `${context.baseUrl(request)}/storage/uploads/${uploadId}/parts/${partNumber}?${signedQuery(signed)}`,
+    expires: isoSeconds(signed.expires * 1000),
+    headers: {},
+    report: { headers: REPORT_HEADERS, success_codes: SUCCESS_CODES },
+    success_codes: SUCCESS_CODES,
+  });
+};
+
+/**
+ * Checks reports against the stored parts and records them, all or nothing (call under the
+ * upload's lock). A part never stored, or an ETag other than the stored bytes' MD5 (quotes and
+ * hex case aside), is refused with 400 / 8014 (CV-REPORT-ETAG). Later reports of a part replace
+ * earlier ones, also within one batch.
+ */
+export async function applyReports(
+  context: ServerContext,
+  entry: UploadEntry,
+  reports: readonly ParsedReport[],
+): Promise<void> {
+  const accepted = new Map<number, ReportDoc>();
+  reports.forEach((parsed, index) => {
+    const where = reports.length > 1 ? `parts[${index}]: ` : "";
+    const part = entry.parts.get(parsed.partNumber);
+    if (part === undefined)
+      throw badRequest(
+        Code.invalidPartReport,
+        `${where}Part ${parsed.partNumber} has not been uploaded to storage`,
+        "CV-REPORT-ETAG",
+      );
+    if (parsed.etag !== part.md5)
+      throw badRequest(
+        Code.invalidPartReport,
+        `${where}The reported ETag of part ${parsed.partNumber} does not match the stored part`,
+        "CV-REPORT-ETAG",
+      );
+    accepted.set(parsed.partNumber, {
+      headers: parsed.report.response.headers,
+      ...(parsed.report.response.body === undefined ? {} : { body: parsed.report.response.body }),
+      etag: parsed.etag,
+    });
+  });
+  await context.state.putReports(entry, accepted);
+}
+
+async function report(
+  context: ServerContext,
+  owner: OwnerId,
+  uploadId: string | undefined,
+  reports: readonly ParsedReport[],
+): Promise<void> {
+  findUpload(context, owner, uploadId);
+  await context.state.locks.run(uploadId!, async () => {
+    await applyReports(context, findUpload(context, owner, uploadId), reports);
+  });
+}
+
+/** POST /upload/multipart/{upload_id}/part (CV-REPORT-BODY): 200 echoes the report. */
+export const reportPart: OperationHandler = async (context, request, _url, params) => {
+  const owner = context.auth.authenticate(request);
+  const parsed = parseReport(await readJson(request, "CV-REPORT-BODY"));
+  await report(context, owner, params.upload_id, [parsed]);
+  return Response.json(parsed.report satisfies PartReport);
+};
+
+/** POST /upload/multipart/{upload_id} with `{parts: [...]}` (CV-REPORT-BATCH): 200 echoes them. */
+export const reportParts: OperationHandler = async (context, request, _url, params) => {
+  const owner = context.auth.authenticate(request);
+  const parsed = parseReportList(await readJson(request, "CV-REPORT-BATCH"), false);
+  await report(context, owner, params.upload_id, parsed);
+  return Response.json({ parts: parsed.map((entry) => entry.report) });
+};

@@ -1,0 +1,148 @@
+/**
+ * The storage emulator behind the signed URLs (specs/cavatica.yaml tag `Storage`): in production
+ * these are pre-signed S3/GCS URLs on other hosts [S3]; here they live under the same `/v2` base.
+ * They are authorised by their signature, never by a token.
+ *
+ * `storagePutPart` streams the body into `DiskStore.ingest`, which hashes (MD5) while it writes to a
+ * temp file, so memory does not depend on the part size; the part is committed (renamed, then its
+ * document written) only once it arrived whole and the upload still exists. It answers 200 with
+ * `ETag: "<md5 hex>"` (CV-STORAGE-ETAG, CV-SUCCESS-CODES, CV-REPORT-HEADERS).
+ */
+import { randomBytes } from "node:crypto";
+import { BlobTooLargeError } from "@partwise/node";
+import type { OperationHandler, ServerContext } from "../context.ts";
+import {
+  badRequest,
+  CavaticaApiError,
+  Code,
+  errorResponse,
+  fileNotFound,
+  uploadNotFound,
+} from "../errors.ts";
+import type { PartDoc } from "../state.ts";
+
+/** 403 for a URL whose signature does not verify or whose `expires` has passed. */
+function checkSignature(context: ServerContext, parts: readonly string[], url: URL): void {
+  const check = context.signer.verify(parts, url.search);
+  if (check === "invalid")
+    throw new CavaticaApiError(
+      403,
+      Code.forbidden,
+      "The request signature does not match the signed URL",
+      "CV-PART-URL-SIGNATURE",
+    );
+  if (check === "expired")
+    throw new CavaticaApiError(403, Code.forbidden, "Request has expired", "CV-PART-URL-EXPIRY");
+}
+
+const tooLarge = (max: number) => badRequest(Code.badRequest, `Part exceeds ${max} bytes`, "CV-PART-SIZE");
+
+/** PUT /storage/uploads/{upload_id}/parts/{part_number}?expires=…&signature=… */
+export const storagePutPart: OperationHandler = async (context, request, url, params) => {
+  const rawId = params.upload_id!;
+  const rawNumber = params.part_number!;
+  // The signature covers the method, upload id, part number and expiry as they appear in the URL.
+  checkSignature(context, ["PUT", rawId, rawNumber], url);
+  const { state, store, limits } = context;
+  if (state.upload(rawId) === undefined) throw uploadNotFound();
+  const partNumber = Number(rawNumber);
+
+  // Sizes below 5 MiB are checked at complete (CV-COMPLETE-MIN-SIZE); here only the 5 GiB cap.
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limits.maxPartSize)
+    throw tooLarge(limits.maxPartSize);
+  let staged: Awaited<ReturnType<typeof store.ingest>>;
+  try {
+    staged = await store.ingest(request.body, { maxBytes: limits.maxPartSize });
+  } catch (error) {
+    if (error instanceof BlobTooLargeError) throw tooLarge(limits.maxPartSize);
+    throw badRequest(
+      Code.badRequest,
+      "The part body could not be read (truncated?); nothing was stored",
+      "CV-PART-SIZE",
+    );
+  }
+
+  try {
+    const md5 = await state.locks.run(rawId, async () => {
+      // Aborted or completed while the bytes streamed in (CV-ABORT): keep nothing.
+      const entry = state.upload(rawId);
+      if (entry === undefined) throw uploadNotFound();
+      const blob = `p-${rawId}-${partNumber}-${randomBytes(6).toString("hex")}`;
+      await staged.commit(blob);
+      const previous = entry.parts.get(partNumber);
+      const part: PartDoc = {
+        uploadId: rawId,
+        partNumber,
+        size: staged.size,
+        md5: Buffer.from(staged.md5).toString("hex"),
+        blob,
+        // A part sent again keeps its last report; complete then finds the ETag stale (CV-REPORT-ETAG).
+        ...(previous?.report === undefined ? {} : { report: previous.report }),
+      };
+      await state.putPart(entry, part);
+      return part.md5;
+    });
+    return new Response(null, { status: 200, headers: { etag: `"${md5}"`, "content-length": "0" } });
+  } finally {
+    await staged.discard();
+  }
+};
+
+type ByteRange = { readonly start: number; readonly end: number };
+
+/**
+ * A single `bytes=` range of RFC 9110 §14.1.2 against `size`: the range, "unsatisfiable", or
+ * undefined to serve the whole file (no header, several ranges, or a syntactically invalid one,
+ * which RFC 9110 §14.2 says to ignore).
+ */
+export function parseRange(header: string | null, size: number): ByteRange | "unsatisfiable" | undefined {
+  if (header === null) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (match === null) return undefined;
+  const [, first, last] = match as unknown as [string, string, string];
+  if (first === "" && last === "") return undefined;
+  if (first === "") {
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
+  if (last !== "" && Number(last) < start) return undefined;
+  if (start >= size) return "unsatisfiable";
+  return { start, end };
+}
+
+/** GET|HEAD /storage/files/{file_id}?expires=…&signature=…, with single-range support. */
+export const storageGetFile: OperationHandler = async (context, request, url, params) => {
+  const rawId = params.file_id!;
+  checkSignature(context, ["GET", rawId], url);
+  const file = context.state.file(rawId);
+  if (file === undefined) throw fileNotFound();
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    "accept-ranges": "bytes",
+    etag: `"${file.md5}"`,
+    "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+  };
+  const range = parseRange(request.headers.get("range"), file.size);
+  if (range === "unsatisfiable")
+    return errorResponse(
+      416,
+      `Range not satisfiable for ${file.size} bytes`,
+      "CV-COMPLETE-FILE",
+      Code.badRequest,
+      {
+        "content-range": `bytes */${file.size}`,
+      },
+    );
+  const head = request.method === "HEAD";
+  if (range === undefined) {
+    headers["content-length"] = String(file.size);
+    return new Response(head ? null : context.store.read(file.blob), { status: 200, headers });
+  }
+  headers["content-length"] = String(range.end - range.start + 1);
+  headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
+  return new Response(head ? null : context.store.read(file.blob, range), { status: 206, headers });
+};

@@ -1,0 +1,284 @@
+/**
+ * Upload, part, file and claim state of the reference server, persisted through `DiskStore` as one
+ * atomic JSON document per thing, with an in-memory copy for reads:
+ *
+ *   upload-{upload_id}        the upload (init fields, owner, authoritative part_size)
+ *   part-{upload_id}-{n}      one stored part: size, MD5, blob key, and its last report
+ *   file-{file_id}            a completed file
+ *   claim-{digest}            which owner a project or parent folder belongs to
+ *
+ * One document per part keeps every storage PUT and report a small write (10,000 parts never
+ * rewrite a 10,000-entry document), and a part document is the commit point of its part: the blob
+ * is renamed into place first, under a fresh key, then the document that names it is written.
+ * Likewise the `file-` document commits a completion and removing the `upload-` document commits an
+ * abort. `open` repairs what a SIGKILL between those steps left behind: a completion whose upload
+ * survived is finished, two files of one name keep the newer, and documents or blobs no one refers
+ * to are deleted. Every mutation writes the disk before the memory copy changes.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { DiskStore } from "@partwise/node";
+import type { OwnerId } from "./auth.ts";
+import { KeyedMutex } from "./mutex.ts";
+
+/** Where a file goes: a project (`owner/project`) or a parent folder id (CV-INIT-TARGET). */
+export interface Target {
+  readonly kind: "project" | "parent";
+  readonly id: string;
+}
+
+export interface UploadDoc {
+  readonly uploadId: string;
+  readonly owner: OwnerId;
+  readonly target: Target;
+  readonly project: string;
+  readonly parent?: string | undefined;
+  readonly name: string;
+  readonly size?: number | undefined;
+  readonly md5?: string | undefined;
+  readonly partSize: number;
+  readonly initiated: string;
+  readonly overwrite: boolean;
+}
+
+/** A part report as recorded: the headers and body as sent, and the ETag it names, normalised. */
+export interface ReportDoc {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Readonly<Record<string, unknown>> | undefined;
+  readonly etag: string;
+}
+
+export interface PartDoc {
+  readonly uploadId: string;
+  readonly partNumber: number;
+  readonly size: number;
+  /** Lowercase hex MD5 of the stored bytes. */
+  readonly md5: string;
+  readonly blob: string;
+  readonly report?: ReportDoc | undefined;
+}
+
+export interface FileDoc {
+  readonly fileId: string;
+  readonly owner: OwnerId;
+  readonly target: Target;
+  readonly project: string;
+  readonly parent?: string | undefined;
+  readonly name: string;
+  readonly size: number;
+  readonly md5: string;
+  readonly blob: string;
+  readonly createdOn: string;
+  readonly createdMs: number;
+  /** The upload this file completed; lets `open` finish a completion cut short. */
+  readonly uploadId: string;
+}
+
+interface ClaimDoc {
+  readonly target: Target;
+  readonly owner: OwnerId;
+}
+
+export interface UploadEntry {
+  doc: UploadDoc;
+  readonly parts: Map<number, PartDoc>;
+}
+
+const uploadDoc = (id: string) => `upload-${id}`;
+const partDoc = (id: string, n: number) => `part-${id}-${n}`;
+const fileDoc = (id: string) => `file-${id}`;
+const claimDoc = (target: Target) => `claim-${digest(targetKey(target))}`;
+
+export const targetKey = (target: Target): string => `${target.kind}:${target.id}`;
+const nameKey = (target: Target, name: string): string => `${targetKey(target)}\n${name}`;
+
+function digest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 40);
+}
+
+/** A random id of `length` characters from [A-Za-z0-9] (the platform's upload ids look like this). */
+export function randomId(length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = randomBytes(length * 2);
+  let id = "";
+  // Rejection sampling keeps the characters uniform (248 = 4 × 62).
+  for (const byte of bytes) {
+    if (byte < 248) id += alphabet[byte % 62];
+    if (id.length === length) return id;
+  }
+  return id + randomId(length - id.length);
+}
+
+export class CavaticaState {
+  private readonly uploads = new Map<string, UploadEntry>();
+  private readonly files = new Map<string, FileDoc>();
+  private readonly names = new Map<string, string>();
+  private readonly claims = new Map<string, OwnerId>();
+  /** Per-upload locks (key = upload id) and global ones (`claims`, `names`). */
+  readonly locks: KeyedMutex = new KeyedMutex();
+
+  private constructor(readonly store: DiskStore) {}
+
+  static async open(store: DiskStore): Promise<CavaticaState> {
+    const state = new CavaticaState(store);
+    await state.load();
+    return state;
+  }
+
+  // --- claims (projects and parent folders belong to the first token that uses them) ---------
+
+  /** The owner of a target, or undefined when unclaimed. */
+  claimOf(target: Target): OwnerId | undefined {
+    return this.claims.get(targetKey(target));
+  }
+
+  /** Claims an unclaimed target for `owner`; answers the owner it belongs to afterwards. */
+  claim(target: Target, owner: OwnerId): Promise<OwnerId> {
+    return this.locks.run("claims", async () => {
+      const existing = this.claims.get(targetKey(target));
+      if (existing !== undefined) return existing;
+      await this.store.putJson(claimDoc(target), { target, owner } satisfies ClaimDoc);
+      this.claims.set(targetKey(target), owner);
+      return owner;
+    });
+  }
+
+  // --- uploads ---------------------------------------------------------------------------------
+
+  upload(uploadId: string): UploadEntry | undefined {
+    return this.uploads.get(uploadId);
+  }
+
+  uploadsOf(owner: OwnerId): UploadEntry[] {
+    return [...this.uploads.values()]
+      .filter((entry) => entry.doc.owner === owner)
+      .sort(
+        (a, b) =>
+          a.doc.initiated.localeCompare(b.doc.initiated) || a.doc.uploadId.localeCompare(b.doc.uploadId),
+      );
+  }
+
+  async createUpload(doc: UploadDoc): Promise<UploadEntry> {
+    await this.store.putJson(uploadDoc(doc.uploadId), doc);
+    const entry: UploadEntry = { doc, parts: new Map() };
+    this.uploads.set(doc.uploadId, entry);
+    return entry;
+  }
+
+  /** Records a stored part (call under the upload's lock); deletes the blob it replaces. */
+  async putPart(entry: UploadEntry, part: PartDoc): Promise<void> {
+    const previous = entry.parts.get(part.partNumber);
+    await this.store.putJson(partDoc(part.uploadId, part.partNumber), part);
+    entry.parts.set(part.partNumber, part);
+    if (previous !== undefined && previous.blob !== part.blob) await this.store.delete(previous.blob);
+  }
+
+  /** Records reports of stored parts (call under the upload's lock). */
+  async putReports(entry: UploadEntry, reports: ReadonlyMap<number, ReportDoc>): Promise<void> {
+    for (const [partNumber, report] of reports) {
+      const part = entry.parts.get(partNumber);
+      if (part === undefined) throw new Error(`part ${partNumber} is not stored`);
+      const next: PartDoc = { ...part, report };
+      await this.store.putJson(partDoc(part.uploadId, partNumber), next);
+      entry.parts.set(partNumber, next);
+    }
+  }
+
+  /** Forgets an upload: its document first (the commit point), then its parts and blobs. */
+  async deleteUpload(entry: UploadEntry): Promise<void> {
+    const id = entry.doc.uploadId;
+    this.uploads.delete(id);
+    await this.store.deleteJson(uploadDoc(id));
+    for (const part of entry.parts.values()) {
+      await this.store.deleteJson(partDoc(id, part.partNumber));
+      await this.store.delete(part.blob);
+    }
+    entry.parts.clear();
+  }
+
+  // --- files -----------------------------------------------------------------------------------
+
+  file(fileId: string): FileDoc | undefined {
+    return this.files.get(fileId);
+  }
+
+  fileNamed(target: Target, name: string): FileDoc | undefined {
+    const id = this.names.get(nameKey(target, name));
+    return id === undefined ? undefined : this.files.get(id);
+  }
+
+  /**
+   * Commits a completion (call under the `names` lock, the upload's lock held): the file document,
+   * then the removal of the file it replaces (CV-INIT-OVERWRITE) and of the upload.
+   */
+  async addFile(file: FileDoc, upload: UploadEntry): Promise<void> {
+    await this.store.putJson(fileDoc(file.fileId), file);
+    const replaced = this.fileNamed(file.target, file.name);
+    this.files.set(file.fileId, file);
+    this.names.set(nameKey(file.target, file.name), file.fileId);
+    if (replaced !== undefined) await this.deleteFile(replaced);
+    await this.deleteUpload(upload);
+  }
+
+  private async deleteFile(file: FileDoc): Promise<void> {
+    this.files.delete(file.fileId);
+    if (this.names.get(nameKey(file.target, file.name)) === file.fileId)
+      this.names.delete(nameKey(file.target, file.name));
+    await this.store.deleteJson(fileDoc(file.fileId));
+    await this.store.delete(file.blob);
+  }
+
+  // --- recovery --------------------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    const store = this.store;
+    for (const name of await store.listJson("claim-")) {
+      const claim = await store.getJson<ClaimDoc>(name);
+      if (claim !== undefined) this.claims.set(targetKey(claim.target), claim.owner);
+    }
+    for (const name of await store.listJson("upload-")) {
+      const doc = await store.getJson<UploadDoc>(name);
+      if (doc !== undefined) this.uploads.set(doc.uploadId, { doc, parts: new Map() });
+    }
+    for (const name of await store.listJson("part-")) {
+      const part = await store.getJson<PartDoc>(name);
+      if (part === undefined) continue;
+      const entry = this.uploads.get(part.uploadId);
+      // A part of an aborted or completed upload whose cleanup a crash interrupted.
+      if (entry === undefined) {
+        await store.deleteJson(name);
+        await store.delete(part.blob);
+      } else entry.parts.set(part.partNumber, part);
+    }
+    const files: FileDoc[] = [];
+    for (const name of await store.listJson("file-")) {
+      const file = await store.getJson<FileDoc>(name);
+      if (file !== undefined) files.push(file);
+    }
+    // Oldest first, so a newer file of the same name replaces an older one a crash left behind.
+    files.sort((a, b) => a.createdMs - b.createdMs || a.fileId.localeCompare(b.fileId));
+    for (const file of files) {
+      const replaced = this.fileNamed(file.target, file.name);
+      this.files.set(file.fileId, file);
+      this.names.set(nameKey(file.target, file.name), file.fileId);
+      if (replaced !== undefined) await this.deleteFile(replaced);
+      // The file document commits a completion: finish removing its upload.
+      const upload = this.uploads.get(file.uploadId);
+      if (upload !== undefined) await this.deleteUpload(upload);
+    }
+    await this.sweepBlobs();
+  }
+
+  /** Deletes part and file blobs no document refers to (a crash between rename and document). */
+  private async sweepBlobs(): Promise<void> {
+    const referenced = new Set<string>();
+    for (const entry of this.uploads.values())
+      for (const part of entry.parts.values()) referenced.add(part.blob);
+    for (const file of this.files.values()) referenced.add(file.blob);
+    for (const name of await readdir(join(this.store.dir, "blobs"))) {
+      if ((name.startsWith("p-") || name.startsWith("f-")) && !referenced.has(name))
+        await this.store.delete(name);
+    }
+  }
+}

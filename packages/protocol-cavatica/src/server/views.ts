@@ -1,0 +1,89 @@
+/**
+ * The response bodies of specs/cavatica.yaml, built from the stored documents: `MultipartUpload`,
+ * `UploadListItem`, `UploadDetails`, `PartReport` and `File`. Field names are the platform's.
+ */
+import type {
+  File,
+  MultipartUpload,
+  PartReport,
+  UploadDetails,
+  UploadListItem,
+} from "../generated/schemas.ts";
+import type { FileDoc, PartDoc, UploadDoc, UploadEntry } from "./state.ts";
+
+export function multipartUploadView(doc: UploadDoc): MultipartUpload {
+  return {
+    project: doc.project,
+    ...(doc.parent === undefined ? {} : { parent: doc.parent }),
+    name: doc.name,
+    ...(doc.size === undefined ? {} : { size: doc.size }),
+    upload_id: doc.uploadId,
+    part_size: doc.partSize,
+    parallel_uploads: true,
+    initiated: doc.initiated,
+    ...(doc.md5 === undefined ? {} : { md5: doc.md5 }),
+  };
+}
+
+export function uploadListItemView(doc: UploadDoc, base: string): UploadListItem {
+  return {
+    href: `${base}/upload/multipart/${doc.uploadId}`,
+    project: doc.project,
+    ...(doc.parent === undefined ? {} : { parent: doc.parent }),
+    name: doc.name,
+    initiated: doc.initiated,
+    upload_id: doc.uploadId,
+  };
+}
+
+/** A recorded report, as reported (CV-LIST-PARTS: the headers of the last report). */
+export function partReportView(part: PartDoc): PartReport | undefined {
+  if (part.report === undefined) return undefined;
+  return {
+    part_number: part.partNumber,
+    response: {
+      headers: { ...part.report.headers },
+      ...(part.report.body === undefined ? {} : { body: { ...part.report.body } }),
+    },
+  };
+}
+
+/** The reported parts, ascending by part number (CV-LIST-PARTS). */
+export function reportedParts(entry: UploadEntry): PartReport[] {
+  return [...entry.parts.values()]
+    .sort((a, b) => a.partNumber - b.partNumber)
+    .map(partReportView)
+    .filter((report): report is PartReport => report !== undefined);
+}
+
+export function uploadDetailsView(entry: UploadEntry, listParts: boolean): UploadDetails {
+  const doc = entry.doc;
+  const parts = reportedParts(entry);
+  return {
+    upload_id: doc.uploadId,
+    project: doc.project,
+    ...(doc.parent === undefined ? {} : { parent: doc.parent }),
+    name: doc.name,
+    initiated: doc.initiated,
+    parallel_uploads: true,
+    part_size: doc.partSize,
+    uploaded_parts_count: parts.length,
+    ...(listParts ? { parts } : {}),
+  };
+}
+
+export function fileView(file: FileDoc, base: string): File {
+  const folder = file.parent === undefined ? `/Projects/${file.project}` : `/Folders/${file.parent}`;
+  return {
+    href: `${base}/files/${file.fileId}`,
+    id: file.fileId,
+    name: file.name,
+    size: file.size,
+    project: file.project,
+    ...(file.parent === undefined ? {} : { parent: file.parent }),
+    path: `${folder}/${file.name}`,
+    type: "file",
+    created_on: file.createdOn,
+    modified_on: file.createdOn,
+  };
+}
