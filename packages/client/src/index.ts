@@ -1,0 +1,25 @@
+/**
+ * @partwise/client — the client runtime shared by the three protocol packages: the upload driver
+ * over the engine's `UploadSession`, the fetch transport (undici in Node, fetch in browsers), the
+ * retry classification, the client error base class and the resume journal format.
+ */
+
+export { createFetch, transportName } from "#fetch";
+export {
+  classifyFailure,
+  isAbortError,
+  isNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+} from "./classify.ts";
+export { type Clock, systemClock } from "./clock.ts";
+export { type DriveOptions, driveUpload, type UploadDriver, type UploadProgress } from "./drive.ts";
+export { ClientError, type ClientErrorKind, type ClientErrorOptions } from "./errors.ts";
+export type { FetchLike, TransportOptions } from "./fetch.ts";
+export {
+  type JournalPart,
+  type JournalStore,
+  memoryJournal,
+  type SourceFingerprint,
+  type UploadJournal,
+} from "./journal.ts";
