@@ -34,6 +34,11 @@ export interface UploadDriver {
   abortUpload?(reason: unknown): Promise<void>;
   /** How a failure is retried; defaults to `classifyFailure`. */
   classify?(error: unknown): FailureInfo;
+  /**
+   * Open-ended sessions (streams): reads the next part when the session asks (`needPart`);
+   * undefined at the end of the stream.
+   */
+  nextPart?(): Promise<{ readonly number: number; readonly size: number } | undefined>;
 }
 
 export interface UploadProgress extends SessionProgress {
@@ -99,6 +104,9 @@ export function driveUpload(options: DriveOptions): Promise<void> {
           case "abort":
             stop(command.reason);
             break;
+          case "needPart":
+            feed();
+            break;
         }
       }
       progress();
@@ -128,6 +136,26 @@ export function driveUpload(options: DriveOptions): Promise<void> {
           if (controller.signal.aborted || settled) return;
           bytesSent += command.size;
           apply(session.partFailed(command.number, error, classify(error)));
+        },
+      );
+    };
+
+    const feed = () => {
+      if (!driver.nextPart) {
+        stop(new Error("the session asked for more parts but the driver has no nextPart"));
+        return;
+      }
+      driver.nextPart().then(
+        (part) => {
+          if (settled) return;
+          apply(part === undefined ? session.endParts() : session.addPart(part));
+        },
+        (error: unknown) => {
+          // The source failed (a read error, a stream over the limits): the upload cannot go on.
+          if (!settled) {
+            failure = { error };
+            apply(session.abort(error));
+          }
         },
       );
     };

@@ -15,6 +15,15 @@ export {
 export { type Clock, systemClock } from "./clock.ts";
 export { type DriveOptions, driveUpload, type UploadDriver, type UploadProgress } from "./drive.ts";
 export { ClientError, type ClientErrorKind, type ClientErrorOptions } from "./errors.ts";
+export {
+  createPartFeed,
+  type FeedOptions,
+  fingerprintSource,
+  isBlob,
+  isRandomAccessSource,
+  type PartFeed,
+  type UploadSource,
+} from "./feed.ts";
 export type { FetchLike, TransportOptions } from "./fetch.ts";
 export {
   type JournalPart,

@@ -49,7 +49,22 @@ export interface FailCommand {
   readonly error: unknown;
 }
 
-export type SessionCommand = SendPartCommand | WaitCommand | CompleteCommand | AbortCommand | FailCommand;
+/**
+ * An open-ended session has a free slot and no part to fill it: read the next part from the
+ * source and call `addPart` with it, or `endParts` at the end of the source. The session emits no
+ * other `needPart` until one of the two is called, so one read is outstanding at a time.
+ */
+export interface NeedPartCommand {
+  readonly type: "needPart";
+}
+
+export type SessionCommand =
+  | SendPartCommand
+  | WaitCommand
+  | CompleteCommand
+  | AbortCommand
+  | FailCommand
+  | NeedPartCommand;
 
 /** How the driver classifies a failed request (after tus-js-client's `onShouldRetry`). */
 export interface FailureInfo {
@@ -64,7 +79,11 @@ export interface FailureInfo {
   readonly now?: number | undefined;
 }
 
-/** Progress of the upload, derived from part states. */
+/**
+ * Progress of the upload, derived from part states. For an open-ended session the totals count
+ * the parts known so far and grow with each `addPart`; `UploadSession.partsEnded` says whether
+ * they are final.
+ */
 export interface SessionProgress {
   readonly partsTotal: number;
   readonly partsDone: number;

@@ -7,6 +7,7 @@ export type {
   CompleteCommand,
   FailCommand,
   FailureInfo,
+  NeedPartCommand,
   SendPartCommand,
   SessionCommand,
   SessionProgress,

@@ -17,7 +17,13 @@
  *     //   wait     → (re)arm the one timer; on expiry run(session.tick(performance.now()))
  *     //   complete → send the completion request; then completeSucceeded() or completeFailed(...)
  *     //   fail     → reject the upload with the error;   abort → cancel requests, abort on the server
+ *     //   needPart → (open-ended only) read the next part from the source, then
+ *     //              run(session.addPart({ number, size })), or run(session.endParts()) at its end
  *     // signal.onabort = () => run(session.abort(signal.reason))
+ *
+ * A source of unknown length (stdin) runs an open-ended session: `openEnded: true`, `parts` empty
+ * (or the parts read so far), and the session asks for each further part with `needPart` as slots
+ * free up. It completes only after `endParts()`; an empty source is one part of size 0.
  */
 
 import type { FailureInfo, SessionCommand, SessionProgress } from "./commands.ts";
@@ -40,7 +46,16 @@ export interface PartSpec {
 }
 
 export interface UploadSessionOptions {
+  /**
+   * The parts to upload. For an open-ended session, the parts known so far (often none),
+   * numbered 1, 2, 3 … without gaps; more come with `addPart`.
+   */
   readonly parts: ReadonlyArray<PartSpec>;
+  /**
+   * True for a source of unknown length: parts are added while uploading (`addPart`, prompted by
+   * `needPart`) and `complete` waits for `endParts()`. Default false: `parts` is the whole upload.
+   */
+  readonly openEnded?: boolean | undefined;
   /** Parts in flight at most; default 4. */
   readonly concurrency?: number | undefined;
   readonly retry?: RetryOptions | undefined;
@@ -87,8 +102,27 @@ function checkParts(parts: unknown): PartInit[] {
   });
 }
 
-/** Parts of a restored session, handed to the constructor under its options object. */
-const restoredParts = new WeakMap<object, readonly PartInit[]>();
+function checkOpenEnded(value: unknown): boolean {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new SessionConfigError("openEnded", `expected a boolean, got ${show(value)}`);
+  }
+  return value === true;
+}
+
+/** An open-ended session's parts are 1 … n, so that `addPart` can insist on n + 1 next. */
+function checkConsecutive(parts: readonly PartInit[]): void {
+  // Numbers are distinct and >= 1 (checkParts), so they are 1 … n exactly when none exceeds n.
+  const gap = parts.findIndex((p) => p.number > parts.length);
+  if (gap !== -1) {
+    throw new SessionConfigError(
+      `parts[${gap}].number`,
+      `an open-ended session's parts are 1 … ${parts.length} without gaps, got ${parts[gap]!.number}`,
+    );
+  }
+}
+
+/** What a restored session starts from, handed to the constructor under its options object. */
+const restored = new WeakMap<object, { readonly parts: readonly PartInit[]; readonly partsEnded: boolean }>();
 
 export class UploadSession {
   readonly #ctx: SessionContext;
@@ -97,10 +131,16 @@ export class UploadSession {
     if (typeof options !== "object" || options === null) {
       throw new SessionConfigError("options", "expected an object");
     }
-    this.#ctx = createSessionContext(restoredParts.get(options) ?? checkParts(options.parts), {
+    const openEnded = checkOpenEnded(options.openEnded);
+    const resumed = restored.get(options);
+    const parts = resumed?.parts ?? checkParts(options.parts);
+    if (openEnded) checkConsecutive(parts);
+    this.#ctx = createSessionContext(parts, {
       concurrency: checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY),
       retry: resolveRetryPolicy(options.retry),
       random: checkRandom(options.random),
+      openEnded,
+      partsEnded: resumed?.partsEnded,
     });
   }
 
@@ -108,6 +148,8 @@ export class UploadSession {
    * A session in `idle` that, once started, sends only the parts the snapshot does not record as
    * succeeded. `snapshot` may come straight from `JSON.parse`; it is validated
    * (`SessionSnapshotError` when it is not a snapshot this version wrote, or is damaged).
+   * An open-ended session stays open-ended: unless its parts had ended, it asks for more with
+   * `needPart` and accepts `addPart` from the part after the last one the snapshot knows.
    */
   static restore(snapshot: unknown, options: RestoreOptions): UploadSession {
     const parsed = parseSnapshot(snapshot);
@@ -115,6 +157,7 @@ export class UploadSession {
     const override = options.retry ?? {};
     const restoreOptions: UploadSessionOptions = {
       parts: [],
+      openEnded: parsed.openEnded === true,
       concurrency: options.concurrency ?? parsed.config.concurrency,
       retry: {
         maxRetriesPerPart: override.maxRetriesPerPart ?? saved.maxRetriesPerPart,
@@ -124,15 +167,15 @@ export class UploadSession {
       },
       random: options.random,
     };
-    restoredParts.set(
-      restoreOptions,
-      parsed.parts.map((p) => ({
+    restored.set(restoreOptions, {
+      parts: parsed.parts.map((p) => ({
         number: p.number,
         size: p.size,
         attempts: p.attempts,
         etag: p.state === "succeeded" ? p.etag : undefined,
       })),
-    );
+      partsEnded: parsed.partsEnded === true,
+    });
     return new UploadSession(restoreOptions);
   }
 
@@ -152,6 +195,19 @@ export class UploadSession {
 
   get retryPolicy(): RetryPolicy {
     return this.#ctx.retry;
+  }
+
+  /** True when parts are added while the session runs (`UploadSessionOptions.openEnded`). */
+  get openEnded(): boolean {
+    return this.#ctx.openEnded;
+  }
+
+  /**
+   * True once the part list is final: always for a closed session, after `endParts()` for an
+   * open-ended one. Until then `progress` totals count only the parts known so far.
+   */
+  get partsEnded(): boolean {
+    return this.#ctx.partsEnded;
   }
 
   get progress(): SessionProgress {
@@ -197,11 +253,29 @@ export class UploadSession {
   }
 
   /**
+   * Open-ended sessions only, in `idle` or `uploading` before `endParts()`: the next part of the
+   * source, numbered one above the highest known part. Usually the answer to `needPart`; returns
+   * the commands it produced (a `sendPart` for it when a slot is free, then perhaps another
+   * `needPart`). Anything else throws `SessionStateError` and fails the session.
+   */
+  addPart(part: PartSpec): readonly SessionCommand[] {
+    return this.#on({ type: "addPart", part });
+  }
+
+  /**
+   * Open-ended sessions only: no part follows. Emits `complete` if every part already succeeded.
+   * At least one part must be known (an empty source is part 1 of size 0).
+   */
+  endParts(): readonly SessionCommand[] {
+    return this.#on({ type: "endParts" });
+  }
+
+  /**
    * JSON-serialisable state for resume. Parts in flight or waiting for a retry are recorded as
    * pending: their outcome is unknown.
    */
   snapshot(): SessionSnapshot {
-    const { concurrency, retry, parts } = this.#ctx;
+    const { concurrency, retry, parts, openEnded, partsEnded } = this.#ctx;
     return {
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
@@ -219,6 +293,8 @@ export class UploadSession {
           ? { number: p.number, size: p.size, state: "succeeded", etag: p.etag, attempts: p.attempts }
           : { number: p.number, size: p.size, state: "pending", attempts: p.attempts },
       ),
+      // A closed session writes neither field, exactly as before open-ended sessions existed.
+      ...(openEnded ? { openEnded: true, partsEnded } : {}),
     };
   }
 

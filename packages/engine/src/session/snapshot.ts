@@ -8,6 +8,12 @@
  * - It records what the server is known to hold — parts that succeeded, with their ETags — and
  *   nothing in flight: a part in flight or waiting for a retry when the snapshot was taken is
  *   `pending`, because its outcome is unknown and re-sending a part is safe while forgetting one is not.
+ * - An open-ended session (a stream) records `openEnded: true` and whether its part list was
+ *   final (`partsEnded`); a restored one keeps accepting `addPart` from the next part number, as
+ *   the driver's source continues where the known parts stop. A closed session writes neither
+ *   field, so its snapshots are exactly what version 1 always wrote, and a version 1 snapshot
+ *   without them is a closed session. (An older reader would ignore the fields and treat an
+ *   open-ended snapshot as closed; none was ever released, which is why the version stays 1.)
  * - Retry budgets are not recorded: like tus-js-client's `retryDelays`, a budget belongs to one run,
  *   and resuming is a new run. Send counts are kept so `sendPart.attempt` keeps counting.
  * - Input is untrusted (a state file on disk): every field is checked, and anything else —
@@ -45,8 +51,12 @@ export interface SessionSnapshot {
       readonly totalRetryBudget?: number;
     };
   };
-  /** Ascending part number. */
+  /** Ascending part number; an open-ended session's are 1, 2, 3 … without gaps. */
   readonly parts: readonly SnapshotPart[];
+  /** Present, and true, only for an open-ended session (parts added while it runs). */
+  readonly openEnded?: boolean;
+  /** Present only for an open-ended session: `endParts` was called, so `parts` is final. */
+  readonly partsEnded?: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -121,10 +131,46 @@ export function parseSnapshot(value: unknown): SessionSnapshot {
     throw new SessionSnapshotError(`${at}.state`, 'expected "succeeded" or "pending"');
   });
 
+  const openEnded = value.openEnded;
+  if (openEnded !== undefined && typeof openEnded !== "boolean") {
+    throw new SessionSnapshotError("openEnded", `expected a boolean, got ${show(openEnded)}`);
+  }
+  const partsEnded = value.partsEnded;
+  if (openEnded !== true) {
+    if (partsEnded !== undefined) {
+      throw new SessionSnapshotError(
+        "partsEnded",
+        "only an open-ended session records whether its parts ended",
+      );
+    }
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      config: { concurrency, retry },
+      parts: parts.sort((a, b) => a.number - b.number),
+    };
+  }
+
+  if (typeof partsEnded !== "boolean") {
+    throw new SessionSnapshotError("partsEnded", `expected a boolean, got ${show(partsEnded)}`);
+  }
+  // Numbers are distinct and >= 1, so they are 1 … n exactly when none exceeds n.
+  const gap = parts.findIndex((p) => p.number > parts.length);
+  if (gap !== -1) {
+    throw new SessionSnapshotError(
+      `parts[${gap}].number`,
+      `an open-ended upload numbers its parts 1, 2, 3 … without gaps, but has ${parts.length} part(s)`,
+    );
+  }
+  if (partsEnded && parts.length === 0) {
+    throw new SessionSnapshotError("parts", "an open-ended upload whose parts ended has at least one part");
+  }
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     config: { concurrency, retry },
     parts: parts.sort((a, b) => a.number - b.number),
+    openEnded: true,
+    partsEnded,
   };
 }

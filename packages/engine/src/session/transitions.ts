@@ -14,7 +14,8 @@
  *  2. No I/O, no clock and no randomness of its own: time arrives as `now` (`start`, `tick`, and
  *     optionally with failures); randomness through the injected `random()`.
  *  3. At most `concurrency` parts are in flight. Parts due for a retry go first, then parts never
- *     sent, each in ascending part number.
+ *     sent, each in ascending part number. A part is sent only once it is known: given up front,
+ *     or added with `addPart` (rule 12).
  *  4. A part that succeeded is never sent again. A result (`partSucceeded`/`partFailed`) for a part
  *     that is not in flight is a local protocol error, not ignored: the session re-sends a part only
  *     after its previous attempt was reported, so a second report is a driver bug (a duplicate, a
@@ -25,7 +26,8 @@
  *     `maxRetriesPerPart` retries per part and for completion, at most `totalRetryBudget` in all.
  *  6. A non-retryable failure, or a retryable one whose budget is spent, emits `fail` and then
  *     `abort` (so the driver cleans up on the server) and leaves the session `failed`.
- *  7. `complete` is emitted only when every part succeeded, once per attempt, with the ETags in
+ *  7. `complete` is emitted only when the part list is final (the session is closed, or
+ *     `endParts` was called) and every part in it succeeded, once per attempt, with the ETags in
  *     ascending part number; a retryable `completeFailed` is retried under rule 5.
  *  8. After `abort` no command is ever emitted again. Results that arrive after `abort` or `fail`
  *     are ignored: requests in flight race the abort, which is not a driver bug.
@@ -36,6 +38,17 @@
  *     ignored; any other event is rule 9's protocol error.
  * 11. The session asks for a `tick` with a `wait` whenever its next deadline changes, and again
  *     after every tick (a tick may have consumed the driver's timer).
+ * 12. An open-ended session (a stream of unknown length) learns its parts while it runs: `addPart`
+ *     appends part `highest + 1` (parts are numbered 1, 2, 3 … without gaps) and `endParts` makes
+ *     the list final. Both are accepted in `idle` and `uploading` only. `addPart` or `endParts` on
+ *     a closed session, a part number out of sequence, a size that is not an integer >= 0,
+ *     `addPart` after `endParts`, a second `endParts`, and `endParts` with no part at all (an
+ *     empty stream is one empty part) are rule 9 errors.
+ * 13. An open-ended session in `uploading` whose list is still open is *hungry* when a slot is free
+ *     and no known part waits to be sent (a part in retry backoff does not count: it waits for
+ *     time, not for a slot). A hungry session emits one `needPart` and no other until `addPart`
+ *     or `endParts` answers it, so a driver never reads two parts for one slot; once answered, it
+ *     asks again as soon as it is hungry again (another free slot, or the next success).
  */
 
 import type { CompleteCommand, FailureInfo, SessionCommand } from "./commands.ts";
@@ -58,7 +71,7 @@ export type SessionState =
 /** One line per state; the diagram prints them inside the state boxes. */
 export const STATE_DESCRIPTIONS: Readonly<Record<SessionState, string>> = {
   idle: "created or restored, nothing sent yet",
-  uploading: "parts in flight or waiting for a retry",
+  uploading: "parts in flight, waiting for a retry or for addPart",
   completing: "every part succeeded, complete in flight",
   completeBackoff: "complete failed, waiting to retry it",
   done: "complete succeeded",
@@ -81,7 +94,9 @@ export type SessionEvent =
   | { readonly type: "tick"; readonly now: number }
   | { readonly type: "abort"; readonly reason: unknown }
   | { readonly type: "completeSucceeded" }
-  | { readonly type: "completeFailed"; readonly error: unknown; readonly failure: FailureInfo };
+  | { readonly type: "completeFailed"; readonly error: unknown; readonly failure: FailureInfo }
+  | { readonly type: "addPart"; readonly part: { readonly number: number; readonly size: number } }
+  | { readonly type: "endParts" };
 
 export type SessionEventName = SessionEvent["type"];
 
@@ -93,16 +108,30 @@ export const SESSION_EVENTS: readonly SessionEventName[] = [
   "abort",
   "completeSucceeded",
   "completeFailed",
+  "addPart",
+  "endParts",
 ];
 
 // ---------------------------------------------------------------------------------------------
 // The tables
 // ---------------------------------------------------------------------------------------------
 
-export type GuardName = "allPartsSucceeded" | "notRetryable" | "retriesExhausted" | "completeRetryDue";
+/**
+ * `allPartsSucceeded` speaks of the final list: a closed session's parts, or an open-ended
+ * session's once `endParts` was called (rule 7). `hungry` is rule 13.
+ */
+export type GuardName =
+  | "allPartsSucceeded"
+  | "hungry"
+  | "notRetryable"
+  | "retriesExhausted"
+  | "completeRetryDue";
 
 export type ActionName =
   | "fillSlots"
+  | "appendPart"
+  | "endPartList"
+  | "emitNeedPart"
   | "recordSuccess"
   | "releasePart"
   | "schedulePartRetry"
@@ -138,6 +167,8 @@ const ignoreEverything = {
   abort: IGNORE,
   completeSucceeded: IGNORE,
   completeFailed: IGNORE,
+  addPart: IGNORE,
+  endParts: IGNORE,
 } as const;
 
 /** Event-triggered transitions. A (state, event) pair missing here is a protocol error (rule 9). */
@@ -145,6 +176,8 @@ export const EVENT_TRANSITIONS: EventTable = {
   idle: {
     start: [{ to: "uploading", do: ["fillSlots"] }],
     abort: [{ to: "aborted", do: ["emitAbort"] }],
+    addPart: [{ to: "idle", do: ["appendPart"] }],
+    endParts: [{ to: "idle", do: ["endPartList"] }],
   },
   uploading: {
     partSucceeded: [{ to: "uploading", do: ["recordSuccess", "fillSlots"] }],
@@ -155,6 +188,8 @@ export const EVENT_TRANSITIONS: EventTable = {
     ],
     tick: [{ to: "uploading", do: ["fillSlots"] }],
     abort: [{ to: "aborted", do: ["emitAbort"] }],
+    addPart: [{ to: "uploading", do: ["appendPart", "fillSlots"] }],
+    endParts: [{ to: "uploading", do: ["endPartList"] }],
   },
   completing: {
     completeSucceeded: [{ to: "done", do: [] }],
@@ -180,7 +215,10 @@ export const EVENT_TRANSITIONS: EventTable = {
 
 /** State-triggered transitions, fired after every accepted event until none applies. */
 export const STATE_TRANSITIONS: StateTable = {
-  uploading: [{ when: "allPartsSucceeded", to: "completing", do: ["emitComplete"] }],
+  uploading: [
+    { when: "allPartsSucceeded", to: "completing", do: ["emitComplete"] },
+    { when: "hungry", to: "uploading", do: ["emitNeedPart"] },
+  ],
   completeBackoff: [{ when: "completeRetryDue", to: "completing", do: ["emitComplete"] }],
 };
 
@@ -205,9 +243,15 @@ export interface PartRecord {
 
 export interface SessionContext {
   state: SessionState;
-  /** Ascending part number. */
-  readonly parts: readonly PartRecord[];
-  readonly byNumber: ReadonlyMap<number, PartRecord>;
+  /** Ascending part number; an open-ended session appends to it. */
+  readonly parts: PartRecord[];
+  readonly byNumber: Map<number, PartRecord>;
+  /** Parts may be added while the session runs (rules 12 and 13). */
+  readonly openEnded: boolean;
+  /** The part list is final: always for a closed session, after `endParts` for an open-ended one. */
+  partsEnded: boolean;
+  /** A `needPart` was emitted and neither `addPart` nor `endParts` has answered it yet. */
+  partRequested: boolean;
   readonly concurrency: number;
   readonly retry: RetryPolicy;
   readonly random: () => number;
@@ -216,7 +260,7 @@ export interface SessionContext {
   /** Index into `parts` before which no part is `pending` (a cursor, so filling slots is cheap). */
   pendingCursor: number;
   readonly backoff: Set<PartRecord>;
-  readonly bytesTotal: number;
+  bytesTotal: number;
   inFlight: number;
   partsDone: number;
   bytesDone: number;
@@ -238,10 +282,19 @@ export interface PartInit {
   readonly attempts?: number | undefined;
 }
 
-/** A fresh context in `idle`; parts given an `etag` start as succeeded (a restored session). */
+/**
+ * A fresh context in `idle`; parts given an `etag` start as succeeded (a restored session). An
+ * open-ended session's list starts open unless `partsEnded` says otherwise (a restored one).
+ */
 export function createSessionContext(
   parts: readonly PartInit[],
-  config: { readonly concurrency: number; readonly retry: RetryPolicy; readonly random: () => number },
+  config: {
+    readonly concurrency: number;
+    readonly retry: RetryPolicy;
+    readonly random: () => number;
+    readonly openEnded: boolean;
+    readonly partsEnded?: boolean | undefined;
+  },
 ): SessionContext {
   const records: PartRecord[] = parts
     .map((p) => ({
@@ -259,6 +312,9 @@ export function createSessionContext(
     state: INITIAL_STATE,
     parts: records,
     byNumber: new Map(records.map((p) => [p.number, p])),
+    openEnded: config.openEnded,
+    partsEnded: !config.openEnded || config.partsEnded === true,
+    partRequested: false,
     concurrency: config.concurrency,
     retry: config.retry,
     random: config.random,
@@ -307,6 +363,28 @@ function checkInFlight(ctx: SessionContext, number: number): string | undefined 
   return undefined;
 }
 
+function checkAddPart(ctx: SessionContext, part: unknown): string | undefined {
+  if (!ctx.openEnded) return "the session is not open-ended: its parts were given up front";
+  if (ctx.partsEnded) return "endParts was called: no part may follow";
+  if (typeof part !== "object" || part === null) return `the part must be an object, got ${show(part)}`;
+  const { number, size } = part as Record<string, unknown>;
+  const expected = (ctx.parts.at(-1)?.number ?? 0) + 1;
+  if (number !== expected) return `the next part is number ${expected}, got ${show(number)}`;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    return `part ${expected} size must be an integer >= 0, got ${show(size)}`;
+  }
+  return undefined;
+}
+
+function checkEndParts(ctx: SessionContext): string | undefined {
+  if (!ctx.openEnded) return "the session is not open-ended: its parts were final from the start";
+  if (ctx.partsEnded) return "endParts was already called";
+  if (ctx.parts.length === 0) {
+    return "an open-ended upload has at least one part: an empty stream is one empty part (addPart it first)";
+  }
+  return undefined;
+}
+
 /** Checked before an accepted (not ignored) event touches anything; a message means rule 9. */
 export const PRECONDITIONS: Readonly<Record<SessionEventName, Precondition>> = {
   start: (_ctx, e) => (e.type === "start" ? checkTime(e.now) : undefined),
@@ -321,10 +399,12 @@ export const PRECONDITIONS: Readonly<Record<SessionEventName, Precondition>> = {
   completeFailed: (_ctx, e) => (e.type === "completeFailed" ? checkFailure(e.failure) : undefined),
   abort: () => undefined,
   completeSucceeded: () => undefined,
+  addPart: (ctx, e) => (e.type === "addPart" ? checkAddPart(ctx, e.part) : undefined),
+  endParts: (ctx) => checkEndParts(ctx),
 };
 
-// partOf and failureOf throw only if a table row names a guard or action for an event it does
-// not fit — a bug in the tables above, which the interpreter still reports as rule 9.
+// partOf, failureOf and appendPart throw only if a table row names a guard or action for an
+// event it does not fit — a bug in the tables above, which the interpreter still reports as rule 9.
 
 function partOf(ctx: SessionContext, event: SessionEvent): PartRecord {
   const number = event.type === "partSucceeded" || event.type === "partFailed" ? event.number : Number.NaN;
@@ -352,8 +432,21 @@ function retriesOfTarget(ctx: SessionContext, event: SessionEvent): number {
   return event.type === "completeFailed" ? ctx.completeRetries : partOf(ctx, event).retries;
 }
 
+/** Some part at or after `from` waits for a slot (never sent in this run, and not in backoff). */
+function pendingFrom(ctx: SessionContext, from: number): boolean {
+  for (let i = from; i < ctx.parts.length; i++) if (ctx.parts[i]!.status === "pending") return true;
+  return false;
+}
+
 export const GUARDS: Readonly<Record<GuardName, (ctx: SessionContext, event: SessionEvent) => boolean>> = {
-  allPartsSucceeded: (ctx) => ctx.partsDone === ctx.parts.length,
+  allPartsSucceeded: (ctx) => ctx.partsEnded && ctx.partsDone === ctx.parts.length,
+  // Rule 13. The cursor bounds the scan: no part before it is pending, and after fillSlots the
+  // cursor lags only while every slot is full, which the slot test rules out first.
+  hungry: (ctx) =>
+    !ctx.partsEnded &&
+    !ctx.partRequested &&
+    ctx.inFlight < ctx.concurrency &&
+    !pendingFrom(ctx, ctx.pendingCursor),
   notRetryable: (ctx, event) => !failureOf(ctx, event).failure.retryable,
   retriesExhausted: (ctx, event) => budgetSpent(ctx, retriesOfTarget(ctx, event)) !== undefined,
   completeRetryDue: (ctx) => ctx.completeRetryAt <= ctx.clock,
@@ -389,6 +482,33 @@ export const ACTIONS: Readonly<Record<ActionName, Action>> = {
       ctx.pendingCursor += 1;
       if (part.status === "pending") send(ctx, part, out);
     }
+  },
+  appendPart(ctx, event) {
+    if (event.type !== "addPart") {
+      throw new SessionStateError("the event adds no part", { state: ctx.state, event: event.type });
+    }
+    // Only number and size are kept: a driver may pass its planned part (with an offset) as is.
+    const part: PartRecord = {
+      number: event.part.number,
+      size: event.part.size,
+      status: "pending",
+      etag: undefined,
+      attempts: 0,
+      retries: 0,
+      retryAt: 0,
+    };
+    ctx.parts.push(part);
+    ctx.byNumber.set(part.number, part);
+    ctx.bytesTotal += part.size;
+    ctx.partRequested = false;
+  },
+  endPartList(ctx) {
+    ctx.partsEnded = true;
+    ctx.partRequested = false;
+  },
+  emitNeedPart(ctx, _event, out) {
+    ctx.partRequested = true;
+    out.push({ type: "needPart" });
   },
   recordSuccess(ctx, event) {
     const part = partOf(ctx, event);
@@ -475,6 +595,9 @@ function timeOf(event: SessionEvent): number | undefined {
   return undefined;
 }
 
+/** More state-triggered rounds after one event than the tables can produce. */
+const STATE_ROUNDS_MAX = 16;
+
 /**
  * Applies one event and returns the commands it produced. Throws `SessionStateError` for rule 9
  * and leaves the session `failed` after any throw.
@@ -503,7 +626,17 @@ export function dispatch(ctx: SessionContext, event: SessionEvent): SessionComma
         event: event.type,
       });
     }
+    // Each state-triggered row leaves its state or, like `hungry`, makes its own guard false, so
+    // they settle within a few rounds; a table that does not is a bug, reported (rule 9), not a hang.
+    let rounds = 0;
     for (let rows = STATE_TRANSITIONS[ctx.state]; rows !== undefined && fire(ctx, rows, event, out); ) {
+      rounds += 1;
+      if (rounds > STATE_ROUNDS_MAX) {
+        throw new SessionStateError("the state-triggered transitions do not settle", {
+          state: ctx.state,
+          event: event.type,
+        });
+      }
       rows = STATE_TRANSITIONS[ctx.state];
     }
 

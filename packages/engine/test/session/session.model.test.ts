@@ -1,17 +1,22 @@
 /**
  * Model-based test of UploadSession (fast-check `fc.commands` + `fc.modelRun`): random sequences
  * of driver events — one command class per behaviour, in ./model/ — checked against a model far
- * simpler than the session (./model/model.ts). After each sequence the run is driven to its end
- * in a good environment, which must reach `done` unless the sequence already ended it: no
- * sequence of events can leave the session stalled.
+ * simpler than the session (./model/model.ts), on closed sessions and on open-ended ones whose
+ * parts come from a source as the driver adds them. After each sequence the run is driven to its
+ * end in a good environment by a driver that adds parts only when asked (`needPart`), which must
+ * reach `done` unless the sequence already ended it: no sequence of events can leave the session
+ * stalled, nor an open-ended one waiting for a part it never asked for.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AbortCommand } from "./model/abort.ts";
+import { AddPartCommand } from "./model/add-part.ts";
 import { AfterEndCommand, type AnyEvent } from "./model/after-end.ts";
+import { AnswerNeedPartCommand } from "./model/answer-need-part.ts";
 import { CompleteFailsCommand } from "./model/complete-fails.ts";
 import { CompleteSucceedsCommand } from "./model/complete-succeeds.ts";
-import { type Misuse, MisuseCommand } from "./model/misuse.ts";
+import { EndPartsCommand } from "./model/end-parts.ts";
+import { MISUSES, MisuseCommand } from "./model/misuse.ts";
 import { initialState, type SessionModel, type SessionReal, type SessionSetup } from "./model/model.ts";
 import { PartFailsCommand } from "./model/part-fails.ts";
 import { PartSucceedsCommand } from "./model/part-succeeds.ts";
@@ -21,16 +26,39 @@ import { TickCommand } from "./model/tick.ts";
 import { TimerFiresCommand } from "./model/timer-fires.ts";
 import { randomSource } from "./support/random.ts";
 
-const setupArb: fc.Arbitrary<SessionSetup> = fc.record({
-  parts: fc.uniqueArray(fc.record({ number: fc.integer({ min: 1, max: 50 }), size: fc.nat(1000) }), {
-    selector: (p) => p.number,
-    maxLength: 6,
-  }),
+const policyArb = fc.record({
   concurrency: fc.integer({ min: 1, max: 4 }),
   maxRetries: fc.integer({ min: 0, max: 3 }),
   budget: fc.option(fc.nat(6), { nil: undefined }),
   random: randomSource,
 });
+
+/** Every part given up front, numbered with gaps and in any order. */
+const closedSetupArb: fc.Arbitrary<SessionSetup> = fc
+  .tuple(
+    policyArb,
+    fc.uniqueArray(fc.record({ number: fc.integer({ min: 1, max: 50 }), size: fc.nat(1000) }), {
+      selector: (p) => p.number,
+      maxLength: 6,
+    }),
+  )
+  .map(([policy, parts]) => ({ ...policy, parts, openEnded: false, known: parts.length }));
+
+/** A source of 1 to 7 parts (an empty source is one empty part), some of them known up front. */
+const openEndedSetupArb: fc.Arbitrary<SessionSetup> = fc
+  .tuple(
+    policyArb,
+    fc.array(fc.nat(1000), { minLength: 1, maxLength: 7 }),
+    fc.oneof(fc.constant(0), fc.nat(7)),
+  )
+  .map(([policy, sizes, known]) => ({
+    ...policy,
+    parts: sizes.map((size, i) => ({ number: i + 1, size })),
+    openEnded: true,
+    known: Math.min(known, sizes.length),
+  }));
+
+const setupArb: fc.Arbitrary<SessionSetup> = fc.oneof(closedSetupArb, openEndedSetupArb);
 
 const retryAfter = fc.option(fc.integer({ min: 0, max: 2000 }), { nil: undefined });
 const pick = fc.nat(20);
@@ -62,19 +90,12 @@ const command = fc.oneof(
       .map(([retryable, after]) => new CompleteFailsCommand(retryable, after)),
   },
   { weight: 1, arbitrary: fc.constant(new SnapshotRestoreCommand()) },
+  { weight: 8, arbitrary: fc.constant(new AnswerNeedPartCommand()) },
+  { weight: 2, arbitrary: fc.constant(new AddPartCommand()) },
+  { weight: 2, arbitrary: fc.constant(new EndPartsCommand()) },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(
-        fc.constantFrom<Misuse>(
-          "resultForPartNotInFlight",
-          "unknownPart",
-          "startAgain",
-          "completeResultOutOfTurn",
-        ),
-        pick,
-      )
-      .map(([misuse, p]) => new MisuseCommand(misuse, p)),
+    arbitrary: fc.tuple(fc.constantFrom(...MISUSES), pick).map(([misuse, p]) => new MisuseCommand(misuse, p)),
   },
   {
     weight: 3,
@@ -88,6 +109,8 @@ const command = fc.oneof(
           "abort",
           "completeSucceeded",
           "completeFailed",
+          "addPart",
+          "endParts",
         ),
         fc.integer({ min: -1, max: 60 }),
       )
@@ -96,12 +119,16 @@ const command = fc.oneof(
 );
 const commands = fc.commands([command], { maxCommands: 100, size: "max" });
 
-/** Succeeds everything, fires every timer: a session that is not over must reach `done`. */
+/**
+ * Succeeds everything, fires every timer, and adds the source's parts only when the session asks
+ * (then ends the list): a session that is not over must reach `done`.
+ */
 function driveToEnd(model: SessionModel, real: SessionReal): void {
   const drivers = [
     new StartCommand(),
     new CompleteSucceedsCommand(),
     new PartSucceedsCommand(0),
+    new AnswerNeedPartCommand(),
     new TimerFiresCommand(),
   ];
   for (let step = 0; step < 1000; step++) {
@@ -111,6 +138,15 @@ function driveToEnd(model: SessionModel, real: SessionReal): void {
     next!.run(model, real);
   }
   throw new Error("did not finish within 1000 steps");
+}
+
+/** What a finished run must have done: complete listed every part of the upload. */
+function expectWholeUpload(model: SessionModel): void {
+  if (model.phase !== "done") return;
+  expect(model.ended).toBe(true);
+  expect([...model.succeeded.keys()].sort((a, b) => a - b)).toEqual(
+    model.setup.parts.map((p) => p.number).sort((a, b) => a - b),
+  );
 }
 
 describe("UploadSession against its model", () => {
@@ -123,6 +159,7 @@ describe("UploadSession against its model", () => {
           return state;
         }, cmds);
         driveToEnd(state!.model, state!.real);
+        expectWholeUpload(state!.model);
       }),
       { numRuns: 300 },
     );

@@ -1,7 +1,8 @@
 /**
  * UploadSession driven end to end by a simulated driver in virtual time (support/simulate.ts):
  * a few readable runs first, then the rules of transitions.ts as properties over random part
- * plans, policies, server behaviour and randomness. The command-by-command model-based test is
+ * plans, policies, server behaviour and randomness, for closed sessions and for open-ended ones
+ * fed from a source on `needPart`. The command-by-command model-based test is
  * session.model.test.ts.
  */
 import fc from "fast-check";
@@ -263,6 +264,120 @@ describe("a full run, step by step", () => {
   });
 });
 
+/** Parts 1 … n of the given sizes: what a stream is cut into. */
+const numbered = (sizes: readonly number[]) => sizes.map((size, i) => ({ number: i + 1, size }));
+
+describe("an open-ended upload (a stream), step by step", () => {
+  it("reads a part whenever a slot is free, one read at a time, and completes only after endParts", () => {
+    const session = new UploadSession({ parts: [], openEnded: true, concurrency: 2, random: () => 0 });
+    const result = simulate(session, alwaysOk(10), {
+      source: { parts: numbered([100, 100, 50]), readLatency: 5 },
+    });
+
+    expect(result.steps.map((s) => [s.at, s.event, s.commands])).toEqual([
+      [0, "start", [{ type: "needPart" }]],
+      [5, "read part 1", [{ type: "sendPart", number: 1, size: 100, attempt: 1 }, { type: "needPart" }]],
+      // Both slots are busy now: no needPart until one frees up.
+      [10, "read part 2", [{ type: "sendPart", number: 2, size: 100, attempt: 1 }]],
+      [15, "part 1#1 ok", [{ type: "needPart" }]],
+      // A slot frees up while the read is outstanding: the session does not ask twice.
+      [20, "part 2#1 ok", []],
+      [20, "read part 3", [{ type: "sendPart", number: 3, size: 50, attempt: 1 }, { type: "needPart" }]],
+      [25, "read end", []],
+      [
+        30,
+        "part 3#1 ok",
+        [
+          {
+            type: "complete",
+            attempt: 1,
+            parts: [1, 2, 3].map((n) => ({ number: n, etag: etagOf(n, 1) })),
+          },
+        ],
+      ],
+      [40, "complete#1 ok", []],
+    ]);
+    expect(session.state).toBe("done");
+    expect(session.partsEnded).toBe(true);
+    expect(session.progress).toEqual({
+      partsTotal: 3,
+      partsDone: 3,
+      bytesTotal: 250,
+      bytesDone: 250,
+      inFlight: 0,
+    });
+  });
+
+  it("keeps reading while a part waits out its retry backoff", () => {
+    const session = new UploadSession({ parts: [], openEnded: true, concurrency: 1, random: () => 0 });
+    const result = simulate(
+      session,
+      {
+        part: (n, attempt) => ({
+          latency: 10,
+          outcome: n === 1 && attempt === 1 ? { kind: "retryable", retryAfterMs: 100 } : ok,
+        }),
+        complete: () => ({ latency: 10, outcome: ok }),
+      },
+      { source: { parts: numbered([10, 20]), readLatency: 5 } },
+    );
+
+    expect(result.steps.map((s) => [s.at, s.event, s.commands.map((c) => c.type)])).toEqual([
+      [0, "start", ["needPart"]],
+      [5, "read part 1", ["sendPart"]],
+      // Part 1 waits until 115; its slot is free meanwhile, so the session asks for part 2.
+      [15, "part 1#1 retryable", ["needPart", "wait"]],
+      [20, "read part 2", ["sendPart"]],
+      [30, "part 2#1 ok", ["needPart"]],
+      [35, "read end", []],
+      [115, "timer 115", ["sendPart"]],
+      [125, "part 1#2 ok", ["complete"]],
+      [135, "complete#1 ok", []],
+    ]);
+    expect(session.state).toBe("done");
+  });
+
+  it("lets the driver add parts it already has before starting, and grows the totals as parts come", () => {
+    const session = new UploadSession({ parts: [], openEnded: true, concurrency: 2, random: () => 0 });
+    expect(session.openEnded).toBe(true);
+    expect(session.partsEnded).toBe(false);
+    expect(session.addPart({ number: 1, size: 8 })).toEqual([]);
+    expect(session.progress).toMatchObject({ partsTotal: 1, bytesTotal: 8 });
+    expect(session.start(0)).toEqual([
+      { type: "sendPart", number: 1, size: 8, attempt: 1 },
+      { type: "needPart" },
+    ]);
+    expect(session.addPart({ number: 2, size: 3 })).toEqual([
+      { type: "sendPart", number: 2, size: 3, attempt: 1 },
+    ]);
+    expect(session.progress).toMatchObject({ partsTotal: 2, bytesTotal: 11, inFlight: 2 });
+    expect(session.partSucceeded(1, "a")).toEqual([{ type: "needPart" }]);
+    expect(session.partSucceeded(2, "b")).toEqual([]);
+    expect(session.endParts()).toEqual([
+      {
+        type: "complete",
+        attempt: 1,
+        parts: [
+          { number: 1, etag: "a" },
+          { number: 2, etag: "b" },
+        ],
+      },
+    ]);
+    expect(session.partsEnded).toBe(true);
+  });
+
+  it("uploads an empty stream as one empty part", () => {
+    const session = new UploadSession({ parts: [], openEnded: true, random: () => 0 });
+    const result = simulate(session, alwaysOk(), { source: { parts: [{ number: 1, size: 0 }] } });
+    expect(session.state).toBe("done");
+    expect(result.commands.find(({ command }) => command.type === "complete")?.command).toEqual({
+      type: "complete",
+      attempt: 1,
+      parts: [{ number: 1, etag: etagOf(1, 1) }],
+    });
+  });
+});
+
 describe("options", () => {
   const base: UploadSessionOptions = { parts: [{ number: 1, size: 1 }], random: () => 0 };
   it.each<[string, Partial<Record<keyof UploadSessionOptions, unknown>>]>([
@@ -285,6 +400,19 @@ describe("options", () => {
     ["retry.baseDelayMs", { retry: { baseDelayMs: Number.NaN } }],
     ["retry.maxDelayMs", { retry: { maxDelayMs: Number.POSITIVE_INFINITY } }],
     ["retry.totalRetryBudget", { retry: { totalRetryBudget: 2.5 } }],
+    ["openEnded", { openEnded: "yes" }],
+    ["openEnded", { openEnded: 1 }],
+    ["parts[0].number", { openEnded: true, parts: [{ number: 2, size: 1 }] }],
+    [
+      "parts[1].number",
+      {
+        openEnded: true,
+        parts: [
+          { number: 1, size: 1 },
+          { number: 3, size: 1 },
+        ],
+      },
+    ],
   ])("rejects a bad %s with SessionConfigError", (path, override) => {
     const attempt = () => new UploadSession({ ...base, ...override } as UploadSessionOptions);
     expect(attempt).toThrow(SessionConfigError);
@@ -296,8 +424,24 @@ describe("options", () => {
     }
   });
 
-  it("documents its defaults: concurrency 4, 5 retries, 250 ms doubling up to 20 s", () => {
+  it("takes an open-ended session's known parts in any order, as long as they are 1 … n", () => {
+    const session = new UploadSession({
+      parts: [
+        { number: 2, size: 7 },
+        { number: 1, size: 5 },
+      ],
+      openEnded: true,
+      concurrency: 1,
+      random: () => 0,
+    });
+    expect(session.start(0)).toEqual([{ type: "sendPart", number: 1, size: 5, attempt: 1 }]);
+    expect(session.addPart({ number: 3, size: 1 })).toEqual([]);
+  });
+
+  it("documents its defaults: closed, concurrency 4, 5 retries, 250 ms doubling up to 20 s", () => {
     const session = new UploadSession(base);
+    expect(session.openEnded).toBe(false);
+    expect(session.partsEnded).toBe(true);
     expect(session.concurrency).toBe(4);
     expect(session.retryPolicy).toEqual({
       maxRetriesPerPart: 5,
@@ -504,15 +648,84 @@ describe("properties of whole runs", () => {
     );
   });
 
+  it("an open-ended upload fed on needPart completes once with every part of its source, each sent only after it was added", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(5_000_000), { minLength: 1, maxLength: 8 }),
+        fc.nat(8),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(fc.nat(3), { minLength: 8, maxLength: 8 }),
+        fc.nat(300),
+        fc.integer(),
+        randomSource,
+        (sizes, knownDraw, concurrency, maxRetries, failureDraws, readLatency, seed, random) => {
+          const parts = numbered(sizes);
+          const known = Math.min(knownDraw, parts.length);
+          const failures = new Map(parts.map((p, i) => [p.number, Math.min(failureDraws[i]!, maxRetries)]));
+          const log = new Map<string, { latency: number; retryAfterMs: number | undefined }>();
+          const session = new UploadSession({
+            parts: parts.slice(0, known),
+            openEnded: true,
+            concurrency,
+            retry: { maxRetriesPerPart: maxRetries, baseDelayMs: 100, maxDelayMs: 2000 },
+            random: random.make(),
+          });
+          // simulate throws if a needPart comes while the previous read is outstanding.
+          const result = simulate(session, flakyEnvironment(failures, 0, seed, log), {
+            source: { parts: parts.slice(known), readLatency },
+          });
+
+          expect(session.state).toBe("done");
+          expect(result.maxInFlight).toBeLessThanOrEqual(concurrency);
+
+          // Every needPart was answered by exactly one read: one per streamed part, then the end.
+          const types = typesOf(result);
+          expect(types.filter((t) => t === "needPart")).toHaveLength(parts.length - known + 1);
+          const events = result.steps.map((s) => s.event);
+          const endAt = events.indexOf("read end");
+          expect(endAt).not.toBe(-1);
+
+          // A streamed part is first sent in the step that added it or later.
+          for (const part of parts.slice(known)) {
+            const addedAt = events.indexOf(`read part ${part.number}`);
+            const firstSend = result.steps.findIndex((s) =>
+              s.commands.some((c) => c.type === "sendPart" && c.number === part.number),
+            );
+            expect(addedAt).not.toBe(-1);
+            expect(firstSend).toBeGreaterThanOrEqual(addedAt);
+          }
+
+          // complete comes once, after endParts, with every part's successful ETag ascending.
+          const completes = result.steps.flatMap((s, i) =>
+            s.commands.flatMap((c) => (c.type === "complete" ? [{ step: i, command: c }] : [])),
+          );
+          expect(completes).toHaveLength(1);
+          expect(completes[0]!.step).toBeGreaterThanOrEqual(endAt);
+          expect(completes[0]!.command.parts).toEqual(
+            parts.map((p) => ({ number: p.number, etag: etagOf(p.number, failures.get(p.number)! + 1) })),
+          );
+          expect(session.progress).toMatchObject({
+            partsTotal: parts.length,
+            bytesTotal: sizes.reduce((a, b) => a + b, 0),
+          });
+        },
+      ),
+    );
+  });
+
   it("emits nothing at all after an abort, whoever aborted, while late results keep arriving", () => {
     fc.assert(
       fc.property(
         partsArb,
+        fc.boolean(),
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 0, max: 3000 }),
         fc.integer(),
         randomSource,
-        (parts, concurrency, abortAt, seed, random) => {
+        (planned, openEnded, concurrency, abortAt, seed, random) => {
+          // An open-ended session gets the same sizes from its source, numbered 1 … n.
+          const parts = openEnded ? numbered(planned.map((p) => p.size)) : planned;
           const rng = seededRandom(seed);
           const outcome = (): Outcome => {
             const r = rng();
@@ -523,7 +736,8 @@ describe("properties of whole runs", () => {
                 : { kind: "fatal" };
           };
           const session = new UploadSession({
-            parts,
+            parts: openEnded ? [] : parts,
+            openEnded,
             concurrency,
             retry: { maxRetriesPerPart: 3, baseDelayMs: 50 },
             random: random.make(),
@@ -534,7 +748,7 @@ describe("properties of whole runs", () => {
               part: () => ({ latency: Math.floor(rng() * 200), outcome: outcome() }),
               complete: () => ({ latency: Math.floor(rng() * 200), outcome: outcome() }),
             },
-            { abortAt, deliverLateResults: true },
+            { abortAt, deliverLateResults: true, source: { parts, readLatency: 20 } },
           );
           expect(result.maxInFlight).toBeLessThanOrEqual(concurrency);
           const types = typesOf(result);

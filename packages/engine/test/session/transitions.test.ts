@@ -2,10 +2,11 @@
  * The transition table, checked as data and against its interpreter: every (state, event) pair
  * does what the table says — the listed rows' target, `ignore`, or a `SessionStateError` that
  * leaves the session failed — and the table's shape keeps the rules in transitions.ts's header.
+ * Each check runs on a closed session and on an open-ended one (parts added while it runs).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SessionStateError, UploadSession } from "../../src/session/index.ts";
+import { type PartSpec, SessionStateError, UploadSession } from "../../src/session/index.ts";
 import {
   EVENT_TRANSITIONS,
   IGNORE,
@@ -20,8 +21,14 @@ import {
 
 const STATES = Object.keys(STATE_DESCRIPTIONS) as SessionState[];
 
-/** A session brought to `state` by ordinary events; part 1 is in flight in `uploading`. */
-function sessionIn(state: SessionState): UploadSession {
+type Kind = "closed" | "openEnded";
+const KINDS: readonly Kind[] = ["closed", "openEnded"];
+
+/**
+ * A session brought to `state` by ordinary events; part 1 is in flight in `uploading`. An
+ * open-ended one knows parts 1 and 2 (or 1) and, in `idle` and `uploading`, still accepts more.
+ */
+function sessionIn(state: SessionState, kind: Kind = "closed"): UploadSession {
   const session = new UploadSession({
     parts:
       state === "idle" || state === "uploading"
@@ -30,11 +37,15 @@ function sessionIn(state: SessionState): UploadSession {
             { number: 2, size: 1 },
           ]
         : [{ number: 1, size: 1 }],
+    openEnded: kind === "openEnded",
     concurrency: 1,
     random: () => 0,
   });
   if (state === "idle") return session;
   session.start(0);
+  if (kind === "openEnded" && state !== "uploading" && state !== "failed" && state !== "aborted") {
+    session.endParts();
+  }
   if (state === "uploading") return session;
   if (state === "failed") {
     session.partFailed(1, new Error("403"), { retryable: false });
@@ -61,7 +72,12 @@ const validEvent: Record<SessionEventName, (s: UploadSession) => readonly unknow
   abort: (s) => s.abort("stop"),
   completeSucceeded: (s) => s.completeSucceeded(),
   completeFailed: (s) => s.completeFailed(new Error("503"), { retryable: true }),
+  addPart: (s) => s.addPart({ number: s.progress.partsTotal + 1, size: 1 }),
+  endParts: (s) => s.endParts(),
 };
+
+/** Only an open-ended session takes parts as it runs: a closed one rejects these by precondition. */
+const OPEN_ENDED_ONLY: readonly SessionEventName[] = ["addPart", "endParts"];
 
 /** Where one event can leave the session: a row's target, or where a state-triggered row moves on. */
 function targetsOf(rows: readonly { readonly to: SessionState }[]): SessionState[] {
@@ -69,30 +85,33 @@ function targetsOf(rows: readonly { readonly to: SessionState }[]): SessionState
 }
 
 describe("the interpreter follows the table", () => {
-  for (const state of STATES) {
-    for (const event of SESSION_EVENTS) {
-      const entry = EVENT_TRANSITIONS[state][event];
-      const expected =
-        entry === undefined
+  for (const kind of KINDS) {
+    for (const state of STATES) {
+      for (const event of SESSION_EVENTS) {
+        const entry = EVENT_TRANSITIONS[state][event];
+        const rejected =
+          entry === undefined || (entry !== IGNORE && kind === "closed" && OPEN_ENDED_ONLY.includes(event));
+        const expected = rejected
           ? "throws SessionStateError"
           : entry === IGNORE
             ? "is ignored"
-            : `goes to ${entry.map((r) => r.to).join(" | ")}`;
-      it(`${event} in ${state} ${expected}`, () => {
-        const session = sessionIn(state);
-        if (entry === undefined) {
-          expect(() => validEvent[event](session)).toThrow(SessionStateError);
-          expect(session.state).toBe("failed");
-          expect(session.error).toBeInstanceOf(SessionStateError);
-          expect(session.error).toMatchObject({ code: "PW_SESSION_STATE", state, event });
-        } else if (entry === IGNORE) {
-          expect(validEvent[event](session)).toEqual([]);
-          expect(session.state).toBe(state);
-        } else {
-          validEvent[event](session);
-          expect(targetsOf(entry)).toContain(session.state);
-        }
-      });
+            : `goes to ${entry!.map((r) => r.to).join(" | ")}`;
+        it(`${event} in ${state} (${kind}) ${expected}`, () => {
+          const session = sessionIn(state, kind);
+          if (rejected) {
+            expect(() => validEvent[event](session)).toThrow(SessionStateError);
+            expect(session.state).toBe("failed");
+            expect(session.error).toBeInstanceOf(SessionStateError);
+            expect(session.error).toMatchObject({ code: "PW_SESSION_STATE", state, event });
+          } else if (entry === IGNORE) {
+            expect(validEvent[event](session)).toEqual([]);
+            expect(session.state).toBe(state);
+          } else {
+            validEvent[event](session);
+            expect(targetsOf(entry!)).toContain(session.state);
+          }
+        });
+      }
     }
   }
 });
@@ -112,12 +131,93 @@ describe("preconditions: a malformed event is a protocol error", () => {
     ["a tick without a finite time", (s) => s.tick(Number.POSITIVE_INFINITY)],
   ];
   it.each(bad)("%s in uploading throws and fails the session", (_, misuse) => {
-    const session = sessionIn("uploading");
-    expect(() => misuse(session)).toThrow(SessionStateError);
-    expect(session.state).toBe("failed");
+    for (const kind of KINDS) {
+      const session = sessionIn("uploading", kind);
+      expect(() => misuse(session)).toThrow(SessionStateError);
+      expect(session.state).toBe("failed");
+    }
+  });
+
+  // The open-ended session of sessionIn knows parts 1 and 2, so only part 3 may come next.
+  const badParts: Array<[string, unknown]> = [
+    ["part number 0", { number: 0, size: 1 }],
+    ["a part number already known", { number: 2, size: 1 }],
+    ["a part number that leaves a gap", { number: 4, size: 1 }],
+    ["a fractional part number", { number: 2.5, size: 1 }],
+    ["a part number as text", { number: "3", size: 1 }],
+    ["no part number", { size: 1 }],
+    ["a negative size", { number: 3, size: -1 }],
+    ["a fractional size", { number: 3, size: 0.5 }],
+    ["a NaN size", { number: 3, size: Number.NaN }],
+    ["an unsafe size", { number: 3, size: 2 ** 53 }],
+    ["no size", { number: 3 }],
+    ["null for a part", null],
+    ["a number for a part", 3],
+  ];
+  for (const state of ["idle", "uploading"] as const) {
+    it.each(badParts)(`addPart with %s in ${state} throws and fails the session`, (_, part) => {
+      const session = sessionIn(state, "openEnded");
+      expect(() => session.addPart(part as PartSpec)).toThrow(SessionStateError);
+      expect(session.state).toBe("failed");
+      expect(session.error).toMatchObject({ code: "PW_SESSION_STATE", event: "addPart", state });
+    });
+  }
+
+  const badSequences: Array<[string, Kind, (s: UploadSession) => void, RegExp]> = [
+    ["addPart on a closed session", "closed", (s) => s.addPart({ number: 3, size: 1 }), /not open-ended/],
+    ["endParts on a closed session", "closed", (s) => s.endParts(), /not open-ended/],
+    [
+      "addPart after endParts",
+      "openEnded",
+      (s) => {
+        s.endParts();
+        s.addPart({ number: 3, size: 1 });
+      },
+      /endParts was called/,
+    ],
+    [
+      "endParts twice",
+      "openEnded",
+      (s) => {
+        s.endParts();
+        s.endParts();
+      },
+      /already called/,
+    ],
+  ];
+  for (const state of ["idle", "uploading"] as const) {
+    it.each(badSequences)(`%s in ${state} throws and fails the session`, (_, kind, misuse, message) => {
+      const session = sessionIn(state, kind);
+      expect(() => misuse(session)).toThrow(message);
+      expect(session.state).toBe("failed");
+      expect(session.error).toBeInstanceOf(SessionStateError);
+    });
+  }
+
+  it("endParts with no part known throws: an empty stream is one empty part", () => {
+    const idle = new UploadSession({ parts: [], openEnded: true, random: () => 0 });
+    expect(() => idle.endParts()).toThrow(/an empty stream is one empty part/);
+    expect(idle.state).toBe("failed");
+
+    const uploading = new UploadSession({ parts: [], openEnded: true, random: () => 0 });
+    expect(uploading.start(0)).toEqual([{ type: "needPart" }]);
+    expect(() => uploading.endParts()).toThrow(SessionStateError);
+    expect(uploading.state).toBe("failed");
+
+    const empty = new UploadSession({ parts: [], openEnded: true, random: () => 0 });
+    empty.start(0);
+    expect(empty.addPart({ number: 1, size: 0 })).toEqual([
+      { type: "sendPart", number: 1, size: 0, attempt: 1 },
+      { type: "needPart" },
+    ]);
+    expect(empty.endParts()).toEqual([]);
+    expect(empty.partSucceeded(1, "e")).toEqual([
+      { type: "complete", parts: [{ number: 1, etag: "e" }], attempt: 1 },
+    ]);
   });
 
   it("any malformed argument, however hostile, throws SessionStateError and nothing else", () => {
+    // The open-ended session of sessionIn knows parts 1 and 2.
     const hostile = fc.oneof(
       fc.anything(),
       fc.constant({ toString: false }),
@@ -132,16 +232,19 @@ describe("preconditions: a malformed event is a protocol error", () => {
       (s, v) => s.partFailed(1, new Error(), v as { retryable: boolean }),
       (s, v) => s.partFailed(1, new Error(), { retryable: true, retryAfterMs: v as number }),
       (s, v) => s.partFailed(1, new Error(), { retryable: v as boolean }),
+      (s, v) => s.addPart({ number: v as number, size: 1 }),
+      (s, v) => s.addPart({ number: 3, size: v as number }),
     ];
     fc.assert(
       fc.property(
+        fc.constantFrom(...KINDS),
         fc.nat(events.length - 1),
         // Leave out what some of these events accept: strings, booleans, finite numbers, undefined.
         hostile.filter(
           (v) => typeof v !== "string" && typeof v !== "boolean" && !Number.isFinite(v) && v !== undefined,
         ),
-        (which, value) => {
-          const session = sessionIn("uploading");
+        (kind, which, value) => {
+          const session = sessionIn("uploading", kind);
           expect(() => events[which]!(session, value)).toThrow(SessionStateError);
           expect(session.state).toBe("failed");
         },
@@ -163,9 +266,10 @@ describe("failed and aborted are sticky", () => {
     fc.assert(
       fc.property(
         fc.constantFrom<SessionState>("failed", "aborted"),
+        fc.constantFrom(...KINDS),
         fc.array(fc.tuple(fc.constantFrom(...SESSION_EVENTS), anyValue, anyValue), { maxLength: 10 }),
-        (state, events) => {
-          const session = sessionIn(state);
+        (state, kind, events) => {
+          const session = sessionIn(state, kind);
           for (const [event, a, b] of events) {
             const s = session as unknown as Record<SessionEventName, (...args: unknown[]) => unknown>;
             expect(s[event].call(session, a, b, { retryable: a })).toEqual([]);
@@ -223,6 +327,34 @@ describe("the table's shape", () => {
       if (row.do.includes("emitComplete")) expect(row.to).toBe("completing");
       if (row.do.includes("fillSlots")) expect(row.to).toBe("uploading");
     }
+  });
+
+  it("parts are added and ended only before completion, in idle and uploading", () => {
+    for (const state of STATES) {
+      for (const event of OPEN_ENDED_ONLY) {
+        const entry = EVENT_TRANSITIONS[state][event];
+        if (state === "idle" || state === "uploading") {
+          expect(entry).not.toBe(IGNORE);
+          expect(entry).toHaveLength(1);
+          expect(entry !== IGNORE && entry?.[0]?.to).toBe(state);
+        } else if (TERMINAL_STATES.includes(state) && state !== "done") {
+          expect(entry).toBe(IGNORE);
+        } else {
+          expect(entry).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  it("needPart is emitted only by the hungry row, which stays in uploading, after completion is checked", () => {
+    const rows = STATES.flatMap((from) => [
+      ...Object.values(EVENT_TRANSITIONS[from]).flatMap((e) => (e === IGNORE || e === undefined ? [] : e)),
+      ...(STATE_TRANSITIONS[from] ?? []),
+    ]);
+    expect(rows.filter((r) => r.do.includes("emitNeedPart"))).toEqual([
+      { when: "hungry", to: "uploading", do: ["emitNeedPart"] },
+    ]);
+    expect(STATE_TRANSITIONS.uploading?.map((r) => r.when)).toEqual(["allPartsSucceeded", "hungry"]);
   });
 
   it("each guarded list ends with an unguarded row, so some row always matches", () => {

@@ -9,7 +9,9 @@ export type AnyEvent =
   | "tick"
   | "abort"
   | "completeSucceeded"
-  | "completeFailed";
+  | "completeFailed"
+  | "addPart"
+  | "endParts";
 
 /**
  * Any event at all once the session failed or was aborted — late results of requests that were
@@ -37,6 +39,9 @@ export class AfterEndCommand implements fc.Command<SessionModel, SessionReal> {
       abort: () => session.abort("again"),
       completeSucceeded: () => session.completeSucceeded(),
       completeFailed: () => session.completeFailed(new Error("late"), { retryable: false }),
+      // A read from the source that finishes after the end, whatever the session is.
+      addPart: () => session.addPart({ number: this.number, size: 1 }),
+      endParts: () => session.endParts(),
     }[this.event];
     expect(fire()).toEqual([]);
     expect(session.state).toBe(before);

@@ -1,9 +1,34 @@
 import type fc from "fast-check";
 import { expect } from "vitest";
-import { SessionStateError } from "../../../src/session/index.ts";
+import { type PartSpec, SessionStateError } from "../../../src/session/index.ts";
 import type { Phase, SessionModel, SessionReal } from "./model.ts";
 
-export type Misuse = "resultForPartNotInFlight" | "unknownPart" | "startAgain" | "completeResultOutOfTurn";
+export type Misuse =
+  | "resultForPartNotInFlight"
+  | "unknownPart"
+  | "startAgain"
+  | "completeResultOutOfTurn"
+  | "addPartOutOfSequence"
+  | "addPartBadSize"
+  | "addPartAfterEnd"
+  | "addPartOnClosed"
+  | "endPartsAgain"
+  | "endPartsOnClosed"
+  | "endPartsEmpty";
+
+export const MISUSES: readonly Misuse[] = [
+  "resultForPartNotInFlight",
+  "unknownPart",
+  "startAgain",
+  "completeResultOutOfTurn",
+  "addPartOutOfSequence",
+  "addPartBadSize",
+  "addPartAfterEnd",
+  "addPartOnClosed",
+  "endPartsAgain",
+  "endPartsOnClosed",
+  "endPartsEmpty",
+];
 
 /**
  * The driver breaks the protocol: a local protocol error. The event throws `SessionStateError`
@@ -27,6 +52,17 @@ export class MisuseCommand implements fc.Command<SessionModel, SessionReal> {
         return !model.completeInFlight;
       case "unknownPart":
         return true;
+      case "addPartOutOfSequence":
+      case "addPartBadSize":
+        return model.setup.openEnded && !model.ended;
+      case "addPartAfterEnd":
+      case "endPartsAgain":
+        return model.setup.openEnded && model.ended;
+      case "addPartOnClosed":
+      case "endPartsOnClosed":
+        return !model.setup.openEnded;
+      case "endPartsEmpty":
+        return model.setup.openEnded && !model.ended && model.sizes.size === 0;
     }
   }
 
@@ -34,6 +70,10 @@ export class MisuseCommand implements fc.Command<SessionModel, SessionReal> {
     const { session } = real;
     const idle = [...model.sizes.keys()].filter((n) => !model.inFlight.has(n)).sort((a, b) => a - b);
     const unknown = Math.max(0, ...model.sizes.keys()) + 1 + this.pick;
+    const next = model.sizes.size + 1;
+    const wrongNumbers = [next + 1 + this.pick, next - 1, 0, next + 0.5, -next];
+    const badSizes = [-1 - this.pick, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53];
+    const add = (number: number, size: number) => () => session.addPart({ number, size } as PartSpec);
     const misuse = {
       resultForPartNotInFlight: () =>
         this.pick % 2 === 0
@@ -45,6 +85,13 @@ export class MisuseCommand implements fc.Command<SessionModel, SessionReal> {
         this.pick % 2 === 0
           ? session.completeSucceeded()
           : session.completeFailed(new Error("?"), { retryable: true }),
+      addPartOutOfSequence: add(wrongNumbers[this.pick % wrongNumbers.length]!, 1),
+      addPartBadSize: add(next, badSizes[this.pick % badSizes.length]!),
+      addPartAfterEnd: add(next, 1),
+      addPartOnClosed: add(unknown, 1),
+      endPartsAgain: () => session.endParts(),
+      endPartsOnClosed: () => session.endParts(),
+      endPartsEmpty: () => session.endParts(),
     }[this.misuse];
     let thrown: unknown;
     try {

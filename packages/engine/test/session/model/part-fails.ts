@@ -25,6 +25,7 @@ export class PartFailsCommand implements fc.Command<SessionModel, SessionReal> {
       model.retries.set(number, retries + 1);
       model.retriesUsed += 1;
       model.notBefore.set(number, model.now + (this.retryAfterMs ?? 0));
+      model.waitingRetry.add(number);
     }
     const out = real.session.partFailed(number, error, {
       retryable: this.retryable,

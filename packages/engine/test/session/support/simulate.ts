@@ -4,7 +4,10 @@
  * and the clock by a queue of timed events. It executes commands exactly as a real driver would:
  * one request per `sendPart`/`complete`, one timer re-armed by each `wait`, and on `abort` it
  * cancels what is in flight — unless `deliverLateResults` asks it to report those results anyway,
- * as a driver whose requests cannot be cancelled would.
+ * as a driver whose requests cannot be cancelled would. For an open-ended session it holds a
+ * `source` of parts and answers each `needPart` with one read: `addPart` with the next part, or
+ * `endParts` once the source is exhausted. It refuses (throws on) a `needPart` while its read is
+ * still outstanding, which would make a real driver read two parts for one slot.
  */
 import type { SessionCommand, UploadSession } from "../../../src/session/index.ts";
 
@@ -24,8 +27,17 @@ export interface Environment {
   complete(attempt: number): Response;
 }
 
+/** The stream an open-ended session's driver reads its parts from, on `needPart`. */
+export interface PartSource {
+  /** The parts still to read, in order (numbered on from the parts the session knows). */
+  readonly parts: ReadonlyArray<{ readonly number: number; readonly size: number }>;
+  /** How long one read takes; 0 when absent. */
+  readonly readLatency?: number;
+}
+
 export interface SimulationOptions {
   readonly startAt?: number;
+  readonly source?: PartSource;
   /** A user abort (an AbortSignal firing) at this virtual time. */
   readonly abortAt?: number;
   readonly deliverLateResults?: boolean;
@@ -76,7 +88,7 @@ export function alwaysOk(latency = 10): Environment {
 interface Pending {
   readonly at: number;
   readonly seq: number;
-  readonly kind: "response" | "timer" | "abort";
+  readonly kind: "response" | "timer" | "abort" | "read";
   readonly event: string;
   readonly fire: () => readonly SessionCommand[];
 }
@@ -94,6 +106,8 @@ export function simulate(
   let open = 0;
   let maxInFlight = 0;
   let ended = false;
+  let reading = false;
+  let read = 0;
 
   const schedule = (at: number, kind: Pending["kind"], event: string, fire: Pending["fire"]) => {
     queue.push({ at, seq: seq++, kind, event, fire });
@@ -147,6 +161,20 @@ export function simulate(
           break;
         case "fail":
           break;
+        case "needPart": {
+          const source = options.source;
+          if (source === undefined) throw new Error("needPart, but the driver has no source");
+          if (reading) throw new Error("needPart while the previous read is outstanding");
+          reading = true;
+          const part = source.parts[read];
+          read += 1;
+          const label = part === undefined ? "read end" : `read part ${part.number}`;
+          schedule(at + (source.readLatency ?? 0), "read", label, () => {
+            reading = false;
+            return part === undefined ? session.endParts() : session.addPart(part);
+          });
+          break;
+        }
       }
     }
   };
