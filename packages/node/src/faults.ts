@@ -6,16 +6,21 @@
  * A fault spec is a comma-separated list (the `--fault` flag of `partwise serve`):
  *
  *   op=<operationId|*>   which requests (default every one; an operationId of specs/*.yaml)
- *   one action:
- *     status=<code>      answer this status in the protocol's error envelope, without processing
+ *   exactly one action:
+ *     status=<code>      answer this status (400–599) in the protocol's error envelope, after
+ *                        reading the request body but without processing it
  *     reset              read part of the request body, then drop the connection (nothing stored)
  *     drop               process the request, then drop the connection (the answer is lost)
- *     corrupt            flip one byte of the request body before the server sees it
+ *     corrupt            invert one byte of the request body before the server sees it
  *     delay=<ms>         wait, then process normally
  *   rate=<0..1>          probability per matching request (default 1)
  *   after=<n>            let the first n matching requests through untouched (default 0)
  *   count=<n>            inject at most n times (default unlimited)
- *   seed=<n>             seed of this fault's random choices (default 1)
+ *   seed=<n>             seed of this fault's random choices, 0..2^32-1 (default 1)
+ *
+ * Items are separated by commas, spaces around them are ignored, each key may appear once, and
+ * numbers are plain decimals (no sign, exponent or hex). Several `--fault` flags make a list;
+ * the first fault that fires on a request applies.
  *
  * Examples: `op=uploadFilePart,status=503,rate=0.2` · `op=*,reset,rate=0.05,seed=7`.
  */
@@ -40,52 +45,70 @@ export interface FaultSpec {
 /** A `--fault` spec that does not parse; the message names the offending part. */
 export class FaultSpecError extends Error {
   override readonly name = "FaultSpecError";
+  readonly code = "PW_FAULT_SPEC" as const;
 }
 
+const ACTIONS = "status=<code>, reset, drop, corrupt or delay=<ms>";
+const UNSIGNED = /^[0-9]+$/;
+const DECIMAL = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+const OPERATION = /^(?:\*|[A-Za-z][A-Za-z0-9_]*)$/;
+
 export function parseFaultSpec(text: string): FaultSpec {
+  const fail: (problem: string) => never = (problem) => {
+    throw new FaultSpecError(`fault "${text}": ${problem}`);
+  };
   let op = "*";
   let action: FaultAction | undefined;
   let rate = 1;
   let after = 0;
   let count = Number.POSITIVE_INFINITY;
   let seed = 1;
-  const setAction = (next: FaultAction) => {
-    if (action) throw new FaultSpecError(`fault "${text}" names two actions`);
-    action = next;
-  };
+  const seen = new Set<string>();
   const integer = (key: string, value: string | undefined, min: number, max: number): number => {
     const n = Number(value);
-    if (value === undefined || !Number.isInteger(n) || n < min || n > max)
-      throw new FaultSpecError(`fault "${text}": ${key} must be an integer from ${min} to ${max}`);
+    if (value === undefined || !UNSIGNED.test(value) || n < min || n > max)
+      fail(
+        `${key} must be an integer from ${min} to ${max}, not ${value === undefined ? "nothing" : `"${value}"`}`,
+      );
     return n;
   };
-  for (const item of text
+  const items = text
     .split(",")
     .map((s) => s.trim())
-    .filter(Boolean)) {
-    const [key, value] = item.split("=", 2) as [string, string | undefined];
+    .filter((s) => s !== "");
+  for (const item of items) {
+    const eq = item.indexOf("=");
+    const key = eq === -1 ? item : item.slice(0, eq).trim();
+    const value = eq === -1 ? undefined : item.slice(eq + 1).trim();
+    const isAction =
+      key === "status" || key === "delay" || key === "reset" || key === "drop" || key === "corrupt";
+    if (isAction && action) fail(`names two actions ("${action.kind}" and "${key}"); give one of ${ACTIONS}`);
+    if (!isAction && seen.has(key)) fail(`gives ${key} twice`);
+    seen.add(key);
     switch (key) {
       case "op":
-        if (!value || !/^[A-Za-z*][A-Za-z0-9_*]*$/.test(value))
-          throw new FaultSpecError(`fault "${text}": bad op`);
+        if (value === undefined || !OPERATION.test(value))
+          fail(
+            `op must be "*" or an operationId (letters, digits, "_"), not ${value === undefined ? "nothing" : `"${value}"`}`,
+          );
         op = value;
         break;
       case "status":
-        setAction({ kind: "status", status: integer("status", value, 100, 599) });
+        action = { kind: "status", status: integer("status", value, 400, 599) };
         break;
       case "delay":
-        setAction({ kind: "delay", ms: integer("delay", value, 0, 600_000) });
+        action = { kind: "delay", ms: integer("delay", value, 0, 600_000) };
         break;
       case "reset":
       case "drop":
       case "corrupt":
-        if (value !== undefined) throw new FaultSpecError(`fault "${text}": ${key} takes no value`);
-        setAction({ kind: key });
+        if (value !== undefined) fail(`${key} takes no value`);
+        action = { kind: key };
         break;
       case "rate": {
         const r = Number(value);
-        if (value === undefined || !(r >= 0 && r <= 1))
-          throw new FaultSpecError(`fault "${text}": rate must be in [0, 1]`);
+        if (value === undefined || !DECIMAL.test(value) || !(r >= 0 && r <= 1))
+          fail(`rate must be a number from 0 to 1, not ${value === undefined ? "nothing" : `"${value}"`}`);
         rate = r;
         break;
       }
@@ -99,11 +122,10 @@ export function parseFaultSpec(text: string): FaultSpec {
         seed = integer("seed", value, 0, 2 ** 32 - 1);
         break;
       default:
-        throw new FaultSpecError(`fault "${text}": unknown key "${key}"`);
+        fail(`unknown key "${key}" (known: op, ${ACTIONS}, rate, after, count, seed)`);
     }
   }
-  if (!action)
-    throw new FaultSpecError(`fault "${text}" names no action (status=, reset, drop, corrupt, delay=)`);
+  if (!action) fail(`names no action; give one of ${ACTIONS}`);
   return { op, action, rate, after, count, seed };
 }
 
@@ -135,8 +157,16 @@ export interface InjectedFault {
 }
 
 /**
- * Wraps a handler with the given faults. Each fault keeps its own counters and random stream;
- * the first fault whose dice say yes applies to a request.
+ * Wraps a handler with the given faults.
+ *
+ * Each fault keeps its own counters and its own random stream: every request a fault matches
+ * counts towards its `after`, and once past `after` (and while under `count`) rolls its dice, one
+ * draw from its stream (a `corrupt` fault draws a second number, the byte to flip, at the same
+ * moment), whether or not another fault takes the request. So a fault's outcomes depend only on
+ * its seed and the order of the requests it matches, never on the other faults or on when bodies
+ * arrive; with requests in the same order (one client, concurrency 1), the same seed injects the
+ * same faults. The first fault (in the order given) whose dice say yes applies; only an applied
+ * fault counts towards its `count`.
  */
 export function withFaults(
   handler: FetchHandler,
@@ -149,20 +179,25 @@ export function withFaults(
   const sleep = context.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (request) => {
     const op = context.operationOf(request);
-    const chosen = state.find((s) => {
-      if (s.spec.op !== "*" && s.spec.op !== op) return false;
+    let chosen: { spec: FaultSpec; at: number } | undefined;
+    for (const s of state) {
+      if (s.spec.op !== "*" && s.spec.op !== op) continue;
       s.seen += 1;
-      if (s.seen <= s.spec.after || s.injected >= s.spec.count) return false;
-      // Always draw, so one request's outcome never shifts the dice of the next ones.
+      if (s.seen <= s.spec.after || s.injected >= s.spec.count) continue;
       const hit = s.random() < s.spec.rate;
-      if (hit) s.injected += 1;
-      return hit;
-    });
+      const at = s.spec.action.kind === "corrupt" ? s.random() : 0;
+      if (hit && !chosen) {
+        s.injected += 1;
+        chosen = { spec: s.spec, at };
+      }
+    }
     if (!chosen) return handler(request);
     const action = chosen.spec.action;
     onInject?.({ op: op ?? "unknown", action: action.kind }, request);
     switch (action.kind) {
       case "status":
+        // Read the whole body first, as a server that refuses after reading would, so the
+        // connection stays usable for the client's retry.
         await drain(request.body, Number.POSITIVE_INFINITY);
         return context.errorResponse(action.status, `injected fault: status ${action.status}`);
       case "delay":
@@ -177,8 +212,10 @@ export function withFaults(
         await response.body?.cancel();
         throw new ConnectionResetSignal("injected fault: response dropped");
       }
-      case "corrupt":
-        return handler(corruptBody(request, chosen.random));
+      case "corrupt": {
+        const at = chosen.at;
+        return handler(corruptBody(request, () => at));
+      }
     }
   };
 }
@@ -198,19 +235,27 @@ async function drain(body: ReadableStream<Uint8Array> | null, limit: number): Pr
   }
 }
 
-/** The same request with one byte of its body flipped (the first non-empty chunk's, at random). */
+/**
+ * The same request with exactly one byte of its body inverted (XOR 0xff). The byte is chosen with
+ * one draw of `random`: uniformly over the whole body when `Content-Length` gives its size,
+ * otherwise within the first non-empty chunk. A body that ends before the chosen byte (shorter
+ * than it claimed) is passed on unchanged; an empty body stays empty.
+ */
 export function corruptBody(request: Request, random: () => number): Request {
   if (!request.body) return request;
-  let done = false;
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  const fraction = random();
+  let target = Number.isSafeInteger(declared) && declared > 0 ? Math.floor(fraction * declared) : -1;
+  let offset = 0;
   const flip = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      if (!done && chunk.length > 0) {
+      if (chunk.length > 0 && target < 0) target = offset + Math.floor(fraction * chunk.length);
+      if (target >= offset && target < offset + chunk.length) {
         const copy = new Uint8Array(chunk);
-        const at = Math.floor(random() * copy.length);
-        copy[at] = copy[at]! ^ 0xff;
-        done = true;
+        copy[target - offset] = copy[target - offset]! ^ 0xff;
         controller.enqueue(copy);
       } else controller.enqueue(chunk);
+      offset += chunk.length;
     },
   });
   return new Request(request, { body: request.body.pipeThrough(flip), duplex: "half" } as RequestInit);

@@ -5,22 +5,56 @@
  * backpressure, bounded header size and idle time, and connection resets on demand.
  *
  * Request bodies are never buffered here: the handler reads `request.body` as a stream and decides
- * how much it accepts (a reference server refuses an oversized part while it streams in).
+ * how much it accepts (a reference server refuses an oversized part while it streams in). What the
+ * listener guarantees around that:
+ *
+ * - Reading is pull-based: the socket is read only as fast as the handler reads `request.body`
+ *   (TCP backpressure), and `Expect: 100-continue` is answered only when the handler first reads
+ *   the body (RFC 9110 §10.1.1), so a refusal before reading spares the client the upload.
+ * - A handler may answer before reading all of the body (a refusal), or cancel the body: the
+ *   response is sent in full, then the unread rest is read and discarded. Up to `maxDrainBytes` of
+ *   it keeps the connection alive; a longer or unknown rest gets `Connection: close` and a
+ *   lingering close (RFC 9112 §9.6): the server stops writing, keeps discarding what the client
+ *   still sends for up to `lingerMs`, then closes, so the client reads the answer instead of a
+ *   reset.
+ * - `request.signal` aborts when the client goes away before the response is complete.
+ * - `ConnectionResetSignal` thrown by a handler resets the TCP connection (an RST: the client sees
+ *   ECONNRESET), which is how fault injection simulates a broken network.
+ * - A response body that fails mid-way destroys the connection, so the client sees a broken
+ *   response, never a short one that looks complete.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { NodeBody } from "./body.ts";
 
 /** A fetch-style handler: the whole contract between a reference server and its transport. */
 export type FetchHandler = (request: Request) => Promise<Response> | Response;
 
+const resetBrand: unique symbol = Symbol.for("@partwise/node.ConnectionResetSignal");
+
 /**
  * Thrown (or returned as the rejection) by a handler to drop the connection without an answer:
  * fault injection uses it to simulate a reset mid-body or a response lost after processing.
+ * Recognised by a `Symbol.for` brand, so `instanceof` works across two copies of this package
+ * (its `src/` and its `dist/`, say).
  */
 export class ConnectionResetSignal extends Error {
   override readonly name = "ConnectionResetSignal";
+  readonly code = "PW_CONNECTION_RESET" as const;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[resetBrand] === true
+    );
+  }
 }
+Object.defineProperty(ConnectionResetSignal.prototype, resetBrand, { value: true, enumerable: false });
 
 /** Drops the client connection without a response. */
 export function resetConnection(): never {
@@ -31,12 +65,21 @@ export interface ListenOptions {
   readonly host?: string;
   /** 0 (the default) picks a free port. */
   readonly port?: number;
-  /** Largest request header section, in bytes (default 16 KiB). */
+  /** Largest request header section, in bytes (default 16 KiB); larger ones get 431. */
   readonly maxHeaderSize?: number;
   /** A connection with no traffic for this long is closed (default 60 s). */
   readonly idleTimeoutMs?: number;
   /** Keep-alive time between requests (default 5 s). */
   readonly keepAliveTimeoutMs?: number;
+  /** Time allowed for a request's header section to arrive (default 30 s); then 408. */
+  readonly headersTimeoutMs?: number;
+  /**
+   * Unread request body the listener discards after a refusal to keep the connection alive
+   * (default 1 MiB); a longer rest closes the connection instead.
+   */
+  readonly maxDrainBytes?: number;
+  /** How long a closing connection keeps discarding what the client still sends (default 2 s). */
+  readonly lingerMs?: number;
   /** Called with every handler failure that is not a fault; must not include tokens. */
   readonly onError?: (error: unknown, request: Request) => void;
 }
@@ -46,8 +89,17 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly server: Server;
+  /** Stops listening and closes every connection, idle or busy; resolves once all are closed. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface Settings {
+  /** The listener's own URL, for requests without a usable Host header. */
+  origin: string;
+  readonly maxDrainBytes: number;
+  readonly lingerMs: number;
+  readonly onError: ListenOptions["onError"];
 }
 
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<RunningServer> {
@@ -57,18 +109,28 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
     // Large parts stream in for as long as they keep moving; idleness is bounded below instead.
     requestTimeout: 0,
-    headersTimeout: 30_000,
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
   });
   server.setTimeout(options.idleTimeoutMs ?? 60_000, (socket) => socket.destroy());
-  server.on("request", (req, res) => {
-    void serve(handler, req, res, host, options.onError);
-  });
-  server.on("clientError", (_error, socket) => {
-    // Malformed requests and oversized headers: answer 431/400 when the socket still can.
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    else socket.destroy();
-  });
+  // Oversized headers (431), malformed requests (400) and header timeouts (408) are answered by
+  // Node's own `clientError` default, which writes only when no response is under way.
+  const settings: Settings = {
+    origin: `http://${host.includes(":") ? `[${host}]` : host}`,
+    maxDrainBytes: options.maxDrainBytes ?? 1024 * 1024,
+    lingerMs: options.lingerMs ?? 2_000,
+    onError: options.onError,
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
+    serve(handler, req, res, settings, expectContinue).catch((error: unknown) => {
+      // Nothing may escape as an unhandled rejection: that would end the process.
+      res.destroy();
+      try {
+        settings.onError?.(error, new Request(settings.origin));
+      } catch {}
+    });
+  };
+  server.on("request", (req, res) => onRequest(req, res, false));
+  server.on("checkContinue", (req, res) => onRequest(req, res, true));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -78,84 +140,210 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const close = (): Promise<void> =>
-    new Promise((resolve) => {
+  settings.origin = url;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    return closing;
+  };
   return { url, port, server, close, [Symbol.asyncDispose]: close };
 }
 
-/** The Web `Request` for a Node request; its body streams from the socket. */
+/** The Web `Request` for a Node request; its body streams from the socket as it is read. */
 export function toRequest(req: IncomingMessage, origin: string, signal?: AbortSignal): Request {
+  return makeRequest(req, origin, signal, undefined).request;
+}
+
+function makeRequest(
+  req: IncomingMessage,
+  origin: string,
+  signal: AbortSignal | undefined,
+  onFirstRead: (() => void) | undefined,
+): { request: Request; body: NodeBody | undefined } {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2)
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
+  const body = hasBody ? new NodeBody(req, onFirstRead) : undefined;
+  const request = new Request(requestUrl(req, origin), {
     method,
     headers,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+    ...(body ? { body: body.stream(), duplex: "half" } : {}),
     ...(signal ? { signal } : {}),
   } as RequestInit);
+  return { request, body };
+}
+
+/** The request's absolute URL; a Host header that is not a valid authority falls back to `origin`. */
+function requestUrl(req: IncomingMessage, origin: string): URL {
+  const target = req.url ?? "/";
+  const host = req.headers.host;
+  if (host !== undefined && /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]+$/.test(host)) {
+    try {
+      return new URL(target, `http://${host}`);
+    } catch {}
+  }
+  return new URL(target, origin);
 }
 
 async function serve(
   handler: FetchHandler,
   req: IncomingMessage,
   res: ServerResponse,
-  host: string,
-  onError: ListenOptions["onError"],
+  settings: Settings,
+  expectContinue: boolean,
 ): Promise<void> {
   const aborted = new AbortController();
+  const socket = req.socket;
+  const onSocketClose = (): void => aborted.abort(new Error("the client closed the connection"));
+  socket.once("close", onSocketClose);
   res.once("close", () => {
-    if (!res.writableFinished) aborted.abort();
+    socket.off("close", onSocketClose);
+    if (!res.writableFinished) onSocketClose();
   });
-  const request = toRequest(req, `http://${req.headers.host ?? host}`, aborted.signal);
+  const onFirstRead = expectContinue
+    ? () => {
+        if (!res.headersSent && !res.destroyed) res.writeContinue();
+      }
+    : undefined;
+  let made: ReturnType<typeof makeRequest>;
+  try {
+    made = makeRequest(req, settings.origin, aborted.signal, onFirstRead);
+  } catch {
+    // A request the Fetch API cannot represent (an invalid header value, say).
+    res.writeHead(400, { "content-type": "text/plain", connection: "close" });
+    res.end("bad request\n");
+    req.resume();
+    return;
+  }
+  const { request, body } = made;
   let response: Response;
   try {
     response = await handler(request);
   } catch (error) {
     if (error instanceof ConnectionResetSignal) {
-      req.socket.destroy();
+      resetSocket(socket);
       return;
     }
-    onError?.(error, request);
+    settings.onError?.(error, request);
     response = Response.json({ message: "internal error" }, { status: 500 });
   }
-  await writeResponse(res, response, req);
+  await writeResponse(req, res, response, body, settings, expectContinue);
 }
 
-async function writeResponse(res: ServerResponse, response: Response, req: IncomingMessage): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
+/** Sends a TCP RST (the client sees ECONNRESET), or at least closes the socket. */
+function resetSocket(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+async function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: Response,
+  body: NodeBody | undefined,
+  settings: Settings,
+  expectContinue: boolean,
+): Promise<void> {
+  const headers: OutgoingHttpHeaders = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  // A handler that answered before reading the whole request body (a refusal) closes the
-  // connection, so the unread rest of the body can never be taken for the next request.
-  if (!req.complete) headers.connection = "close";
-  res.writeHead(response.status, response.statusText, headers);
-  if (response.body === null || req.method === "HEAD") {
-    res.end();
-    if (!req.complete) req.socket.destroySoon?.();
+  if (body !== undefined && !body.ended && !req.complete) {
+    // A refusal: the handler answered before reading all of the body. Its rest must come off the
+    // wire before the connection can carry another request; a long or unknown rest is not worth
+    // it, nor is a body the client holds back for a `100 Continue` it never got.
+    const declared = Number(req.headers["content-length"]);
+    const rest = Number.isSafeInteger(declared) ? declared - body.read : Number.POSITIVE_INFINITY;
+    if (rest > settings.maxDrainBytes || (expectContinue && !body.started)) {
+      headers.connection = "close";
+      lingerOnClose(req.socket, settings.lingerMs);
+    }
+  }
+  if (res.destroyed) {
+    await response.body?.cancel().catch(() => {});
     return;
   }
-  const reader = response.body.getReader();
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  if (response.body === null || req.method === "HEAD") {
+    await response.body?.cancel().catch(() => {});
+    res.end();
+  } else {
+    await pipeBody(response.body, res);
+  }
+  // Only now: the response may have been streaming from the request body (an echo).
+  if (body !== undefined) discardRest(req, body);
+}
+
+/**
+ * Reads off and discards what the handler left unread of a request body, so the connection can
+ * carry the next request (or, when it closes, closes without a reset).
+ */
+function discardRest(req: IncomingMessage, body: NodeBody): void {
+  body.detach();
+  if (req.readableEnded || req.destroyed) return;
+  req.on("error", () => {});
+  req.resume();
+}
+
+async function pipeBody(stream: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = stream.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await new Promise<void>((resolve) => res.once("drain", resolve));
-      if (res.destroyed) throw new ConnectionResetSignal("client went away");
+      if (res.destroyed) throw new Error("the client went away");
+      if (!res.write(value)) await drained(res);
     }
     res.end();
   } catch {
-    // The body failed mid-way (a fault, a storage error): the client must see a broken response,
-    // never a short one that looks complete.
+    // The body failed mid-way (a fault, a storage error) or the client left: the client must see a
+    // broken response, never a short one that looks complete.
     await reader.cancel().catch(() => {});
     res.destroy();
   }
+}
+
+/** Resolves on `drain`, or when the response is destroyed (which never drains). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/**
+ * Node ends a `Connection: close` response with `socket.destroySoon()`, which closes the socket as
+ * soon as the answer is written; with unread request bytes in the kernel's buffer, closing makes
+ * the kernel send an RST, and a client can lose the answer it has not read yet. Instead, half-close
+ * and keep discarding what arrives until the client closes or `lingerMs` passes (RFC 9112 §9.6).
+ */
+function lingerOnClose(socket: Socket, lingerMs: number): void {
+  const linger = (): void => {
+    socket.end();
+    if (socket.readableEnded) {
+      socket.destroy();
+      return;
+    }
+    const timer = setTimeout(() => socket.destroy(), lingerMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+    socket.once("end", () => socket.destroy());
+    socket.resume();
+  };
+  Object.defineProperty(socket, "destroySoon", { value: linger, configurable: true, writable: true });
 }

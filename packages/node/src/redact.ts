@@ -1,21 +1,71 @@
 /**
- * Tokens never appear in logs, errors or reports. `redact` replaces every known secret (and any
- * `Bearer …`, `access_token=…` or auth header value) in a text before it is written anywhere.
+ * Tokens never appear in logs, errors or reports. `redact` replaces every known secret, and every
+ * value that is a credential by where it sits, in a text before it is written anywhere.
+ *
+ * Credentials by position, in every form they reach a log (a header line `name: value`, a query
+ * or form `name=value`, a JSON member `"name": "value"`), names matched without regard to case:
+ * - `Authorization` (any scheme: `Bearer`, `Basic`, …) and `Proxy-Authorization`, and any
+ *   `Bearer <token>` wherever it appears;
+ * - BaseSpace: `x-access-token` header, `access_token` query parameter;
+ * - CAVATICA: `X-SBG-Auth-Token`, `X-SBG-Session-Id`;
+ * - OAuth (YouForce's Visma Connect): `access_token`, `refresh_token`, `client_secret`, `id_token`;
+ * - signed URLs: `signature`, `sig`, `token`, `uploadToken`, `X-Amz-Signature`,
+ *   `X-Amz-Security-Token`, `X-Amz-Credential`, `Signature`, `Policy`;
+ * - `Cookie` and `Set-Cookie` values.
+ *
+ * Explicit secrets (the server's configured tokens) are redacted wherever they appear, also in
+ * their percent-encoded form, longest first so one secret inside another cannot leave a tail.
  */
 
+const REDACTED = "[redacted]";
+
+/** Names whose value is one token: it ends at white space or a delimiter. */
+const TOKEN_NAMES = [
+  "x-access-token",
+  "x-sbg-auth-token",
+  "x-sbg-session-id",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "client_secret",
+  "signature",
+  "sig",
+  "token",
+  "uploadToken",
+  "upload_token",
+  "x-amz-signature",
+  "x-amz-security-token",
+  "x-amz-credential",
+  "policy",
+  "password",
+  "api_key",
+  "apikey",
+];
+
+/** `name` not preceded by a name character, then `:` or `=` (possibly inside JSON quotes). */
+const named = (names: readonly string[], value: string): RegExp =>
+  new RegExp(`((?<![A-Za-z0-9_-])["']?(?:${names.join("|")})["']?\\s*[:=]\\s*["']?)${value}`, "gi");
+
 const PATTERNS: readonly RegExp[] = [
-  /(authorization:\s*bearer\s+)[^\s,;"']+/gi,
-  /(bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi,
-  /(access_token=)[^&\s"']+/gi,
-  /(x-access-token:\s*)[^\s,;"']+/gi,
-  /(x-sbg-auth-token:\s*)[^\s,;"']+/gi,
-  /([?&](?:signature|sig|token|uploadToken)=)[^&\s"']+/gi,
+  // `Bearer <token>` anywhere (RFC 6750 §2.1), up to the next delimiter even past token68.
+  /(\bbearer\s+)[^\s,;"'&]+/gi,
+  // The whole credential, scheme and all (`Basic …`, `Bearer …`, a bare token), to the line's end.
+  named(["authorization", "proxy-authorization"], `[^\\r\\n,;"'&]+`),
+  // Every cookie of the header.
+  named(["cookie", "set-cookie"], `[^\\r\\n"']+`),
+  named(TOKEN_NAMES, `[^\\s,;"'&]+`),
 ];
 
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  for (const pattern of PATTERNS) out = out.replace(pattern, "$1[redacted]");
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+  }
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(REDACTED);
+  for (const pattern of PATTERNS) out = out.replace(pattern, `$1${REDACTED}`);
   return out;
 }
 

@@ -8,7 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CorsOptions, withCors } from "./cors.ts";
 import { type FaultSpec, type InjectedFault, withFaults } from "./faults.ts";
-import { type FetchHandler, type ListenOptions, listen, type RunningServer } from "./listen.ts";
+import {
+  ConnectionResetSignal,
+  type FetchHandler,
+  type ListenOptions,
+  listen,
+  type RunningServer,
+} from "./listen.ts";
 import { redact } from "./redact.ts";
 
 /** Options every reference server takes (`partwise serve` maps its flags onto them). */
@@ -43,7 +49,10 @@ export interface ReferenceServer {
   readonly handler: FetchHandler;
   readonly dataDir: string;
   listen(options?: ListenOptions): Promise<RunningServer>;
-  /** Stops every listener started by `listen` and removes a temp data directory. */
+  /**
+   * Stops every listener started by `listen`, releases the protocol server's resources and removes
+   * a temp data directory. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -71,6 +80,11 @@ export interface ComposeOptions {
   readonly errorResponse: (status: number, message: string) => Response;
   /** Releases what the protocol server holds (called by `close`, before the temp dir goes). */
   readonly cleanup?: () => Promise<void>;
+  /**
+   * Removes the data directory when it is a temp one: pass `resolveDataDir(...).cleanup`. Called
+   * by `close` last, after `cleanup`.
+   */
+  readonly removeDataDir?: () => Promise<void>;
 }
 
 export function composeServer(compose: ComposeOptions): ReferenceServer {
@@ -103,20 +117,30 @@ export function composeServer(compose: ComposeOptions): ReferenceServer {
         log(entry(response.status));
         return response;
       } catch (error) {
-        log(entry("reset"));
+        // The listener turns a reset signal into a reset and anything else into a 500.
+        log(entry(error instanceof ConnectionResetSignal ? "reset" : 500));
         throw error;
       }
     };
   }
   const running: RunningServer[] = [];
-  const close = async () => {
-    await Promise.all(running.splice(0).map((server) => server.close()));
-    await compose.cleanup?.();
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await Promise.all(running.splice(0).map((server) => server.close()));
+      try {
+        await compose.cleanup?.();
+      } finally {
+        await compose.removeDataDir?.();
+      }
+    })();
+    return closing;
   };
   return {
     handler,
     dataDir: compose.dataDir,
     async listen(listenOptions?: ListenOptions) {
+      if (closing) throw new Error("the reference server is closed");
       const server = await listen(handler, listenOptions);
       running.push(server);
       return server;

@@ -3,7 +3,7 @@
  * read straight into a buffer of its own size with positioned reads, so parts can be read in any
  * order and concurrently from one handle.
  */
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { RandomAccessSource } from "@partwise/engine";
 
 export interface FileSource extends RandomAccessSource {
@@ -16,12 +16,24 @@ export interface FileSource extends RandomAccessSource {
 
 export async function fileSource(path: string): Promise<FileSource> {
   const handle = await open(path, "r");
-  const info = await stat(path);
-  const close = () => handle.close();
+  let info: Awaited<ReturnType<typeof handle.stat>>;
+  try {
+    // The size of what was opened, even if the path is replaced meanwhile.
+    info = await handle.stat();
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= handle.close();
+    return closed;
+  };
   return {
     path,
     size: info.size,
     mtimeMs: info.mtimeMs,
+    /** `length` bytes from `offset`; fewer only at the end of the file (the engine checks). */
     async read(offset: number, length: number): Promise<Uint8Array> {
       const bytes = new Uint8Array(length);
       let filled = 0;

@@ -1,0 +1,29 @@
+/** The public surface: exactly these runtime exports, so nothing internal leaks by accident. */
+import { expect, test } from "vitest";
+import * as api from "../src/index.ts";
+
+test("the package exports exactly its documented runtime API", () => {
+  expect(Object.keys(api).sort()).toEqual(
+    [
+      "BlobTooLargeError",
+      "ConnectionResetSignal",
+      "DiskStore",
+      "FaultSpecError",
+      "InvalidStoreKeyError",
+      "assertKey",
+      "composeServer",
+      "corruptBody",
+      "fileSource",
+      "listen",
+      "parseFaultSpec",
+      "redact",
+      "redactUrl",
+      "resetConnection",
+      "resolveDataDir",
+      "seededRandom",
+      "toRequest",
+      "withCors",
+      "withFaults",
+    ].sort(),
+  );
+});
