@@ -1,7 +1,8 @@
 /**
  * @partwise/protocol-youforce — everything about one protocol, generated from specs/youforce.yaml:
  * the openapi-typescript types, the TypeBox schema of every request body, response body and error
- * envelope, and `validate`/`parse` by schema name.
+ * envelope, and `validate`/`parse` by schema name; the typed client (`createYouforceClient`) and
+ * the uploader (`upload`). Browser-safe: the Node-only reference server is the `./server` entry.
  */
 import { createSchemaSet, type SchemaSet } from "@partwise/engine";
 import { schemas } from "./generated/schemas.ts";
@@ -12,3 +13,6 @@ export * from "./limits.ts";
 
 /** Validators for every schema of the spec: `validate(name, value)` returns issues; `parse` throws. */
 export const youforceSchemas: SchemaSet<typeof schemas> = createSchemaSet(schemas);
+
+export * from "./client/index.ts";
+export * from "./upload/index.ts";
