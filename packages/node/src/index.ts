@@ -15,6 +15,7 @@ export {
   seededRandom,
   withFaults,
 } from "./faults.ts";
+export { fileJournal } from "./journal.ts";
 export {
   ConnectionResetSignal,
   type FetchHandler,
