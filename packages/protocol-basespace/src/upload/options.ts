@@ -1,0 +1,183 @@
+/**
+ * What `upload` takes and returns, and the checks on what it takes: a caller's mistake is a
+ * `PW_BASESPACE_USAGE` error before any request, naming the rule it would break where there is
+ * one (BS-PART-MIN-SIZE / BS-PART-MAX-SIZE for `partSize`).
+ */
+import type { Clock, JournalStore, UploadSource } from "@partwise/client";
+import { isBlob, isRandomAccessSource } from "@partwise/client";
+import { blobSource, type PartLimits, type RandomAccessSource, type RetryOptions } from "@partwise/engine";
+import type { BasespaceClient, BasespaceClientOptions } from "../client/client.ts";
+import { BasespaceError } from "../client/errors.ts";
+import type { File as BasespaceFile } from "../generated/schemas.ts";
+import { BASESPACE_SIMPLE_UPLOAD_MAX, basespaceLimits } from "../limits.ts";
+
+export interface BasespaceUploadProgress {
+  /** Bytes of every part request that finished sending, retries included (this run only). */
+  readonly bytesSent: number;
+  /** Bytes in parts the server accepted (parts of an earlier run included when resuming). */
+  readonly bytesAccepted: number;
+  /** The file's size; undefined for a stream until it ends. */
+  readonly bytesTotal: number | undefined;
+  readonly partsDone: number;
+  /** Undefined for a stream until it ends. */
+  readonly partsTotal: number | undefined;
+  /** Part requests in flight. */
+  readonly inFlight: number;
+}
+
+export interface BasespaceUploadSettings {
+  /** The AppResult that receives the file (`appresults/{id}/files`). */
+  readonly appResultId: string;
+  /** The file's name; required for streams and plain random-access sources, defaults to a `File`'s name. */
+  readonly name?: string | undefined;
+  /** Directory inside the AppResult; the File's `Path` becomes `directory/name`. */
+  readonly directory?: string | undefined;
+  /** The file's media type; default the Blob's `type`, else `application/octet-stream`. */
+  readonly contentType?: string | undefined;
+  /** Part size of a multipart upload, within `basespaceLimits` (5 MiB … 25,000,000 bytes); default 8 MiB. */
+  readonly partSize?: number | undefined;
+  /** Parts in flight at most; default 4. */
+  readonly concurrency?: number | undefined;
+  /** Retry policy (capped exponential backoff with full jitter); default 5 retries per part, 250 ms … 20 s. */
+  readonly retry?: RetryOptions | undefined;
+  /** Aborts the upload: requests in flight are cancelled and the upload is aborted on the server. */
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((progress: BasespaceUploadProgress) => void) | undefined;
+  /**
+   * Resume journal, saved after each accepted part of a multipart upload. Given the same source
+   * and journal, a new `upload` continues and re-sends only the parts not yet accepted (with the
+   * journal's part size, whatever `partSize` says); it refuses a source that changed since.
+   * Removed once the upload completes (or was aborted on the server). Needs a source of known size;
+   * a simple upload is one request and has nothing to resume, so it neither reads nor writes it.
+   */
+  readonly journal?: JournalStore | undefined;
+  /**
+   * With a journal: an abort through `signal` pauses instead — the upload stays pending on the
+   * server and the journal is kept, so a later `upload` resumes it. Default false.
+   */
+  readonly keepOnAbort?: boolean | undefined;
+  /** Advanced: part limits to plan with; default `basespaceLimits`. */
+  readonly limits?: PartLimits | undefined;
+  /**
+   * Advanced: the largest file sent as a simple upload; default 25,000,000
+   * (`BASESPACE_SIMPLE_UPLOAD_MAX`, the Python SDK's switch). Negative: always multipart.
+   */
+  readonly simpleUploadMax?: number | undefined;
+  /** Advanced: uniform in [0, 1) for the retry jitter; default `Math.random`. */
+  readonly random?: (() => number) | undefined;
+  /** Advanced: the clock of the retry timer. */
+  readonly clock?: Clock | undefined;
+}
+
+/** Where to upload: a client, or what `createBasespaceClient` takes. */
+export type BasespaceUploadOptions = BasespaceUploadSettings &
+  ({ readonly client: BasespaceClient } | BasespaceClientOptions);
+
+export interface BasespaceUploadResult {
+  /** The File's `Id`. */
+  readonly id: string;
+  readonly name: string;
+  /** Bytes stored, as the server reports (`Size`) and the source had. */
+  readonly size: number;
+  /** Hex MD5 of the whole file. */
+  readonly md5: string;
+  /** Requests that carried bytes: the parts of a multipart upload, 1 for a simple upload. */
+  readonly parts: number;
+  /** `directory/name`, or `name`. */
+  readonly path: string;
+  readonly contentType: string;
+  readonly method: "simple" | "multipart";
+  /** True when an earlier run's journal was continued. */
+  readonly resumed: boolean;
+  /** The File as the server last described it. */
+  readonly file: BasespaceFile;
+}
+
+/** A source narrowed to how it is read. */
+export type ResolvedSource =
+  | { readonly kind: "random"; readonly source: RandomAccessSource; readonly original: UploadSource }
+  | { readonly kind: "stream"; readonly source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> };
+
+export interface ResolvedSettings {
+  readonly appResultId: string;
+  readonly name: string;
+  readonly directory: string | undefined;
+  readonly contentType: string;
+  readonly partSize: number | undefined;
+  readonly concurrency: number;
+  readonly limits: PartLimits;
+  readonly simpleUploadMax: number;
+}
+
+export function usageError(message: string, rule?: string): BasespaceError {
+  return new BasespaceError(message, { kind: "usage", operation: "upload", retryable: false, rule });
+}
+
+const isStream = (source: unknown): source is ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> =>
+  typeof source === "object" &&
+  source !== null &&
+  (typeof (source as { getReader?: unknown }).getReader === "function" ||
+    typeof (source as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function");
+
+/** A `File`'s name, or the last segment of a file source's `path` (`@partwise/node`'s `fileSource`). */
+function nameOf(source: UploadSource): string | undefined {
+  if (typeof File !== "undefined" && source instanceof File && source.name !== "") return source.name;
+  const path = (source as { path?: unknown }).path;
+  if (typeof path === "string") return path.split(/[\\/]/).pop() || undefined;
+  return undefined;
+}
+
+export function resolveSource(source: UploadSource): ResolvedSource {
+  if (isBlob(source) || isRandomAccessSource(source)) {
+    const random = isBlob(source) ? blobSource(source) : source;
+    return { kind: "random", source: random, original: source };
+  }
+  if (isStream(source)) return { kind: "stream", source };
+  throw usageError(
+    "source must be a Blob, a RandomAccessSource (Node: `await fileSource(path)` from @partwise/node), a ReadableStream or an AsyncIterable of Uint8Array",
+  );
+}
+
+const positiveInteger = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
+
+export function resolveSettings(source: UploadSource, options: BasespaceUploadSettings): ResolvedSettings {
+  if (typeof options.appResultId !== "string" || options.appResultId === "")
+    throw usageError("appResultId is required");
+  const name = options.name ?? nameOf(source);
+  if (name === undefined || name === "")
+    throw usageError("name is required (it defaults only to the name of a File)", "BS-INIT-NAME");
+  const limits = options.limits ?? basespaceLimits;
+  const partSize = options.partSize;
+  if (partSize !== undefined) {
+    if (!positiveInteger(partSize))
+      throw usageError(`partSize must be a positive integer, got ${String(partSize)}`);
+    if (partSize < limits.minPartSize)
+      throw usageError(
+        `partSize ${partSize} is below the minimum of ${limits.minPartSize} bytes`,
+        limits.rules?.minPartSize,
+      );
+    if (partSize > limits.maxPartSize)
+      throw usageError(
+        `partSize ${partSize} is above the maximum of ${limits.maxPartSize} bytes`,
+        limits.rules?.maxPartSize,
+      );
+  }
+  const concurrency = options.concurrency ?? 4;
+  if (!positiveInteger(concurrency))
+    throw usageError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+  const simpleUploadMax = options.simpleUploadMax ?? BASESPACE_SIMPLE_UPLOAD_MAX;
+  if (typeof simpleUploadMax !== "number" || !Number.isSafeInteger(simpleUploadMax))
+    throw usageError("simpleUploadMax must be an integer (negative: always multipart)");
+  const blobType = isBlob(source) ? source.type : "";
+  return {
+    appResultId: options.appResultId,
+    name,
+    directory: options.directory === "" ? undefined : options.directory,
+    contentType: options.contentType ?? (blobType !== "" ? blobType : "application/octet-stream"),
+    partSize,
+    concurrency,
+    limits,
+    simpleUploadMax,
+  };
+}
