@@ -3,10 +3,15 @@
  * Flags are parsed with `node:util`'s `parseArgs` (strict: unknown flags are usage errors).
  */
 import { serve } from "./commands/serve.ts";
+import { upload } from "./commands/upload.ts";
 import { EXIT_USAGE, type Io, UsageError } from "./usage.ts";
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: Io) => Promise<number> }> = {
   serve: { summary: "run a reference server (prints its base URL, serves until SIGINT/SIGTERM)", run: serve },
+  upload: {
+    summary: "upload a file (or - for stdin) with progress, retries and resume (--state)",
+    run: upload,
+  },
 };
 
 export const HELP = `usage: partwise <command> [flags]

@@ -1,0 +1,230 @@
+/**
+ * `partwise upload FILE|- --protocol P --base-url URL [--token T | env PARTWISE_TOKEN]
+ *    [basespace: --app-result ID [--directory D] [--content-type T]]
+ *    [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID]
+ *    [youforce:  --business-type-id N]
+ *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE] [--json] [--quiet]`
+ *
+ * Progress on stderr (a bar on a terminal, plain lines otherwise); with --json one JSON object on
+ * stdout: id, name, size, md5, parts. `--state FILE` keeps a resume journal: rerun the same command
+ * after a crash or Ctrl-C and only the parts not yet accepted are sent. Exit 0 on success, 1 when
+ * the upload failed, 2 on bad usage, each with a one-line reason (DESIGN.md's contract).
+ */
+import { basename } from "node:path";
+import { Readable } from "node:stream";
+import { parseArgs } from "node:util";
+import type { JournalStore, UploadSource } from "@partwise/client";
+import { isPartwiseError } from "@partwise/engine";
+import { fileJournal, fileSource, redact } from "@partwise/node";
+import { createProgress } from "../progress.ts";
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Io,
+  type Protocol,
+  parseProtocol,
+  UsageError,
+} from "../usage.ts";
+
+/** What every protocol's uploader returns that the command prints. */
+interface Uploaded {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly md5: string;
+  readonly parts: number;
+}
+
+/** The progress fields every protocol's uploader reports. */
+export interface ProgressEvent {
+  readonly bytesSent: number;
+  readonly bytesAccepted?: number | undefined;
+  readonly bytesDone?: number | undefined;
+  readonly bytesTotal?: number | undefined;
+  readonly partsDone: number;
+  readonly partsTotal?: number | undefined;
+}
+
+interface Common {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly name: string | undefined;
+  readonly partSize: number | undefined;
+  readonly concurrency: number | undefined;
+  readonly journal: JournalStore | undefined;
+  readonly signal: AbortSignal;
+  readonly onProgress: (progress: ProgressEvent) => void;
+}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+const positiveInteger = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`--${flag} must be a positive integer, not "${value}"`);
+  return Number(value);
+};
+
+const stringFlag = (flags: Flags, name: string): string | undefined => {
+  const value = flags[name];
+  return typeof value === "string" ? value : undefined;
+};
+
+/** The target flags each protocol needs, checked before anything is read or sent. */
+function checkTarget(protocol: Protocol, flags: Flags, name: string | undefined): void {
+  if (protocol === "basespace" && !stringFlag(flags, "app-result"))
+    throw new UsageError("basespace needs --app-result ID");
+  if (protocol === "cavatica") {
+    if ((stringFlag(flags, "project") === undefined) === (stringFlag(flags, "parent") === undefined))
+      throw new UsageError("cavatica needs exactly one of --project OWNER/PROJECT or --parent FOLDER_ID");
+    if (name === undefined) throw new UsageError("cavatica needs --name for standard input");
+  }
+  if (protocol === "youforce" && !/^\d+$/.test(stringFlag(flags, "business-type-id") ?? ""))
+    throw new UsageError("youforce needs --business-type-id N (an integer)");
+}
+
+/** Each protocol's uploader, loaded only when used (after `checkTarget`). */
+const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: Flags) => Promise<Uploaded>> =
+  {
+    async basespace(source, common, flags) {
+      const appResultId = stringFlag(flags, "app-result") as string;
+      const { upload } = await import("@partwise/protocol-basespace");
+      return upload(source, {
+        baseUrl: common.baseUrl,
+        token: common.token,
+        appResultId,
+        directory: stringFlag(flags, "directory"),
+        contentType: stringFlag(flags, "content-type"),
+        name: common.name,
+        partSize: common.partSize,
+        concurrency: common.concurrency,
+        journal: common.journal,
+        keepOnAbort: common.journal !== undefined,
+        signal: common.signal,
+        onProgress: common.onProgress,
+      });
+    },
+    async cavatica(source, common, flags) {
+      const project = stringFlag(flags, "project");
+      const parent = stringFlag(flags, "parent");
+      const { upload } = await import("@partwise/protocol-cavatica");
+      return upload(source, {
+        baseUrl: common.baseUrl,
+        token: common.token,
+        ...(project !== undefined ? { project } : { parent: parent as string }),
+        name: common.name as string,
+        partSize: common.partSize,
+        concurrency: common.concurrency,
+        journal: common.journal,
+        signal: common.signal,
+        onProgress: common.onProgress,
+      } as Parameters<typeof upload>[1]);
+    },
+    async youforce(source, common, flags) {
+      const id = stringFlag(flags, "business-type-id") as string;
+      const { upload } = await import("@partwise/protocol-youforce");
+      return upload(source, {
+        baseUrl: common.baseUrl,
+        token: common.token,
+        businessTypeId: Number(id),
+        name: common.name,
+        chunkSize: common.partSize,
+        concurrency: common.concurrency,
+        journal: common.journal,
+        signal: common.signal,
+        onProgress: common.onProgress,
+      });
+    },
+  };
+
+export async function upload(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      protocol: { type: "string" },
+      "base-url": { type: "string" },
+      token: { type: "string" },
+      "app-result": { type: "string" },
+      directory: { type: "string" },
+      "content-type": { type: "string" },
+      project: { type: "string" },
+      parent: { type: "string" },
+      "business-type-id": { type: "string" },
+      name: { type: "string" },
+      "part-size": { type: "string" },
+      concurrency: { type: "string" },
+      state: { type: "string" },
+      json: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+    },
+  });
+  const protocol = parseProtocol(values.protocol);
+  if (positionals.length !== 1)
+    throw new UsageError("give exactly one FILE to upload, or - for standard input");
+  const path = positionals[0] as string;
+  const baseUrl = values["base-url"];
+  if (!baseUrl || !/^https?:\/\//.test(baseUrl)) throw new UsageError("--base-url must be an http(s) URL");
+  const token = values.token ?? io.env.PARTWISE_TOKEN;
+  if (!token) throw new UsageError("no token: pass --token or set PARTWISE_TOKEN");
+  const partSize = positiveInteger("part-size", values["part-size"]);
+  const concurrency = positiveInteger("concurrency", values.concurrency);
+  const stdin = path === "-";
+  if (stdin && values.state)
+    throw new UsageError("--state cannot resume standard input; upload a file to resume");
+  const name = values.name ?? (stdin ? undefined : basename(path));
+  checkTarget(protocol, values, name);
+
+  let source: UploadSource;
+  let close: () => Promise<void> = async () => {};
+  if (stdin) {
+    source = Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>;
+  } else {
+    try {
+      const file = await fileSource(path);
+      source = file;
+      close = () => file.close();
+    } catch (error) {
+      throw new UsageError(
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+  }
+  const progress = createProgress(io.stderr, {
+    quiet: values.quiet,
+    total: stdin ? undefined : (source as { size: number }).size,
+  });
+  try {
+    const result = await UPLOADERS[protocol](
+      source,
+      {
+        baseUrl: baseUrl.replace(/\/+$/, ""),
+        token,
+        name,
+        partSize,
+        concurrency,
+        journal: values.state ? fileJournal(values.state) : undefined,
+        signal: io.signal,
+        onProgress: (p) => progress.update(p),
+      },
+      values,
+    );
+    progress.done(result);
+    if (values.json) {
+      const { id, name: uploadedName, size, md5, parts } = result;
+      io.stdout.write(`${JSON.stringify({ id, name: uploadedName, size, md5, parts })}\n`);
+    }
+    return EXIT_OK;
+  } catch (error) {
+    progress.stop();
+    if (error instanceof UsageError) throw error;
+    const usage = isPartwiseError(error) && (error as { kind?: string }).kind === "usage";
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`partwise: upload ${usage ? "refused" : "failed"}: ${redact(message, [token])}\n`);
+    return usage ? EXIT_USAGE : EXIT_FAILED;
+  } finally {
+    await close();
+  }
+}
