@@ -1,0 +1,63 @@
+/**
+ * A conformance check: the executable form of one rule of specs/rules.yaml (its `check` field).
+ * One check per rule id; the runner looks the rule's level up in the catalogue.
+ *
+ * A check throws to report a violation: `ConformanceFailure` (via `ctx.fail`/`ctx.expect…`), or a
+ * fast-check property failure through `ctx.property`, which carries the shrunk counterexample and
+ * the `seed`/`path` that replay it. It throws `CheckSkipped` when the target cannot be tested for
+ * this rule (no second token for isolation, data budget spent, expiry too long to wait for).
+ */
+import type { CheckContext } from "./context.ts";
+
+export type Protocol = "basespace" | "cavatica" | "youforce";
+
+export interface Check {
+  /** The rule id of specs/rules.yaml this check tests. */
+  readonly id: string;
+  /** The protocol whose server is tested (MIME rules run against YouForce's multipart/related upload). */
+  readonly protocol: Protocol;
+  /** One line shown in reports. */
+  readonly title: string;
+  run(ctx: CheckContext): Promise<void>;
+}
+
+/** One HTTP request and its answer, as shown for a failure (credentials redacted). */
+export interface Exchange {
+  readonly method: string;
+  /** URL with tokens, signatures and other credentials redacted. */
+  readonly url: string;
+  readonly status: number | "network-error";
+  /** The first bytes of the request body (text, or a note for binary). */
+  readonly requestExcerpt?: string | undefined;
+  /** The first bytes of the response body (text, or a note for binary), redacted. */
+  readonly responseExcerpt?: string | undefined;
+}
+
+/** The server broke the rule: what was expected, what happened, and the exchange that showed it. */
+export class ConformanceFailure extends Error {
+  override readonly name = "ConformanceFailure";
+  constructor(
+    message: string,
+    readonly exchange?: Exchange | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The rule cannot be tested against this target; `reason` says why (shown in the report). */
+export class CheckSkipped extends Error {
+  override readonly name = "CheckSkipped";
+}
+
+/** A fast-check property found a counterexample: shrunk value, seed and path to replay it. */
+export class PropertyFailure extends ConformanceFailure {
+  constructor(
+    message: string,
+    exchange: Exchange | undefined,
+    readonly counterexample: unknown,
+    readonly seed: number,
+    readonly path: string,
+  ) {
+    super(message, exchange);
+  }
+}
