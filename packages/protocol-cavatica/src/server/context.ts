@@ -6,6 +6,7 @@ import type { PartLimits } from "@partwise/engine";
 import type { DiskStore } from "@partwise/node";
 import type { Authenticator, OwnerId } from "./auth.ts";
 import { badRequest, Code, uploadNotFound } from "./errors.ts";
+import type { CavaticaMutation } from "./mutations.ts";
 import type { UrlSigner } from "./signing.ts";
 import type { CavaticaState, Target, UploadEntry } from "./state.ts";
 import { targetKey } from "./state.ts";
@@ -23,6 +24,13 @@ export interface ServerContext {
   readonly fixedOwners: ReadonlyMap<string, OwnerId>;
   /** The public base URL, `/v2` included, without a trailing slash. */
   readonly baseUrl: (request: Request) => string;
+  /** Rules deliberately broken, for testing conformance suites only (mutations.ts); empty when faithful. */
+  readonly mutations: ReadonlySet<CavaticaMutation>;
+}
+
+/** Whether this server deliberately breaks `rule` (a mutant; never true for the faithful server). */
+export function breaks(context: ServerContext, rule: CavaticaMutation): boolean {
+  return context.mutations.has(rule);
 }
 
 export type Params = Readonly<Record<string, string>>;
@@ -49,14 +57,19 @@ export function findUpload(context: ServerContext, owner: OwnerId, rawId: string
   if (rawId === undefined || rawId === "")
     throw badRequest(Code.emptyUploadId, "Upload id is null or empty", "CV-AUTH-ISOLATION");
   const entry = UPLOAD_ID.test(rawId) ? context.state.upload(rawId) : undefined;
-  if (entry === undefined || entry.doc.owner !== owner) throw uploadNotFound();
+  if (entry === undefined) throw uploadNotFound();
+  if (entry.doc.owner !== owner && !breaks(context, "CV-AUTH-ISOLATION")) throw uploadNotFound();
   return entry;
 }
 
 /** A part number path segment: 1..10000 (CV-PART-NUMBER, code 8012). */
-export function parsePartNumber(raw: string | undefined): number {
+export function parsePartNumber(context: ServerContext, raw: string | undefined): number {
   const number = raw !== undefined && /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(number >= 1 && number <= 10_000))
+  // The CV-PART-NUMBER mutant hands out URLs for 0 and 10001 too.
+  const mutant = breaks(context, "CV-PART-NUMBER");
+  const min = mutant ? 0 : 1;
+  const max = mutant ? 10_001 : 10_000;
+  if (!(number >= min && number <= max))
     throw badRequest(
       Code.invalidPartNumber,
       "Part number must be an integer between 1 and 10000",

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type FetchHandler, InvalidStoreKeyError } from "@partwise/node";
-import type { OperationHandler, ServerContext } from "./context.ts";
+import { breaks, type OperationHandler, type ServerContext } from "./context.ts";
 import { CavaticaApiError, Code, errorResponse, toErrorResponse } from "./errors.ts";
 import { completeUpload } from "./handlers/complete.ts";
 import { getDownloadInfo, getFile } from "./handlers/files.ts";
@@ -66,8 +66,21 @@ export function createHandler(context: ServerContext, onError?: (error: unknown)
     }
   };
   return async (request) => {
-    const response = await dispatch(request);
+    let response = await dispatch(request);
+    if (breaks(context, "CV-ERROR-ENVELOPE")) response = await withoutEnvelope(response);
     response.headers.set("x-request-id", randomUUID());
     return response;
   };
+}
+
+/**
+ * The CV-ERROR-ENVELOPE mutant (mutations.ts): every JSON error body becomes `{"error": message}`,
+ * as a generic web framework would answer, instead of `{status, code, message, more_info}`.
+ */
+async function withoutEnvelope(response: Response): Promise<Response> {
+  if (response.status < 400 || !response.headers.get("content-type")?.includes("json")) return response;
+  const body = (await response.json()) as { message?: unknown };
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return Response.json({ error: body.message }, { status: response.status, headers });
 }

@@ -24,11 +24,13 @@ import { createAuthenticator, type OwnerId, ownerOf } from "./auth.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { createHandler } from "./handler.ts";
+import { parseMutations } from "./mutations.ts";
 import { CAVATICA_API_BASE_PATH, operationOf } from "./routes.ts";
 import { UrlSigner } from "./signing.ts";
 import { CavaticaState, targetKey } from "./state.ts";
 
 export { errorResponse } from "./errors.ts";
+export { CAVATICA_MUTATIONS, type CavaticaMutation } from "./mutations.ts";
 export { CAVATICA_API_BASE_PATH, type OperationId, operationOf } from "./routes.ts";
 
 export interface CavaticaServerOptions extends ReferenceServerOptions {
@@ -60,6 +62,12 @@ export interface CavaticaServerOptions extends ReferenceServerOptions {
   readonly now?: (() => number) | undefined;
   /** Receives unexpected handler failures (answered 500); never called with tokens. */
   readonly onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Rule ids of specs/rules.yaml this server deliberately breaks — for testing conformance suites
+   * only (a mutant server must fail the check of each rule it breaks). `CAVATICA_MUTATIONS` says
+   * what each one does; an unknown id throws a RangeError. Default none: the faithful server.
+   */
+  readonly mutations?: readonly string[] | undefined;
 }
 
 const DEFAULT_PART_URL_TTL_MS = 15 * 60 * 1000;
@@ -87,6 +95,7 @@ function fixedOwners(options: CavaticaServerOptions): Map<string, OwnerId> {
 export async function createCavaticaServer(options: CavaticaServerOptions = {}): Promise<ReferenceServer> {
   const limits: PartLimits = { ...cavaticaLimits, ...options.limits, rules: cavaticaLimits.rules };
   validateLimits(limits);
+  const mutations = parseMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "cavatica");
   const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
   const now = options.now ?? Date.now;
@@ -104,6 +113,7 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
     now,
     fixedOwners: fixedOwners(options),
     baseUrl: (request) => baseUrl ?? `${new URL(request.url).origin}${CAVATICA_API_BASE_PATH}`,
+    mutations,
   };
   return composeServer({
     handler: createHandler(context, options.onError),

@@ -23,8 +23,11 @@ export interface InitRequest {
 
 const PROJECT = /^[^/]+\/[^/]+$/;
 
-/** `initUpload`'s body (CV-INIT-TARGET, CV-INIT-NAME, CV-MAX-FILE-SIZE, CV-PART-SIZE). */
-export function parseInit(body: unknown, limits: PartLimits): InitRequest {
+/**
+ * `initUpload`'s body (CV-INIT-TARGET, CV-INIT-NAME, CV-MAX-FILE-SIZE, CV-PART-SIZE).
+ * `allowBothTargets` is the CV-INIT-TARGET mutant (mutations.ts): both given, the project wins.
+ */
+export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = false): InitRequest {
   if (body === NO_BODY || !isObject(body))
     throw badRequest(
       Code.invalidInit,
@@ -36,7 +39,7 @@ export function parseInit(body: unknown, limits: PartLimits): InitRequest {
   // CV-INIT-TARGET: exactly one of project and parent (error codes 5029 and 5031).
   if (!present("project") && !present("parent"))
     throw badRequest(Code.missingTarget, 'Missing "parent" or "project" in the request', "CV-INIT-TARGET");
-  if (present("project") && present("parent"))
+  if (present("project") && present("parent") && !allowBothTargets)
     throw badRequest(
       Code.bothTargets,
       'Providing both "parent" and "project" is not allowed',

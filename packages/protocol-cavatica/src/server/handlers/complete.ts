@@ -18,7 +18,7 @@
 import { randomBytes } from "node:crypto";
 import { isPartwiseError, reassemble } from "@partwise/engine";
 import { readJson } from "../body.ts";
-import { findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
+import { breaks, findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
 import { Code, conflict } from "../errors.ts";
 import { parseReportList } from "../requests.ts";
 import type { FileDoc, PartDoc, UploadEntry } from "../state.ts";
@@ -30,12 +30,18 @@ const failed = (message: string, rule: string | undefined) =>
 
 /** The parts of the file in ascending order, or a 409 / 8007 naming the rule they break. */
 async function checkParts(context: ServerContext, entry: UploadEntry): Promise<PartDoc[]> {
-  const stored = [...entry.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
+  // Mutants (mutations.ts): CV-COMPLETE-MISSING forgets unreported parts and gaps, CV-COMPLETE-ORDER
+  // keeps the order in which parts were first stored (the Map's insertion order).
+  const skipMissing = breaks(context, "CV-COMPLETE-MISSING");
+  const candidates = [...entry.parts.values()].filter((part) => !skipMissing || part.report !== undefined);
+  const stored = breaks(context, "CV-COMPLETE-ORDER")
+    ? candidates
+    : candidates.sort((a, b) => a.partNumber - b.partNumber);
   const last = stored.at(-1);
   if (last === undefined) throw failed("no part has been uploaded and reported", "CV-COMPLETE-MISSING");
   const missing: number[] = [];
   for (let n = 1; n <= last.partNumber; n++) if (entry.parts.get(n)?.report === undefined) missing.push(n);
-  if (missing.length > 0) {
+  if (missing.length > 0 && !skipMissing) {
     const listed =
       missing.slice(0, 20).join(", ") + (missing.length > 20 ? ` and ${missing.length - 20} more` : "");
     throw failed(
@@ -47,8 +53,10 @@ async function checkParts(context: ServerContext, entry: UploadEntry): Promise<P
     await reassemble(
       stored.map((part) => ({ number: part.partNumber, size: part.size })),
       {
-        contiguous: true,
-        limits: context.limits,
+        contiguous: !skipMissing,
+        limits: breaks(context, "CV-COMPLETE-MIN-SIZE")
+          ? { ...context.limits, minPartSize: 1 }
+          : context.limits,
         rules: { complete: "CV-COMPLETE-MISSING" },
         side: "remote",
       },
@@ -59,7 +67,7 @@ async function checkParts(context: ServerContext, entry: UploadEntry): Promise<P
     throw failed(error.message.replace(/ \[[A-Z0-9-]+\]$/, ""), error.rule ?? "CV-COMPLETE-MISSING");
   }
   for (const part of stored)
-    if (part.report?.etag !== part.md5)
+    if (part.report?.etag !== part.md5 && !breaks(context, "CV-REPORT-ETAG"))
       throw failed(
         `the reported ETag of part ${part.partNumber} does not match the stored part`,
         "CV-REPORT-ETAG",

@@ -7,6 +7,7 @@ import type { PartReport } from "../../generated/schemas.ts";
 import type { OwnerId } from "../auth.ts";
 import { ignoreBody, readJson } from "../body.ts";
 import {
+  breaks,
   findUpload,
   isoSeconds,
   type OperationHandler,
@@ -30,7 +31,7 @@ const REPORT_HEADERS = ["ETag"];
 export const getPartUrl: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
   await ignoreBody(request);
-  const partNumber = parsePartNumber(params.part_number);
+  const partNumber = parsePartNumber(context, params.part_number);
   const entry = findUpload(context, owner, params.upload_id);
   const uploadId = entry.doc.uploadId;
   const signed = context.signer.sign(["PUT", uploadId, String(partNumber)], context.partUrlTtlMs);
@@ -65,7 +66,8 @@ export async function applyReports(
         `${where}Part ${parsed.partNumber} has not been uploaded to storage`,
         "CV-REPORT-ETAG",
       );
-    if (parsed.etag !== part.md5)
+    // The CV-REPORT-ETAG mutant records whatever ETag it is told.
+    if (parsed.etag !== part.md5 && !breaks(context, "CV-REPORT-ETAG"))
       throw badRequest(
         Code.invalidPartReport,
         `${where}The reported ETag of part ${parsed.partNumber} does not match the stored part`,

@@ -8,9 +8,9 @@
  * document written) only once it arrived whole and the upload still exists. It answers 200 with
  * `ETag: "<md5 hex>"` (CV-STORAGE-ETAG, CV-SUCCESS-CODES, CV-REPORT-HEADERS).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { BlobTooLargeError } from "@partwise/node";
-import type { OperationHandler, ServerContext } from "../context.ts";
+import { breaks, type OperationHandler, type ServerContext } from "../context.ts";
 import {
   badRequest,
   CavaticaApiError,
@@ -24,6 +24,9 @@ import type { PartDoc } from "../state.ts";
 /** 403 for a URL whose signature does not verify or whose `expires` has passed. */
 function checkSignature(context: ServerContext, parts: readonly string[], url: URL): void {
   const check = context.signer.verify(parts, url.search);
+  // Mutants (mutations.ts): one takes any URL, tampered or not; the other forgets to check expiry.
+  if (check === "invalid" && breaks(context, "CV-PART-URL-SIGNATURE")) return;
+  if (check === "expired" && breaks(context, "CV-PART-URL-EXPIRY")) return;
   if (check === "invalid")
     throw new CavaticaApiError(
       403,
@@ -71,11 +74,13 @@ export const storagePutPart: OperationHandler = async (context, request, url, pa
       const blob = `p-${rawId}-${partNumber}-${randomBytes(6).toString("hex")}`;
       await staged.commit(blob);
       const previous = entry.parts.get(partNumber);
+      const digest = Buffer.from(staged.md5).toString("hex");
       const part: PartDoc = {
         uploadId: rawId,
         partNumber,
         size: staged.size,
-        md5: Buffer.from(staged.md5).toString("hex"),
+        // The CV-STORAGE-ETAG mutant answers (and then expects) the MD5 of the MD5, not the MD5.
+        md5: breaks(context, "CV-STORAGE-ETAG") ? createHash("md5").update(digest).digest("hex") : digest,
         blob,
         // A part sent again keeps its last report; complete then finds the ETag stale (CV-REPORT-ETAG).
         ...(previous?.report === undefined ? {} : { report: previous.report }),

@@ -3,7 +3,7 @@
  * `initUpload`, `listUploads`, `getUpload` and `abortUpload`. Completion lives in complete.ts.
  */
 import { booleanFlag, ignoreBody, readJson } from "../body.ts";
-import { findUpload, isoSeconds, type OperationHandler, ownerOfTarget } from "../context.ts";
+import { breaks, findUpload, isoSeconds, type OperationHandler, ownerOfTarget } from "../context.ts";
 import { CavaticaApiError, Code, conflict } from "../errors.ts";
 import { choosePartSize } from "../part-size.ts";
 import { parseInit } from "../requests.ts";
@@ -18,7 +18,11 @@ import { multipartUploadView, uploadDetailsView, uploadListItemView } from "../v
 export const initUpload: OperationHandler = async (context, request, url) => {
   const owner = context.auth.authenticate(request);
   const overwrite = booleanFlag(url, "overwrite", "CV-INIT-OVERWRITE");
-  const init = parseInit(await readJson(request, "CV-INIT-TARGET"), context.limits);
+  const init = parseInit(
+    await readJson(request, "CV-INIT-TARGET"),
+    context.limits,
+    breaks(context, "CV-INIT-TARGET"),
+  );
 
   // A project or folder nobody owns yet is claimed by the first token that uploads into it,
   // unless the options fix its owner.

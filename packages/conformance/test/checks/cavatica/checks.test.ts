@@ -1,0 +1,107 @@
+/**
+ * The CAVATICA checks against the reference server: one check per CV-* rule of specs/rules.yaml,
+ * each file opening with its rule and source; the faithful server passes every check (within the
+ * suite's time budget), and the isolation and expiry checks skip, with their reason, when the
+ * target cannot be tested for them.
+ */
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cavaticaChecks } from "../../../src/checks/cavatica/index.ts";
+import { RULES } from "../../../src/generated/rules.ts";
+import { explain, type Outcome, runCheck, type Served, serve } from "./harness.ts";
+
+const CV_RULES = RULES.filter((rule) => rule.protocol === "cavatica");
+
+describe("the catalogue", () => {
+  test("one check per CV-* rule, in the catalogue's order, each protocol cavatica", () => {
+    expect(cavaticaChecks.map((check) => check.id)).toEqual(CV_RULES.map((rule) => rule.id));
+    expect(cavaticaChecks.length).toBe(24);
+    for (const check of cavaticaChecks) expect(check.protocol).toBe("cavatica");
+  });
+
+  test.each(cavaticaChecks.map((check) => [check.id]))(
+    "%s: its file opens with the rule and its source",
+    async (id) => {
+      const file = new URL(`../../../src/checks/cavatica/${id.slice(3).toLowerCase()}.ts`, import.meta.url);
+      const head = (await readFile(file, "utf8")).slice(0, 1200);
+      const rule = CV_RULES.find((r) => r.id === id)!;
+      expect(head.startsWith(`/**\n * ${id} (${rule.level})`)).toBe(true);
+      expect(head).toContain("Source:");
+    },
+  );
+});
+
+describe("the faithful reference server", () => {
+  let served: Served;
+  const outcomes = new Map<string, Outcome>();
+  beforeAll(async () => {
+    served = await serve();
+  });
+  afterAll(async () => {
+    await served.close();
+    const total = [...outcomes.values()].reduce((sum, outcome) => sum + outcome.ms, 0);
+    const slowest = [...outcomes.entries()].sort(([, a], [, b]) => b.ms - a.ms).slice(0, 5);
+    console.log(
+      `CAVATICA checks: ${outcomes.size} in ${(total / 1000).toFixed(1)} s; slowest ${slowest.map(([id, o]) => `${id} ${o.ms} ms`).join(", ")}`,
+    );
+    if (outcomes.size === cavaticaChecks.length) expect(total).toBeLessThan(40_000);
+  });
+
+  test.each(cavaticaChecks.map((check) => [check.id, check] as const))("%s passes", async (_id, check) => {
+    const outcome = await runCheck(check, served.target);
+    outcomes.set(check.id, outcome);
+    expect(outcome.status, explain(outcome)).toBe("passed");
+  });
+
+  test("the checks leave no upload open (each aborts what it started)", async () => {
+    for (const token of [served.target.token, served.target.otherToken!]) {
+      const response = await fetch(`${served.target.baseUrl}/upload/multipart`, {
+        headers: { "x-sbg-auth-token": token },
+      });
+      expect(await response.json()).toEqual({ items: [] });
+    }
+  });
+});
+
+describe("targets a check cannot test", () => {
+  test("CV-AUTH-ISOLATION skips without a second token", async () => {
+    const served = await serve({}, { otherToken: undefined });
+    try {
+      const check = cavaticaChecks.find((c) => c.id === "CV-AUTH-ISOLATION")!;
+      const outcome = await runCheck(check, served.target);
+      expect(outcome).toMatchObject({ status: "skipped", reason: "needs --other-token" });
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("CV-PART-URL-EXPIRY skips, saying why, when part URLs live longer than it may wait", async () => {
+    const served = await serve({ partUrlTtlMs: 15 * 60 * 1000 });
+    try {
+      const check = cavaticaChecks.find((c) => c.id === "CV-PART-URL-EXPIRY")!;
+      const outcome = await runCheck(check, served.target);
+      expect(outcome.status, explain(outcome)).toBe("skipped");
+      expect(outcome.status === "skipped" && outcome.reason).toMatch(
+        /expires in \d+ s, longer than this check waits \(15 s\)/,
+      );
+      expect(outcome.ms).toBeLessThan(2_000);
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("every check skips without a project or parent", async () => {
+    const served = await serve({}, { project: undefined });
+    try {
+      for (const check of cavaticaChecks) {
+        const outcome = await runCheck(check, served.target);
+        expect(outcome, `${check.id}: ${explain(outcome)}`).toMatchObject({
+          status: "skipped",
+          reason: "needs --project or --parent",
+        });
+      }
+    } finally {
+      await served.close();
+    }
+  });
+});
