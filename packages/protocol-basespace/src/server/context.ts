@@ -6,6 +6,7 @@ import type { PartLimits } from "@partwise/engine";
 import type { DiskStore } from "@partwise/node";
 import type { IdentityId } from "./auth.ts";
 import { refuse } from "./errors.ts";
+import type { Mutations } from "./mutations.ts";
 import type { Params } from "./params.ts";
 import type { RouteParams } from "./routes.ts";
 import type { ContentSigner } from "./signing.ts";
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly contentUrlTtlSeconds: number;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /** Rules this server deliberately breaks (testing conformance suites only); empty when faithful. */
+  readonly mutations: Mutations;
 }
 
 export interface RequestContext {
@@ -50,7 +53,9 @@ export function appResultIdOf(params: RouteParams): string {
 export function ownFile(ctx: ServerContext, rctx: RequestContext): FileRecord {
   const id = rctx.params.fileId ?? "";
   const file = FILE_ID.test(id) ? ctx.state.file(id) : undefined;
-  if (file === undefined || file.owner !== rctx.identity) refuse(404, `File ${id.slice(0, 40)} not found`);
+  const ownerOnly = !ctx.mutations.has("BS-AUTH-ISOLATION");
+  if (file === undefined || (ownerOnly && file.owner !== rctx.identity))
+    refuse(404, `File ${id.slice(0, 40)} not found`);
   return file;
 }
 

@@ -12,6 +12,7 @@ import { createAppResultFile } from "./handlers/create.ts";
 import { getFile, listAppResultFiles } from "./handlers/files.ts";
 import { uploadFilePart } from "./handlers/part.ts";
 import { setFileUploadStatus } from "./handlers/status.ts";
+import { mutateAnswer } from "./mutations.ts";
 import { queryParams } from "./params.ts";
 import { resolveRoute } from "./routes.ts";
 
@@ -19,15 +20,20 @@ export function createHandler(
   ctx: ServerContext,
   accepted: ReadonlySet<IdentityId> | undefined,
 ): FetchHandler {
-  return async (request) => {
+  const answer = async (request: Request, tokens: ReadonlySet<IdentityId> | undefined) => {
     try {
-      return await dispatch(ctx, accepted, request);
+      return await dispatch(ctx, tokens, request);
     } catch (error) {
       if (error instanceof BasespaceHttpError) return error.toResponse();
       if (error instanceof ConnectionResetSignal) throw error;
       return errorResponse(500, "An unexpected error occurred");
     }
   };
+  if (ctx.mutations.size === 0) return (request) => answer(request, accepted);
+  // A mutant server (testing conformance suites only): BS-AUTH's accepts any token; the envelope
+  // mutants rewrite the answers.
+  const mutantTokens = ctx.mutations.has("BS-AUTH") ? undefined : accepted;
+  return async (request) => mutateAnswer(ctx.mutations, await answer(request, mutantTokens));
 }
 
 async function dispatch(

@@ -18,11 +18,13 @@ import { identityOf } from "./auth.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { createHandler } from "./handler.ts";
+import { Mutations } from "./mutations.ts";
 import { operationOf } from "./routes.ts";
 import { ContentSigner } from "./signing.ts";
 import { BasespaceState } from "./state.ts";
 
 export { errorResponse } from "./errors.ts";
+export { BASESPACE_MUTATIONS, type BasespaceMutation } from "./mutations.ts";
 export { BASESPACE_BASE_PATH, type BasespaceOperationId, operationOf } from "./routes.ts";
 
 export interface BasespaceServerOptions extends ReferenceServerOptions {
@@ -43,6 +45,13 @@ export interface BasespaceServerOptions extends ReferenceServerOptions {
   readonly contentUrlTtlSeconds?: number | undefined;
   /** The clock, in ms since the epoch (DateCreated, content-URL expiry); default `Date.now`. */
   readonly now?: (() => number) | undefined;
+  /**
+   * Deliberately breaks the named rules — for testing conformance suites only. Rule ids of
+   * specs/rules.yaml; a server started with one is a mutant that the check of that rule must
+   * catch. `BASESPACE_MUTATIONS` says how each is broken; an unknown id throws a RangeError.
+   * Default none: the faithful server, whose code paths the mutations leave untouched.
+   */
+  readonly mutations?: readonly string[] | undefined;
 }
 
 export async function createBasespaceServer(options: BasespaceServerOptions = {}): Promise<ReferenceServer> {
@@ -55,6 +64,7 @@ export async function createBasespaceServer(options: BasespaceServerOptions = {}
   if (!Number.isSafeInteger(contentUrlTtlSeconds) || contentUrlTtlSeconds < 1)
     throw new RangeError("contentUrlTtlSeconds must be a positive integer");
 
+  const mutations = new Mutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "basespace");
   const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
   const fixedOwners = new Map(
@@ -69,6 +79,7 @@ export async function createBasespaceServer(options: BasespaceServerOptions = {}
     signer: new ContentSigner(state.signingKey),
     contentUrlTtlSeconds,
     now: options.now ?? Date.now,
+    mutations,
   };
   const tokens = options.tokens ?? [];
   const accepted = tokens.length === 0 ? undefined : new Set(tokens.map(identityOf));

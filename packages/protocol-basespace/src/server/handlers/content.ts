@@ -72,7 +72,10 @@ export function getSignedContent(ctx: ServerContext, request: Request, url: URL,
 
 function serveBytes(ctx: ServerContext, file: FileRecord, request: Request): Response {
   const size = file.size;
-  const range = parseRange(request.headers.get("range"), size);
+  // The BS-DOWNLOAD mutant (testing conformance suites only) ignores Range.
+  const range = ctx.mutations.has("BS-DOWNLOAD")
+    ? ({ kind: "whole" } as const)
+    : parseRange(request.headers.get("range"), size);
   const headers: Record<string, string> = {
     "content-type": file.contentType,
     "accept-ranges": "bytes",

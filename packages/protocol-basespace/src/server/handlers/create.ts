@@ -74,14 +74,19 @@ async function initiate(
   body: Params | undefined,
   types: readonly MediaType[],
 ): Promise<Response> {
-  const names = fileNames(lookup("name", rctx.query, body), lookup("directory", rctx.query, body));
+  const { mutations } = ctx;
+  let rawName = lookup("name", rctx.query, body);
+  // The BS-INIT-NAME mutant (testing conformance suites only) names a nameless upload.
+  if (mutations.has("BS-INIT-NAME") && (rawName === undefined || rawName === "")) rawName = "unnamed";
+  const names = fileNames(rawName, lookup("directory", rctx.query, body));
   await claimAppResult(ctx, rctx, appResultId);
   const record: FileRecord = {
     id: ctx.state.allocateId(),
     appResultId,
     owner: rctx.identity,
     name: names.name,
-    directory: names.directory,
+    // The BS-INIT-MULTIPART mutant forgets the directory, so Path is the name alone.
+    directory: mutations.has("BS-INIT-MULTIPART") ? null : names.directory,
     contentType: initiatedType(types),
     dateCreated: dotNetDate(ctx.now()),
     multipart: true,
@@ -114,6 +119,8 @@ async function simpleUpload(
   try {
     await verifyMd5(staged, expected);
     await staged.commit(key);
+    // The BS-SIMPLE-UPLOAD mutant (testing conformance suites only) loses the last byte.
+    const size = ctx.mutations.has("BS-SIMPLE-UPLOAD") ? Math.max(0, staged.size - 1) : staged.size;
     const record: FileRecord = {
       id,
       appResultId,
@@ -124,8 +131,8 @@ async function simpleUpload(
       dateCreated: dotNetDate(ctx.now()),
       multipart: false,
       uploadStatus: "complete",
-      size: staged.size,
-      segments: [{ key, size: staged.size }],
+      size,
+      segments: [{ key, size }],
     };
     await ctx.state.saveFile(record);
     // BS-SIMPLE-UPLOAD: the stored File, complete. Sources are silent on 200/201; 201 as for completion.

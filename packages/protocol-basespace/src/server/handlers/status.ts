@@ -26,7 +26,10 @@ export async function setFileUploadStatus(ctx: ServerContext, rctx: RequestConte
   const chunks = bodyChunks(rctx.request.body, rctx.request.signal);
   const bytes = await readBounded(chunks, MAX_PARAMS_BODY, "BS-PARAMS-ANYWHERE");
   const body = parseParamsBody(bytes, mediaTypes(rctx.request.headers.get("content-type")), true);
-  const raw = lookup("uploadstatus", rctx.query, body);
+  // The BS-PARAMS-ANYWHERE mutant (testing conformance suites only) reads the query alone.
+  const raw = ctx.mutations.has("BS-PARAMS-ANYWHERE")
+    ? lookup("uploadstatus", rctx.query)
+    : lookup("uploadstatus", rctx.query, body);
   if (raw === undefined || raw === null || raw === "")
     refuse(400, "The uploadstatus parameter is required (complete or aborted)", "BS-PARAMS-ANYWHERE");
   const value = typeof raw === "string" ? raw.trim().toLowerCase() : raw;
@@ -45,12 +48,17 @@ export async function setFileUploadStatus(ctx: ServerContext, rctx: RequestConte
 }
 
 async function complete(ctx: ServerContext, file: FileRecord): Promise<Response> {
-  if (file.uploadStatus === "complete") return envelope(toFile(file), 201);
+  const { mutations } = ctx;
+  // BS-COMPLETE-STATUS's mutant (testing conformance suites only) answers 200.
+  const created = mutations.has("BS-COMPLETE-STATUS") ? 200 : 201;
+  if (file.uploadStatus === "complete") return envelope(toFile(file), created);
   if (file.uploadStatus === "aborted")
     refuse(409, `File ${file.id} has UploadStatus aborted and cannot be completed`, "BS-ABORT");
   const parts = ctx.state.partList(file.id);
-  if (parts.length === 0) refuse(400, "The upload has no parts to complete", "BS-COMPLETE-EMPTY");
-  const min = ctx.limits.minPartSize;
+  if (parts.length === 0 && !mutations.has("BS-COMPLETE-EMPTY"))
+    refuse(400, "The upload has no parts to complete", "BS-COMPLETE-EMPTY");
+  // The BS-PART-MIN-SIZE mutant reads 5 MiB as 4 MiB.
+  const min = mutations.has("BS-PART-MIN-SIZE") ? (ctx.limits.minPartSize * 4) / 5 : ctx.limits.minPartSize;
   for (const part of parts.slice(0, -1))
     if (part.size < min)
       refuse(
@@ -58,6 +66,9 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
         `Part ${part.number} has ${part.size} bytes; every part but the last must have at least ${min}`,
         "BS-PART-MIN-SIZE",
       );
+  // BS-COMPLETE-ORDER's mutant joins the parts in the order they were stored.
+  if (mutations.has("BS-COMPLETE-ORDER"))
+    parts.sort((a, b) => mutations.storedRank(file.id, a.number) - mutations.storedRank(file.id, b.number));
   const completed: FileRecord = {
     ...file,
     uploadStatus: "complete",
@@ -66,7 +77,7 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
   };
   await ctx.state.saveFile(completed);
   await ctx.state.dropParts(file.id, { deleteBlobs: false });
-  return envelope(toFile(completed), 201);
+  return envelope(toFile(completed), created);
 }
 
 async function abort(ctx: ServerContext, file: FileRecord): Promise<Response> {

@@ -1,0 +1,43 @@
+/**
+ * The BaseSpace checks: one per BS-* rule of specs/rules.yaml, in the catalogue's order. Each
+ * runs against any BaseSpace v1pre3 server through `ctx` alone (target, recorded HTTP, seeded
+ * properties, data budget, clean-up).
+ */
+import type { Check } from "../../check.ts";
+import { bsAbort } from "./abort.ts";
+import { bsAuth } from "./auth.ts";
+import { bsCompleteEmpty, bsCompleteStatus } from "./complete.ts";
+import { bsDownload } from "./download.ts";
+import { bsEnvelope, bsErrorEnvelope } from "./envelope.ts";
+import { bsInitMultipart, bsInitName } from "./initiate.ts";
+import { bsAuthIsolation } from "./isolation.ts";
+import { bsParamsAnywhere } from "./params.ts";
+import { bsPartEtag, bsPartMd5 } from "./part-integrity.ts";
+import { bsPartNumber } from "./part-number.ts";
+import { bsCompleteOrder, bsPartAnyOrder } from "./part-order.ts";
+import { bsPartMaxSize, bsPartMinSize } from "./part-size.ts";
+import { bsPartReplace } from "./replace.ts";
+import { bsSimpleUpload } from "./simple-upload.ts";
+
+export const basespaceChecks: readonly Check[] = [
+  bsAuth,
+  bsAuthIsolation,
+  bsInitName,
+  bsInitMultipart,
+  bsSimpleUpload,
+  bsParamsAnywhere,
+  bsPartNumber,
+  bsPartMinSize,
+  bsPartMaxSize,
+  bsPartMd5,
+  bsPartEtag,
+  bsPartReplace,
+  bsPartAnyOrder,
+  bsCompleteOrder,
+  bsCompleteStatus,
+  bsCompleteEmpty,
+  bsAbort,
+  bsEnvelope,
+  bsErrorEnvelope,
+  bsDownload,
+];

@@ -1,0 +1,96 @@
+/**
+ * BS-PART-REPLACE (should): uploading a part number again replaces the earlier bytes of that part;
+ * the completed file contains only the last accepted version.
+ * Source: [S1] (a failed part may be retried); inference from S3 semantics.
+ *
+ * Model-based (`fc.asyncModelRun`): generated sequences of PUTs to two part numbers — a low one
+ * whose versions are 5 MiB (the fewest 5 MiB parts that keep the upload completable) and a small
+ * highest-numbered final one, the final one three times as likely — of at least three commands,
+ * so some part is always re-sent with new bytes. The model is a map from part number to its last
+ * bytes; after the sequence the upload is completed and the download must equal the model's
+ * parts joined by ascending number.
+ */
+import fc from "fast-check";
+import type { Check } from "../../check.ts";
+import type { CheckContext } from "../../context.ts";
+import {
+  byteSeed,
+  bytesOf,
+  complete,
+  expectContent,
+  initiate,
+  joinByNumber,
+  MAX_PART_NUMBER,
+  minimumPart,
+  storePart,
+  type Upload,
+} from "./support.ts";
+
+interface Model {
+  readonly numbers: { readonly low: number; readonly high: number };
+  /** Part number → the bytes of its last accepted version. */
+  readonly parts: Map<number, Uint8Array>;
+}
+
+interface Real {
+  readonly ctx: CheckContext;
+  readonly upload: Upload;
+}
+
+/** PUT one version of the low (5 MiB) or high (small, final) part; it must be stored. */
+class PutPart implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly which: "low" | "high",
+    readonly size: number,
+    readonly seed: number,
+  ) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(model: Model, real: Real): Promise<void> {
+    const number = model.numbers[this.which];
+    const bytes = this.which === "low" ? minimumPart(this.seed) : bytesOf(this.size, this.seed);
+    await storePart(real.ctx, real.upload.id, number, bytes);
+    model.parts.set(number, bytes);
+  }
+
+  toString(): string {
+    return `PUT ${this.which} part (${this.which === "low" ? "5 MiB" : `${this.size} bytes`}, seed ${this.seed})`;
+  }
+}
+
+// Shrinking replays the whole upload (5 MiB parts included) for every candidate, so only the
+// command list and the sizes shrink; seeds and part numbers stay as generated.
+const putLow = byteSeed.map((seed) => new PutPart("low", 0, seed));
+const putHigh = fc
+  .record({ size: fc.integer({ min: 1, max: 256 }), seed: byteSeed })
+  .map(({ size, seed }) => new PutPart("high", size, seed));
+
+export const bsPartReplace: Check = {
+  id: "BS-PART-REPLACE",
+  protocol: "basespace",
+  title: "a re-sent part replaces the earlier one; the file holds the last accepted version of each part",
+  async run(ctx) {
+    await ctx.property(
+      fc.record({
+        low: fc.noShrink(fc.integer({ min: 1, max: MAX_PART_NUMBER - 50 })),
+        gap: fc.noShrink(fc.integer({ min: 1, max: 50 })),
+        // Three PUTs to two part numbers: at least one is a re-send.
+        commands: fc.array(fc.oneof({ arbitrary: putHigh, weight: 3 }, { arbitrary: putLow, weight: 1 }), {
+          minLength: 3,
+          maxLength: 5,
+        }),
+      }),
+      async ({ low, gap, commands }) => {
+        const upload = await initiate(ctx, { name: "replace.bin" });
+        const model: Model = { numbers: { low, high: low + gap }, parts: new Map() };
+        await fc.asyncModelRun(() => ({ model, real: { ctx, upload } }), commands);
+        await complete(ctx, upload);
+        await expectContent(ctx, upload.id, joinByNumber(model.parts), "the file after re-sent parts");
+      },
+      { numRuns: 3 },
+    );
+  },
+};
