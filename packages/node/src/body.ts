@@ -68,6 +68,16 @@ export class NodeBody {
         this.detach();
         return null;
       }
+      // The client may have gone before the first read attached our listeners: a destroyed
+      // request that never ended will emit nothing more, so waiting would hang for good.
+      if (
+        !this.failure &&
+        (this.req.destroyed || this.req.readableAborted || this.req.errored) &&
+        !this.req.readableEnded
+      )
+        this.failure = Object.assign(new Error("aborted: the client closed the connection"), {
+          code: "ECONNRESET",
+        });
       if (this.failure) {
         this.detach();
         throw this.failure;

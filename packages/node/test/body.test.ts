@@ -6,7 +6,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { nodeChunks } from "../src/body.ts";
-import { DiskStore } from "../src/index.ts";
+import { DiskStore, listen } from "../src/index.ts";
 import { exchange, md5Hex, patternBytes, withServer } from "./helpers.ts";
 
 let dir: string;
@@ -99,4 +99,42 @@ describe("nodeChunks", () => {
       },
     );
   });
+});
+
+test("a client that is gone before the handler's first read ends the body with ECONNRESET, not a hang", async () => {
+  const { connect } = await import("node:net");
+  let outcome: Promise<string> | undefined;
+  let gone: () => void = () => {};
+  const goneYet = new Promise<void>((resolve) => {
+    gone = resolve;
+  });
+  await using server = await listen(async (request) => {
+    outcome = (async () => {
+      await goneYet;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        for await (const _ of request.body as unknown as AsyncIterable<Uint8Array>) {
+          // drain
+        }
+        return "ended";
+      } catch (error) {
+        return String((error as { code?: string }).code);
+      }
+    })();
+    return new Response(await outcome);
+  });
+  const { port } = new URL(server.url);
+  await new Promise<void>((resolve) => {
+    const socket = connect(Number(port), "127.0.0.1", () => {
+      socket.write("PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc");
+      setTimeout(() => {
+        socket.destroy();
+        gone();
+        resolve();
+      }, 50);
+    });
+    socket.on("error", () => {});
+  });
+  for (let i = 0; i < 200 && outcome === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(await outcome).toBe("ECONNRESET");
 });

@@ -12,3 +12,5 @@ export * from "./limits.ts";
 
 /** Validators for every schema of the spec: `validate(name, value)` returns issues; `parse` throws. */
 export const cavaticaSchemas: SchemaSet<typeof schemas> = createSchemaSet(schemas);
+export * from "./client/index.ts";
+export * from "./upload/index.ts";
