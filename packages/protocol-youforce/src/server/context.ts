@@ -3,6 +3,7 @@
  * Node specifics so handlers read as the protocol, not as plumbing.
  */
 import type { Identity } from "./auth.ts";
+import type { YouforceMutation } from "./mutations.ts";
 import type { FileDoc, YouforceState } from "./state.ts";
 
 export interface ServerConfig {
@@ -21,6 +22,8 @@ export interface ServerConfig {
   /** YF-NAME-EXTENSION: lower-case extensions without the dot. */
   readonly deniedExtensions: ReadonlySet<string>;
   readonly now: () => number;
+  /** Rules broken on purpose, for testing conformance suites only (mutations.ts); empty normally. */
+  readonly mutations: ReadonlySet<YouforceMutation>;
 }
 
 export interface HandlerContext {

@@ -20,12 +20,14 @@ import type { ServerConfig } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { createHandler } from "./handler.ts";
 import { DEFAULT_DENIED_EXTENSIONS, normaliseExtensions } from "./metadata.ts";
+import { resolveMutations, withForeignErrorShape } from "./mutations.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { operationOf } from "./routes.ts";
 import { YouforceState } from "./state.ts";
 
 export { errorResponse } from "./errors.ts";
 export { DEFAULT_DENIED_EXTENSIONS } from "./metadata.ts";
+export { YOUFORCE_MUTATIONS, type YouforceMutation } from "./mutations.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
 export { type OperationId, operationOf, YOUFORCE_BASE_PATH } from "./routes.ts";
 
@@ -50,6 +52,12 @@ export interface YouforceServerOptions extends ReferenceServerOptions {
   readonly metadataMaxSize?: number | undefined;
   /** Milliseconds since the epoch; injectable so tests control dates and the rate-limit window. */
   readonly clock?: (() => number) | undefined;
+  /**
+   * Deliberately breaks the named rules — for testing conformance suites only. Each entry is a rule
+   * id of `YOUFORCE_MUTATIONS` (e.g. `"YF-METADATA-FIRST"`: the metadata part is accepted second);
+   * an unknown id throws. A server with mutations is not a reference server. Default: none.
+   */
+  readonly mutations?: readonly string[] | undefined;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -61,6 +69,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 /** Starts a YouForce reference server on its data dir (a temp dir, removed on close, by default). */
 export async function createYouforceServer(options: YouforceServerOptions = {}): Promise<ReferenceServer> {
+  const mutations = resolveMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "youforce");
   const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
   const auth = new Authenticator(await YouforceState.secret(store), options.tokens);
@@ -89,11 +98,13 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
     headerMaxSize: 16 * 1024,
     deniedExtensions: normaliseExtensions(options.deniedExtensions ?? DEFAULT_DENIED_EXTENSIONS),
     now,
+    mutations,
   };
   const rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit, now) : undefined;
 
+  const handler = createHandler({ state, config, auth, rateLimiter });
   return composeServer({
-    handler: createHandler({ state, config, auth, rateLimiter }),
+    handler: mutations.has("YF-ERROR-ENVELOPE") ? withForeignErrorShape(handler) : handler,
     dataDir: dir,
     options,
     operationOf,

@@ -12,6 +12,7 @@
  */
 import { youforceSchemas } from "../index.ts";
 import { quote, refuse } from "./errors.ts";
+import type { YouforceMutation } from "./mutations.ts";
 
 export interface UploadMetadata {
   readonly fileName: string;
@@ -33,6 +34,8 @@ export const DEFAULT_DENIED_EXTENSIONS: readonly string[] = [
   ".jar",
 ];
 
+const NO_MUTATIONS: ReadonlySet<YouforceMutation> = new Set();
+
 /** YF-NAME-CHARSET [S4]: `a-z A-Z 0-9 - _ . ( ) , $ + \` = '`, nothing else. */
 const NAME_CHARSET = /^[A-Za-z0-9\-_.(),$+`=']+$/;
 
@@ -42,8 +45,12 @@ export function normaliseExtensions(list: readonly string[]): ReadonlySet<string
 }
 
 /** Checks a file name against YF-NAME-CHARSET and YF-NAME-EXTENSION. */
-export function checkFileName(name: string, denied: ReadonlySet<string>): void {
-  if (!NAME_CHARSET.test(name))
+export function checkFileName(
+  name: string,
+  denied: ReadonlySet<string>,
+  mutations: ReadonlySet<YouforceMutation> = NO_MUTATIONS,
+): void {
+  if (!NAME_CHARSET.test(name) && !mutations.has("YF-NAME-CHARSET"))
     refuse(
       400,
       `File name ${quote(name)} contains characters that are not allowed; use only a-z A-Z 0-9 - _ . ( ) , $ + \` = '`,
@@ -53,12 +60,16 @@ export function checkFileName(name: string, denied: ReadonlySet<string>): void {
   const trimmed = name.replace(/\.+$/, "");
   const dot = trimmed.lastIndexOf(".");
   const extension = dot < 0 ? "" : trimmed.slice(dot + 1).toLowerCase();
-  if (extension !== "" && denied.has(extension))
+  if (extension !== "" && denied.has(extension) && !mutations.has("YF-NAME-EXTENSION"))
     refuse(400, `File name ${quote(name)} has a forbidden extension .${extension}`, "YF-NAME-EXTENSION");
 }
 
 /** The JSON text of the metadata part, parsed and normalised; every problem is a 400 naming its rule. */
-export function parseMetadata(bytes: Uint8Array, denied: ReadonlySet<string>): UploadMetadata {
+export function parseMetadata(
+  bytes: Uint8Array,
+  denied: ReadonlySet<string>,
+  mutations: ReadonlySet<YouforceMutation> = NO_MUTATIONS,
+): UploadMetadata {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -87,21 +98,26 @@ export function parseMetadata(bytes: Uint8Array, denied: ReadonlySet<string>): U
     keys.set(lower, entry);
   }
 
-  const fileName = keys.has("filename") ? keys.get("filename") : keys.get("name");
+  const given = keys.has("filename") ? keys.get("filename") : keys.get("name");
+  // Mutation YF-METADATA-FILENAME: a missing file name is made up.
+  const fileName = mutations.has("YF-METADATA-FILENAME") && !given ? "unnamed.bin" : given;
   if (fileName === undefined || fileName === null || fileName === "")
     refuse(400, "The metadata has no FileName", "YF-METADATA-FILENAME");
   if (typeof fileName !== "string")
     refuse(400, "The metadata FileName must be a string", "YF-METADATA-FILENAME");
-  checkFileName(fileName, denied);
+  checkFileName(fileName, denied, mutations);
 
   const rawId = keys.get("businesstypeid");
-  if (rawId === undefined || rawId === null || rawId === "")
+  // Mutation YF-METADATA-BUSINESS-TYPE: a missing or non-integer business type id becomes 0.
+  const lenientId = mutations.has("YF-METADATA-BUSINESS-TYPE");
+  if ((rawId === undefined || rawId === null || rawId === "") && !lenientId)
     refuse(400, "The metadata has no BusinessTypeId", "YF-METADATA-BUSINESS-TYPE");
-  const businessTypeId = parseBusinessTypeId(rawId);
+  const businessTypeId = lenientId ? lenientBusinessTypeId(rawId) : parseBusinessTypeId(rawId);
 
   const custom = keys.get("custommetadata");
   const normalised = {
-    FileName: fileName,
+    // Mutation YF-NAME-CHARSET: the schema's name pattern must not refuse the name either.
+    FileName: mutations.has("YF-NAME-CHARSET") ? "name" : fileName,
     BusinessTypeId: businessTypeId,
     ...(custom === undefined || custom === null ? {} : { customMetadata: custom }),
   };
@@ -134,4 +150,10 @@ function parseBusinessTypeId(raw: unknown): number {
       "YF-METADATA-BUSINESS-TYPE",
     );
   return id;
+}
+
+/** Mutation YF-METADATA-BUSINESS-TYPE: the id when it is one, else 0. */
+function lenientBusinessTypeId(raw: unknown): number {
+  const id = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : Number.NaN;
+  return Number.isSafeInteger(id) && id >= 0 ? id : 0;
 }

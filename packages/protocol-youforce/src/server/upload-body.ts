@@ -17,6 +17,7 @@ import { parseContentType, parseRelated, type RelatedPart } from "@partwise/engi
 import { BlobTooLargeError, type DiskStore, type StagedBlob } from "@partwise/node";
 import { quote, refuse } from "./errors.ts";
 import { parseMetadata, type UploadMetadata } from "./metadata.ts";
+import type { YouforceMutation } from "./mutations.ts";
 
 export interface UploadBodyLimits {
   /** Largest media part, in bytes; more answers 413 naming `mediaRule`. */
@@ -71,7 +72,7 @@ export function checkUploadContentType(header: string | null): string {
 
 /** Reads the whole body: metadata, then media into the store; see the module comment. */
 export async function readUploadBody(
-  request: Request,
+  body: ReadableStream<Uint8Array> | null,
   contentType: string,
   store: DiskStore,
   limits: UploadBodyLimits,
@@ -79,34 +80,34 @@ export async function readUploadBody(
     readonly deniedExtensions: ReadonlySet<string>;
     /** Called with the metadata before the media streams in: refuse early (403) from here. */
     readonly authorize: (metadata: UploadMetadata) => void;
+    /** Deliberate rule breaks, for testing conformance suites only (mutations.ts). */
+    readonly mutations: ReadonlySet<YouforceMutation>;
   },
 ): Promise<UploadBody> {
   const { start } = parseContentType(contentType);
-  const parts = parseRelated(contentType, request.body ?? emptyBody(), {
+  const { mutations } = parseOptions;
+  const parts = parseRelated(contentType, body ?? emptyBody(), {
     maxHeaderSize: limits.maxHeaderSize,
     maxParts: 2,
     maxBodySize: maxBodySize(limits),
   });
-  let media: StagedBlob | undefined;
-  try {
-    const first = await parts.next();
-    if (first.done) refuse(400, "The body has no parts; send metadata then media", "YF-TWO-PARTS");
-    checkRoot(first.value, start);
+  const readMetadata = async (part: RelatedPart, rootId: string | undefined): Promise<UploadMetadata> => {
+    checkRoot(part, rootId);
     const metadata = parseMetadata(
-      await readBounded(first.value, limits.maxMetadataSize),
+      await readBounded(part, limits.maxMetadataSize),
       parseOptions.deniedExtensions,
+      mutations,
     );
     parseOptions.authorize(metadata);
-
-    const second = await parts.next();
-    if (second.done)
-      refuse(
-        400,
-        "The body has one part; it must have two, the metadata then the file content",
-        "YF-TWO-PARTS",
-      );
+    return metadata;
+  };
+  const ingest = async (part: RelatedPart): Promise<StagedBlob> => {
+    // Mutation YF-MULTIPART-MAX-SIZE: the file content is not bounded (the body size limit stays).
+    const bounded = !(mutations.has("YF-MULTIPART-MAX-SIZE") && limits.mediaRule === "YF-MULTIPART-MAX-SIZE");
     try {
-      media = await store.ingest(second.value.body, { maxBytes: limits.maxMediaSize });
+      return await store.ingest(part.body, {
+        maxBytes: bounded ? limits.maxMediaSize : Number.POSITIVE_INFINITY,
+      });
     } catch (error) {
       if (error instanceof BlobTooLargeError)
         refuse(
@@ -115,6 +116,31 @@ export async function readUploadBody(
           limits.mediaRule,
         );
       throw error;
+    }
+  };
+  const secondPart = async (): Promise<RelatedPart> => {
+    const second = await parts.next();
+    if (second.done)
+      refuse(
+        400,
+        "The body has one part; it must have two, the metadata then the file content",
+        "YF-TWO-PARTS",
+      );
+    return second.value;
+  };
+
+  let media: StagedBlob | undefined;
+  try {
+    const first = await parts.next();
+    if (first.done) refuse(400, "The body has no parts; send metadata then media", "YF-TWO-PARTS");
+    let metadata: UploadMetadata;
+    if (mutations.has("YF-METADATA-FIRST") && !isJsonPart(first.value)) {
+      // Mutation YF-METADATA-FIRST: a first part that is not JSON is taken for the media part.
+      media = await ingest(first.value);
+      metadata = await readMetadata(await secondPart(), undefined);
+    } else {
+      metadata = await readMetadata(first.value, start);
+      media = await ingest(await secondPart());
     }
 
     const third = await parts.next();
@@ -168,6 +194,10 @@ function checkRoot(part: RelatedPart, start: string | undefined): void {
     if (name === "charset" && value !== "utf-8" && value !== "utf8")
       refuse(400, `The metadata part must be UTF-8 JSON, not charset ${quote(value)}`, "YF-METADATA-JSON");
   }
+}
+
+function isJsonPart(part: RelatedPart): boolean {
+  return part.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() === "application/json";
 }
 
 function stripAngles(id: string): string {

@@ -12,11 +12,12 @@
  * nobody has claimed yet, which the token then claims; others answer 403. Oversized bodies answer
  * 413 while they stream in (or at once from a too large Content-Length), and nothing is stored.
  */
-import { toHex } from "@partwise/engine";
+import { parseContentType, toHex } from "@partwise/engine";
 import type { HandlerContext } from "../context.ts";
 import { fileResource, queryParam } from "../context.ts";
 import { refuse } from "../errors.ts";
 import type { UploadMetadata } from "../metadata.ts";
+import { acceptLongBoundary, appendCloseDelimiter } from "../mutations.ts";
 import type { FileDoc, SessionDoc } from "../state.ts";
 import { chunkBlob } from "../state.ts";
 import {
@@ -33,7 +34,15 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
   if (uploadType !== "multipart" && uploadType !== "resumable")
     refuse(400, "uploadType must be multipart or resumable (specs/youforce.yaml, parameter uploadType)");
   const resumable = uploadType === "resumable";
-  const contentType = checkUploadContentType(request.headers.get("content-type"));
+  let header = request.headers.get("content-type");
+  let body: ReadableStream<Uint8Array> | null = request.body;
+  // Mutation MIME-BOUNDARY-LENGTH: an over-long boundary is swapped for one the parser accepts.
+  if (config.mutations.has("MIME-BOUNDARY-LENGTH") && header !== null)
+    ({ contentType: header, body } = acceptLongBoundary(header, body));
+  const contentType = checkUploadContentType(header);
+  // Mutation MIME-CLOSE-DELIMITER: a missing close delimiter is made up.
+  if (config.mutations.has("MIME-CLOSE-DELIMITER"))
+    body = appendCloseDelimiter(parseContentType(contentType).boundary, body);
 
   const limits: UploadBodyLimits = {
     maxMediaSize: resumable ? config.chunkMaxSize : config.multipartMaxSize,
@@ -58,9 +67,10 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
         "YF-AUTH-ISOLATION",
       );
   };
-  const { metadata, media } = await readUploadBody(request, contentType, state.store, limits, {
+  const { metadata, media } = await readUploadBody(body, contentType, state.store, limits, {
     deniedExtensions: config.deniedExtensions,
     authorize,
+    mutations: config.mutations,
   });
   try {
     if (!(await state.claim(identity, metadata.businessTypeId))) authorize(metadata);
@@ -103,7 +113,8 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
       marks: {},
     };
     await state.addFile(doc, media);
-    return Response.json(fileResource(doc), { status: 201 });
+    // Mutation YF-CREATED: 200 instead of 201 Created.
+    return Response.json(fileResource(doc), { status: config.mutations.has("YF-CREATED") ? 200 : 201 });
   } finally {
     // A no-op once committed; removes the staged bytes of a refused upload.
     await media.discard();
