@@ -2,6 +2,7 @@
  * The `partwise` command: a table of subcommands, each a function from argv to an exit code.
  * Flags are parsed with `node:util`'s `parseArgs` (strict: unknown flags are usage errors).
  */
+import { conformance } from "./commands/conformance.ts";
 import { serve } from "./commands/serve.ts";
 import { upload } from "./commands/upload.ts";
 import { EXIT_USAGE, type Io, UsageError } from "./usage.ts";
@@ -11,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: Io) 
   upload: {
     summary: "upload a file (or - for stdin) with progress, retries and resume (--state)",
     run: upload,
+  },
+  conformance: {
+    summary: "check a server (or --embedded, the reference servers) against every rule of the protocol",
+    run: conformance,
   },
 };
 

@@ -2,6 +2,8 @@
  * @partwise/conformance — property-based checks of every rule of specs/rules.yaml against any
  * BaseSpace, CAVATICA or YouForce server.
  */
+
+export { BaselineError, parseBaseline } from "./baseline.ts";
 export {
   type Check,
   CheckSkipped,
@@ -10,6 +12,7 @@ export {
   PropertyFailure,
   type Protocol,
 } from "./check.ts";
+export { ALL_CHECKS } from "./checks/index.ts";
 export {
   type CheckContext,
   type ContextOptions,
@@ -20,4 +23,36 @@ export {
   type PropertyOptions,
   type Target,
 } from "./context.ts";
+export { EMBEDDED_RESOURCES, type EmbeddedOptions, type EmbeddedServers, startEmbedded } from "./embedded.ts";
 export { RULES, type RuleEntry } from "./generated/rules.ts";
+export { ruleFilter } from "./glob.ts";
+export {
+  type CheckResult,
+  exitCodeOf,
+  type Level,
+  type Report,
+  type Status,
+  type Summary,
+} from "./report.ts";
+export { reportSchema } from "./report-schema.ts";
+export {
+  formatJson,
+  formatJunit,
+  formatPretty,
+  formatReport,
+  type PrettyOptions,
+  progressPrinter,
+  REPORTERS,
+  type ReporterName,
+} from "./reporters/index.ts";
+export {
+  ConformanceConfigError,
+  DEFAULTS,
+  PROTOCOLS,
+  type ProgressEvent,
+  protocolOfRule,
+  type RunOptions,
+  randomSeed,
+  replayCommand,
+  runConformance,
+} from "./runner.ts";

@@ -1,0 +1,249 @@
+/**
+ * `partwise conformance --protocol basespace|cavatica|youforce|all
+ *    (--embedded | --base-url URL [--token T | env PARTWISE_TOKEN] [--other-token T2 | env PARTWISE_OTHER_TOKEN]
+ *                 [--app-result ID] [--project OWNER/PROJECT] [--parent FOLDER_ID] [--business-type-id N])
+ *    [--seed N] [--num-runs N] [--path P] [--checks GLOB] [--strict] [--baseline FILE] [--max-bytes N]
+ *    [--reporter pretty|json|junit] [--output FILE] [--quiet]`
+ *
+ * Runs the conformance suite (@partwise/conformance) against a server, or against the reference
+ * servers in-process with --embedded. Progress on stderr; the report on stdout or in --output.
+ * Exit 1 when a rule was broken (a failed `must` check, or `should` with --strict, not in the
+ * baseline), 2 on bad usage, 0 otherwise (DESIGN.md, "The public contract"). Tokens never appear
+ * in the output: the report redacts them, and replay commands leave them to the environment.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { redact } from "@partwise/node";
+import { type Io, PROTOCOLS, type Protocol, UsageError } from "../usage.ts";
+
+type Flags = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+
+const REPORTERS = ["pretty", "json", "junit"] as const;
+type Reporter = (typeof REPORTERS)[number];
+
+/** The flags that name a protocol's resources, and the protocol each belongs to. */
+const TARGET_FLAGS: Record<string, Protocol> = {
+  "app-result": "basespace",
+  project: "cavatica",
+  parent: "cavatica",
+  "business-type-id": "youforce",
+};
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** Bytes: an integer, optionally with a unit (`500MiB`, `2GB`). */
+export function parseBytes(flag: string, value: string): number {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = UNITS[(match?.[2] ?? "").toLowerCase()];
+  const bytes = match && unit !== undefined ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new UsageError(
+      `--${flag} must be a positive number of bytes (e.g. 1073741824 or 1GiB), not "${value}"`,
+    );
+  return bytes;
+}
+
+function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`--${flag} must be a positive integer, not "${value}"`);
+  return Number(value);
+}
+
+function parseSeed(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seed = Number(value);
+  if (!/^-?\d+$/.test(value) || seed < -(2 ** 31) || seed >= 2 ** 31)
+    throw new UsageError(`--seed must be a 32-bit integer, not "${value}"`);
+  return seed;
+}
+
+/**
+ * Replaces the given tokens wherever they appear. The report is already redacted by the suite; this
+ * is the last guard before output, and it leaves the rules' own words (`Authorization: Bearer`)
+ * alone, which position-based redaction would not.
+ */
+function hideTokens(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length < 4) continue; // as `redact`: shorter ones would mangle the text
+    for (const form of new Set([secret, encodeURIComponent(secret)]))
+      out = out.split(form).join("[redacted]");
+  }
+  return out;
+}
+
+const string = (flags: Flags, name: string): string | undefined => {
+  const value = flags[name];
+  return typeof value === "string" ? value : undefined;
+};
+
+/** The target of one protocol from --base-url, tokens and the protocol's resource flags. */
+async function realTarget(protocol: Protocol, flags: Flags, io: Io) {
+  const baseUrl = string(flags, "base-url") as string;
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new UsageError("--base-url must be an http(s) URL");
+  const token = string(flags, "token") ?? io.env.PARTWISE_TOKEN;
+  if (!token) throw new UsageError("no token: pass --token or set PARTWISE_TOKEN");
+  const otherToken = string(flags, "other-token") ?? (io.env.PARTWISE_OTHER_TOKEN || undefined);
+  if (otherToken === token)
+    throw new UsageError("--other-token must be a second identity, not the same token");
+  for (const [flag, owner] of Object.entries(TARGET_FLAGS))
+    if (owner !== protocol && string(flags, flag) !== undefined)
+      throw new UsageError(`--${flag} is a ${owner} flag, not one of ${protocol}`);
+  const common = { protocol, baseUrl: baseUrl.replace(/\/+$/, ""), token, otherToken };
+  switch (protocol) {
+    case "basespace": {
+      const appResultId = string(flags, "app-result");
+      if (!appResultId)
+        throw new UsageError("basespace needs --app-result ID (an AppResult the token may write to)");
+      return { ...common, appResultId };
+    }
+    case "cavatica": {
+      const project = string(flags, "project");
+      const parent = string(flags, "parent");
+      if (project === undefined && parent === undefined)
+        throw new UsageError("cavatica needs --project OWNER/PROJECT or --parent FOLDER_ID (or both)");
+      if (project !== undefined && !/^[^/]+\/[^/]+$/.test(project))
+        throw new UsageError(`--project must be OWNER/PROJECT, not "${project}"`);
+      return {
+        ...common,
+        ...(project === undefined ? {} : { project }),
+        ...(parent === undefined ? {} : { parent }),
+      };
+    }
+    case "youforce": {
+      const id = string(flags, "business-type-id") ?? "";
+      if (!/^\d{1,15}$/.test(id)) throw new UsageError("youforce needs --business-type-id N (an integer)");
+      return { ...common, businessTypeId: Number(id) };
+    }
+  }
+}
+
+export async function conformance(argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      protocol: { type: "string" },
+      embedded: { type: "boolean", default: false },
+      "base-url": { type: "string" },
+      token: { type: "string" },
+      "other-token": { type: "string" },
+      "app-result": { type: "string" },
+      project: { type: "string" },
+      parent: { type: "string" },
+      "business-type-id": { type: "string" },
+      seed: { type: "string" },
+      "num-runs": { type: "string" },
+      path: { type: "string" },
+      checks: { type: "string", multiple: true, default: [] },
+      strict: { type: "boolean", default: false },
+      baseline: { type: "string" },
+      "max-bytes": { type: "string" },
+      reporter: { type: "string", default: "pretty" },
+      output: { type: "string" },
+      quiet: { type: "boolean", default: false },
+    },
+  });
+  const protocol = values.protocol;
+  if (protocol === undefined) throw new UsageError(`--protocol is required (${PROTOCOLS.join(", ")} or all)`);
+  if (protocol !== "all" && !(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new UsageError(`unknown protocol "${protocol}" (expected ${PROTOCOLS.join(", ")} or all)`);
+  const reporter = values.reporter as Reporter;
+  if (!REPORTERS.includes(reporter))
+    throw new UsageError(`unknown reporter "${values.reporter}" (expected ${REPORTERS.join(", ")})`);
+  const embedded = values.embedded;
+  if (embedded === (values["base-url"] !== undefined))
+    throw new UsageError("give either --embedded or --base-url URL");
+  if (embedded) {
+    for (const flag of ["token", "other-token", ...Object.keys(TARGET_FLAGS)])
+      if (string(values, flag) !== undefined)
+        throw new UsageError(`--${flag} does not go with --embedded (its servers have their own)`);
+  } else if (protocol === "all") {
+    throw new UsageError("--protocol all runs only with --embedded; test a server one protocol at a time");
+  }
+  const target = embedded ? undefined : await realTarget(protocol as Protocol, values, io);
+  const secrets = target ? [target.token, ...(target.otherToken ? [target.otherToken] : [])] : [];
+  const seed = parseSeed(values.seed);
+  const numRuns = positiveInteger("num-runs", values["num-runs"]);
+  const maxBytes =
+    values["max-bytes"] === undefined ? undefined : parseBytes("max-bytes", values["max-bytes"]);
+  if (values.path !== undefined && values.checks.length === 0)
+    throw new UsageError("--path replays one check: give its rule id with --checks");
+
+  // Loaded only now, so usage errors answer fast.
+  const suite = await import("@partwise/conformance");
+  let baseline: ReadonlySet<string> | undefined;
+  if (values.baseline !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(values.baseline, "utf8");
+    } catch (error) {
+      throw new UsageError(
+        `cannot read --baseline ${values.baseline}: ${(error as NodeJS.ErrnoException).code}`,
+      );
+    }
+    try {
+      baseline = suite.parseBaseline(text);
+    } catch (error) {
+      throw new UsageError(`--baseline ${values.baseline}: ${(error as Error).message}`);
+    }
+  }
+
+  const stderrColor = (io.stderr as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
+  const progress = values.quiet
+    ? undefined
+    : suite.progressPrinter((text) => io.stderr.write(text), { color: stderrColor });
+  let report: Awaited<ReturnType<typeof suite.runConformance>>;
+  try {
+    report = await suite.runConformance({
+      protocol: protocol as Protocol | "all",
+      embedded,
+      ...(target ? { targets: { [target.protocol]: target } } : {}),
+      seed,
+      numRuns,
+      checks: values.checks,
+      strict: values.strict,
+      baseline,
+      maxBytes,
+      path: values.path,
+      onProgress: progress,
+      signal: io.signal,
+    });
+  } catch (error) {
+    if (error instanceof suite.ConformanceConfigError) throw new UsageError(redact(error.message, secrets));
+    throw new Error(redact(error instanceof Error ? error.message : String(error), secrets));
+  }
+
+  const stdoutColor =
+    values.output === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
+  const text = hideTokens(suite.formatReport(report, reporter, { color: stdoutColor }), secrets);
+  const code = suite.exitCodeOf(report);
+  if (values.output === undefined) io.stdout.write(text);
+  else {
+    try {
+      await writeFile(values.output, text);
+    } catch (error) {
+      throw new UsageError(
+        `cannot write --output ${values.output}: ${(error as NodeJS.ErrnoException).code}`,
+      );
+    }
+  }
+  if (!values.quiet && (reporter !== "pretty" || values.output !== undefined)) {
+    const { passed, failed, skipped, broken } = report.summary;
+    io.stderr.write(
+      `partwise: conformance ${passed} passed, ${failed} failed, ${skipped} skipped, ${broken} broken · seed ${report.seed}${values.output ? ` · report in ${values.output}` : ""} · exit ${code}\n`,
+    );
+  }
+  return code;
+}
