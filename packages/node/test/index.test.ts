@@ -13,6 +13,7 @@ test("the package exports exactly its documented runtime API", () => {
       "assertKey",
       "composeServer",
       "corruptBody",
+      "fileJournal",
       "fileSource",
       "listen",
       "parseFaultSpec",
