@@ -10,7 +10,16 @@
  * or a string of digits, and unknown keys are ignored. The normalised metadata is then validated
  * with the generated `FileMetadataDocumented` schema.
  */
+import {
+  deniedExtensionOf,
+  fileNameCharsetOk,
+  normaliseExtensions,
+  YOUFORCE_DENIED_EXTENSIONS,
+} from "../file-name-rules.ts";
 import { youforceSchemas } from "../index.ts";
+
+export { normaliseExtensions };
+
 import { quote, refuse } from "./errors.ts";
 import type { YouforceMutation } from "./mutations.ts";
 
@@ -21,28 +30,9 @@ export interface UploadMetadata {
 }
 
 /** YF-NAME-EXTENSION: the reference server's default deny list (the vendor's list is unpublished). */
-export const DEFAULT_DENIED_EXTENSIONS: readonly string[] = [
-  ".exe",
-  ".bat",
-  ".cmd",
-  ".com",
-  ".scr",
-  ".js",
-  ".vbs",
-  ".ps1",
-  ".msi",
-  ".jar",
-];
+export const DEFAULT_DENIED_EXTENSIONS: readonly string[] = YOUFORCE_DENIED_EXTENSIONS;
 
 const NO_MUTATIONS: ReadonlySet<YouforceMutation> = new Set();
-
-/** YF-NAME-CHARSET [S4]: `a-z A-Z 0-9 - _ . ( ) , $ + \` = '`, nothing else. */
-const NAME_CHARSET = /^[A-Za-z0-9\-_.(),$+`=']+$/;
-
-/** Lower-case extensions without the dot, from a deny list given with or without dots. */
-export function normaliseExtensions(list: readonly string[]): ReadonlySet<string> {
-  return new Set(list.map((ext) => ext.trim().replace(/^\.+/, "").toLowerCase()).filter(Boolean));
-}
 
 /** Checks a file name against YF-NAME-CHARSET and YF-NAME-EXTENSION. */
 export function checkFileName(
@@ -50,17 +40,14 @@ export function checkFileName(
   denied: ReadonlySet<string>,
   mutations: ReadonlySet<YouforceMutation> = NO_MUTATIONS,
 ): void {
-  if (!NAME_CHARSET.test(name) && !mutations.has("YF-NAME-CHARSET"))
+  if (!fileNameCharsetOk(name) && !mutations.has("YF-NAME-CHARSET"))
     refuse(
       400,
       `File name ${quote(name)} contains characters that are not allowed; use only a-z A-Z 0-9 - _ . ( ) , $ + \` = '`,
       "YF-NAME-CHARSET",
     );
-  // Trailing dots are dropped by Windows ("x.exe." runs as x.exe), so they do not hide an extension.
-  const trimmed = name.replace(/\.+$/, "");
-  const dot = trimmed.lastIndexOf(".");
-  const extension = dot < 0 ? "" : trimmed.slice(dot + 1).toLowerCase();
-  if (extension !== "" && denied.has(extension) && !mutations.has("YF-NAME-EXTENSION"))
+  const extension = deniedExtensionOf(name, denied);
+  if (extension !== undefined && !mutations.has("YF-NAME-EXTENSION"))
     refuse(400, `File name ${quote(name)} has a forbidden extension .${extension}`, "YF-NAME-EXTENSION");
 }
 
