@@ -37,7 +37,7 @@ const FS_ERRORS = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS", "EMFILE", "ENFILE
 /** Streams `body` into a staged blob of at most `max` bytes. */
 export async function ingestBody(
   store: DiskStore,
-  body: AsyncIterable<Uint8Array>,
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   max: number,
   rule: string,
   what: string,

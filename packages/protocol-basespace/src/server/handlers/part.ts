@@ -13,7 +13,6 @@
  */
 import { createHash } from "node:crypto";
 import { toHex } from "@partwise/engine";
-import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, refuse } from "../errors.ts";
 import { assertDeclaredLength, expectedMd5, ingestBody, verifyMd5 } from "../ingest.ts";
@@ -55,8 +54,9 @@ export async function uploadFilePart(ctx: ServerContext, rctx: RequestContext): 
   const expected = mutations.has("BS-PART-MD5") ? undefined : expectedMd5(rctx.request);
   const max = ctx.limits.maxPartSize + (mutations.has("BS-PART-MAX-SIZE") ? 1024 * 1024 : 0);
   assertDeclaredLength(rctx.request, max, "BS-PART-MAX-SIZE", "A part");
-  const body = bodyChunks(rctx.request.body, rctx.request.signal);
-  const staged = await ingestBody(ctx.store, body, max, "BS-PART-MAX-SIZE", "A part");
+  // The listener's body untouched: DiskStore then reads it straight from the socket, without a Web
+  // stream in between (about a fifth of the server's CPU per GiB), and it fails when the client goes.
+  const staged = await ingestBody(ctx.store, rctx.request.body ?? NO_BODY, max, "BS-PART-MAX-SIZE", "A part");
   try {
     await verifyMd5(staged, expected);
     let etag = toHex(staged.md5);
@@ -97,3 +97,5 @@ function mutantPart(
   if (ctx.mutations.has("BS-PART-REPLACE") && first !== undefined) return { ...answer, key: first.key };
   return undefined;
 }
+
+const NO_BODY: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
