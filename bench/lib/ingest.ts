@@ -186,7 +186,7 @@ function planParts(total: number, sizes: readonly number[]): Part[] {
 }
 
 /** Random bytes (incompressible, so no layer can cheat), written 16 MiB at a time and synced. */
-async function writeRandomFile(path: string, size: number): Promise<void> {
+export async function writeRandomFile(path: string, size: number): Promise<void> {
   const block = new Uint8Array(16 * MiB);
   const handle = await open(path, "w");
   try {
@@ -205,28 +205,31 @@ async function writeRandomFile(path: string, size: number): Promise<void> {
 
 /**
  * md5sum over the file (already in the page cache, as it is for the sender), the best of `runs`;
- * its CPU time comes from this process's waited-for children in `/proc/self/stat`.
+ * its CPU time comes from this process's waited-for children in `/proc/self/stat`. `hex` is the
+ * file's MD5 as md5sum printed it.
  */
-function timeMd5sum(
+export function timeMd5sum(
   path: string,
   size: number,
   runs: number,
-): { mibps: number; cpuSeconds: number | undefined } {
+): { mibps: number; seconds: number; cpuSeconds: number | undefined; hex: string } {
   let best = Number.POSITIVE_INFINITY;
   let cpuSeconds: number | undefined;
+  let hex = "";
   for (let run = 0; run < runs; run++) {
     const before = childrenCpuSync();
     const started = performance.now();
     const result = spawnSync("md5sum", [path], { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`md5sum failed: ${result.stderr || result.error?.message}`);
     const seconds = (performance.now() - started) / 1000;
+    hex = result.stdout.split(" ")[0] ?? "";
     const after = childrenCpuSync();
     if (seconds < best) {
       best = seconds;
       cpuSeconds = before !== undefined && after !== undefined ? after - before : undefined;
     }
   }
-  return { mibps: size / MiB / best, cpuSeconds };
+  return { mibps: size / MiB / best, seconds: best, cpuSeconds, hex };
 }
 
 let ticksPerSecond: number | undefined;
@@ -239,7 +242,9 @@ const clockTicks = (): number => {
 const statFields = (text: string): string[] => text.slice(text.lastIndexOf(")") + 2).split(" ");
 
 /** User and system CPU seconds of a process, from `/proc/<pid>/stat` (utime, stime). */
-async function procCpu(pid: number | undefined): Promise<{ user: number; system: number } | undefined> {
+export async function procCpu(
+  pid: number | undefined,
+): Promise<{ user: number; system: number } | undefined> {
   if (pid === undefined) return undefined;
   try {
     const fields = statFields(await readFile(`/proc/${pid}/stat`, "utf8"));
@@ -259,13 +264,16 @@ function childrenCpuSync(): number | undefined {
   }
 }
 
-interface StartedServer {
+export interface StartedServer {
   readonly url: string;
   readonly pid: number | undefined;
   stop(): Promise<{ bytes: number; source: "server" | "procfs" }>;
 }
 
-async function startServer(options: BenchIngestOptions<unknown>): Promise<StartedServer> {
+/** Starts `options.serverScript` in a child process and waits for the base URL on its first line. */
+export async function startServer(
+  options: Pick<BenchIngestOptions<unknown>, "serverScript" | "serverArgs" | "nodeArgs" | "env">,
+): Promise<StartedServer> {
   const child = spawn(
     process.execPath,
     [
