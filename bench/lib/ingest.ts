@@ -174,7 +174,7 @@ interface Part {
   readonly size: number;
 }
 
-function planParts(total: number, sizes: readonly number[]): Part[] {
+export function planParts(total: number, sizes: readonly number[]): Part[] {
   const parts: Part[] = [];
   for (let offset = 0, k = 0; offset < total || parts.length === 0; k++) {
     const size = Math.min(sizes[k % sizes.length]!, total - offset);

@@ -2,13 +2,14 @@
  * The harness of the upload benches: a Partwise uploader in THIS process sends a large random file
  * (`fileSource(path)` from @partwise/node, as `partwise upload FILE` does) to a protocol's reference
  * server running in a CHILD process (lib/serve.ts), so the two never share a CPU thread or a heap.
- * Both sides hash every byte: the uploader for `Content-MD5`/ETag checks and the whole-file MD5,
- * the server while it stores the parts.
+ * Both sides hash every byte once: the uploader for `Content-MD5`/ETag checks (the whole-file MD5
+ * is off by default, `settings.wholeFileMd5` turns it on), the server while it stores the parts.
  *
  * The baseline is `md5sum` on the same file in the same run (lib/ingest.ts `timeMd5sum`): best of
  * three, two runs before the upload and one after, so a busy moment cannot make the target easier.
  * The file is written and synced before anything is timed and is in the page cache for both.
- * After the timed upload, the uploader's whole-file MD5 must equal md5sum's; `extra` runs further
+ * After the timed upload, the stored file is downloaded (untimed) and its MD5 must equal md5sum's,
+ * as must the uploader's whole-file MD5 when it computed one; `extra` runs further
  * comparisons on the same server and file before the server is stopped.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -17,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fileSource } from "@partwise/node";
 import { MiB, procCpu, startServer, timeMd5sum, writeRandomFile } from "./ingest.ts";
-import { type Protocol, type Uploaded, type UploadSettings, uploadWith } from "./uploaders.ts";
+import { type Protocol, storedMd5, type Uploaded, type UploadSettings, uploadWith } from "./uploaders.ts";
 
 export const SERVE_SCRIPT: string = fileURLToPath(new URL("./serve.ts", import.meta.url));
 
@@ -48,7 +49,7 @@ export interface UploadBenchResult<Extra> {
     readonly cpuSeconds: number | undefined;
   };
   readonly ratio: number;
-  /** The uploader's whole-file MD5 equals md5sum's. */
+  /** The downloaded file's MD5 (and the uploader's, if computed) equals md5sum's, and the size is right. */
   readonly md5Matches: boolean;
   /** CPU seconds during the timed upload: this process (the uploader) and the server. */
   readonly cpu: { readonly uploader: number; readonly server: number | undefined };
@@ -76,6 +77,7 @@ export async function benchUpload<Extra = undefined>(
     let cpu: UploadBenchResult<Extra>["cpu"];
     let extra: Extra | undefined;
     let serverPeakRss: number;
+    let downloadedMd5: string;
     try {
       const source = await fileSource(file);
       try {
@@ -101,6 +103,7 @@ export async function benchUpload<Extra = undefined>(
       } finally {
         await source.close();
       }
+      downloadedMd5 = await storedMd5(options.protocol, { baseUrl: server.url, token: TOKEN }, uploaded.id);
       extra = await options.extra?.({
         baseUrl: server.url,
         token: TOKEN,
@@ -120,7 +123,10 @@ export async function benchUpload<Extra = undefined>(
       mibps,
       md5sum: { mibps: md5sum.mibps, seconds: md5sum.seconds, cpuSeconds: md5sum.cpuSeconds },
       ratio: mibps / md5sum.mibps,
-      md5Matches: uploaded.md5 === before.hex && uploaded.size === options.sizeBytes,
+      md5Matches:
+        downloadedMd5 === before.hex &&
+        (uploaded.md5 === undefined || uploaded.md5 === before.hex) &&
+        uploaded.size === options.sizeBytes,
       cpu,
       serverPeakRss,
       extra,
@@ -147,7 +153,9 @@ export function describeUploadBench(
         `server peak RSS ${(result.serverPeakRss / MiB).toFixed(0)} MiB`,
       `${label}: ${result.mibps.toFixed(0)} MiB/s; md5sum: ${md5sum.mibps.toFixed(0)} MiB/s (best of 3); ` +
         `ratio ${result.ratio.toFixed(2)}x (target >= ${minRatio}x) ${pass ? "PASS" : "FAIL"}` +
-        (result.md5Matches ? "" : "; the uploader's MD5 or size is WRONG"),
+        (result.md5Matches
+          ? ""
+          : "; the stored file's MD5 (by download), the uploader's MD5 or the size is WRONG"),
     ],
     pass,
   };

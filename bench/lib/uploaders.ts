@@ -8,13 +8,16 @@
  * - YouForce: resumable (anything over 100 MB is) with the largest chunk, 9,000,000 bytes
  *   (YF-RESUMABLE-CHUNK-SIZE), and 6 in flight (the maximum, as the .NET SDK).
  *
- * Each resolves with the uploader's whole-file MD5 (hex) and part count.
+ * Each resolves with the stored file's id and part count, and the uploader's whole-file MD5 (hex)
+ * when `wholeFileMd5` asks for it (off by default, as in the library: each byte is hashed once).
+ * `storedMd5` downloads the stored file and hashes it, to check an upload that did not compute it.
  */
+import { createHash } from "node:crypto";
 import type { FetchLike } from "@partwise/client";
 import type { RandomAccessSource } from "@partwise/engine";
-import { upload as uploadBasespace } from "@partwise/protocol-basespace";
-import { upload as uploadCavatica } from "@partwise/protocol-cavatica";
-import { upload as uploadYouforce } from "@partwise/protocol-youforce";
+import { createBasespaceClient, upload as uploadBasespace } from "@partwise/protocol-basespace";
+import { createCavaticaClient, upload as uploadCavatica } from "@partwise/protocol-cavatica";
+import { createYouforceClient, upload as uploadYouforce } from "@partwise/protocol-youforce";
 
 export type Protocol = "basespace" | "cavatica" | "youforce";
 
@@ -27,10 +30,15 @@ export interface UploadSettings {
   readonly name?: string | undefined;
   /** The transport; default the library's own (undici's fetch on a keep-alive Agent). */
   readonly fetch?: FetchLike | undefined;
+  /** Also compute the whole file's MD5 (the uploaders' `wholeFileMd5`); default false. */
+  readonly wholeFileMd5?: boolean | undefined;
 }
 
 export interface Uploaded {
-  readonly md5: string;
+  /** The stored file's id. */
+  readonly id: string;
+  /** The uploader's whole-file MD5; only with `wholeFileMd5`. */
+  readonly md5: string | undefined;
   readonly parts: number;
   readonly size: number;
   /** What the protocol adds (method, part size, verified…), for the report. */
@@ -53,6 +61,7 @@ export async function uploadWith(
   const concurrency = settings.concurrency ?? DEFAULTS[protocol].concurrency;
   const name = settings.name ?? "bench.bin";
   const transport = settings.fetch ? { fetch: settings.fetch } : {};
+  const wholeFileMd5 = settings.wholeFileMd5 === true;
   switch (protocol) {
     case "basespace": {
       const result = await uploadBasespace(source, {
@@ -62,8 +71,10 @@ export async function uploadWith(
         name,
         partSize,
         concurrency,
+        wholeFileMd5,
       });
       return {
+        id: result.id,
         md5: result.md5,
         parts: result.parts,
         size: result.size,
@@ -79,8 +90,10 @@ export async function uploadWith(
         overwrite: true,
         partSize,
         concurrency,
+        wholeFileMd5,
       });
       return {
+        id: result.id,
         md5: result.md5,
         parts: result.parts,
         size: result.size ?? source.size,
@@ -95,8 +108,10 @@ export async function uploadWith(
         name,
         chunkSize: partSize,
         concurrency,
+        wholeFileMd5,
       });
       return {
+        id: result.id,
         md5: result.md5,
         parts: result.parts,
         size: result.size,
@@ -104,4 +119,42 @@ export async function uploadWith(
       };
     }
   }
+}
+
+/** Downloads the stored file `id` from the server and returns its hex MD5, hashing as it streams in. */
+export async function storedMd5(
+  protocol: Protocol,
+  connection: { readonly baseUrl: string; readonly token: string },
+  id: string,
+): Promise<string> {
+  let body: ReadableStream<Uint8Array>;
+  switch (protocol) {
+    case "basespace": {
+      const client = createBasespaceClient(connection);
+      body = (await client.getFileContent({ fileId: id, redirect: "false" })).body;
+      break;
+    }
+    case "cavatica": {
+      const client = createCavaticaClient(connection);
+      const { url } = await client.getDownloadInfo(id);
+      const response = await fetch(url);
+      if (!response.ok || response.body === null)
+        throw new Error(`download of ${id}: HTTP ${response.status}`);
+      body = response.body;
+      break;
+    }
+    case "youforce": {
+      const client = createYouforceClient(connection);
+      body = (await client.downloadFile({ fileId: id, role: "publisher" })).body;
+      break;
+    }
+  }
+  const hash = createHash("md5");
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    hash.update(value);
+  }
+  return hash.digest("hex");
 }

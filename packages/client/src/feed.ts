@@ -1,7 +1,9 @@
 /**
  * Where an uploader's part bytes come from. A source of known size (a `Blob`, a file, any
  * `RandomAccessSource`) is planned up front and each part is read, with its MD5, only when it is
- * sent (and read again for a retry); a stream of unknown length (stdin, a `ReadableStream`) is cut
+ * sent; a source with `readInto` (a file) is read into buffers recycled through a pool, and the
+ * part is held until `release`, so a retry re-sends the same bytes without reading them again
+ * (a source without `readInto`, such as a Blob, is read again for a retry); a stream of unknown length (stdin, a `ReadableStream`) is cut
  * by the engine's growing part sizer as the session asks for more (`needPart`), and each part's
  * bytes are held only until the part is accepted, in buffers recycled through a pool. Either way
  * memory is bounded by the parts in flight.
@@ -33,9 +35,15 @@ export interface PartFeed {
   readonly size: number | undefined;
   /** The next part of a stream, or undefined at its end. Its bytes are held until `release`. */
   next(): Promise<PlannedPart | undefined>;
-  /** Part `number`'s bytes and MD5. */
+  /**
+   * Part `number`'s bytes and MD5. Pooled bytes (a stream's, or a `readInto` source's) stay valid
+   * until `release(number)`; nothing may keep them after that.
+   */
   read(number: number): Promise<ChunkedPart>;
-  /** The part was accepted: its bytes are no longer needed. */
+  /**
+   * The part was accepted: its bytes are no longer needed and may be reused for another part.
+   * Call it for every accepted part, or pooled buffers are not recycled.
+   */
   release(number: number): void;
 }
 
@@ -68,12 +76,7 @@ export function createPartFeed(source: UploadSource, options: FeedOptions): Part
       openEnded: false,
       size: random.size,
       next: async () => undefined,
-      read: (number) => {
-        const part = plan[number - 1];
-        if (!part) throw new RangeError(`part ${number} is not in the plan`);
-        return readPart(random, part);
-      },
-      release: () => {},
+      ...(random.readInto === undefined ? unpooledReads(random, plan) : pooledReads(random, plan)),
     };
   }
   const pool = createPartBufferPool();
@@ -112,6 +115,83 @@ export function createPartFeed(source: UploadSource, options: FeedOptions): Part
       if (!part) return;
       held.delete(number);
       pool.release(part.bytes);
+    },
+  };
+}
+
+function planned(plan: readonly PlannedPart[], number: number): PlannedPart {
+  const part = plan[number - 1];
+  if (!part) throw new RangeError(`part ${number} is not in the plan`);
+  return part;
+}
+
+/** A source without `readInto` (a Blob): every read is a new buffer; a retry reads again. */
+function unpooledReads(
+  source: RandomAccessSource,
+  plan: readonly PlannedPart[],
+): Pick<PartFeed, "read" | "release"> {
+  return {
+    read: async (number) => readPart(source, planned(plan, number)),
+    release: () => {},
+  };
+}
+
+/**
+ * Parts held beyond this many are dropped from the feed (their buffers left to the GC, never
+ * reused), so parts read but never released (a digest catching up on resumed parts, an uploader
+ * that does not release) cannot pin more than this many buffers.
+ */
+const MAX_HELD = 16;
+
+/**
+ * A source with `readInto`: each part is read into a pooled buffer and held until `release`
+ * gives the buffer back; reading a held part again (a retry) returns the same bytes.
+ */
+function pooledReads(
+  source: RandomAccessSource,
+  plan: readonly PlannedPart[],
+): Pick<PartFeed, "read" | "release"> {
+  const pool = createPartBufferPool();
+  /** Parts read or being read, oldest first. */
+  const held = new Map<number, { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart }>();
+  return {
+    read(number) {
+      const part = planned(plan, number);
+      const holding = held.get(number);
+      if (holding) return holding.reading;
+      const buffer = part.size === 0 ? undefined : pool.acquire(part.size);
+      const reading = readPart(source, part, { into: buffer });
+      const entry: { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart } = { reading };
+      held.set(number, entry);
+      reading.then(
+        (read) => {
+          entry.part = read;
+        },
+        () => {
+          // A failed read holds nothing: the buffer goes back, the next read tries again.
+          if (held.get(number) !== entry) return;
+          held.delete(number);
+          if (buffer) pool.release(buffer);
+        },
+      );
+      if (held.size > MAX_HELD) {
+        // Forget the oldest part without reusing its buffer: whoever still has it may keep it.
+        const oldest = held.keys().next().value;
+        if (oldest !== undefined) held.delete(oldest);
+      }
+      return reading;
+    },
+    release(number) {
+      const entry = held.get(number);
+      if (!entry) return;
+      held.delete(number);
+      // Back to the pool at once when read, so the next read can take it; else once read.
+      if (entry.part) pool.release(entry.part.bytes);
+      else
+        entry.reading.then(
+          (read) => pool.release(read.bytes),
+          () => {},
+        );
     },
   };
 }

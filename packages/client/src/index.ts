@@ -32,3 +32,4 @@ export {
   type SourceFingerprint,
   type UploadJournal,
 } from "./journal.ts";
+export { WholeFileMd5, type WholeFileMd5Options } from "./whole-file-md5.ts";

@@ -1,7 +1,8 @@
 /**
  * A file as a random-access source for the engine's chunker (`RandomAccessSource`): each part is
- * read straight into a buffer of its own size with positioned reads, so parts can be read in any
- * order and concurrently from one handle.
+ * read with positioned reads, so parts can be read in any order and concurrently from one handle.
+ * `read` fills a new buffer of the part's size; `readInto` fills the caller's (a pooled part
+ * buffer, see the engine's `createPartBufferPool`), so an upload need not allocate one per part.
  */
 import { open } from "node:fs/promises";
 import type { RandomAccessSource } from "@partwise/engine";
@@ -10,6 +11,8 @@ export interface FileSource extends RandomAccessSource {
   readonly path: string;
   /** Modification time in ms since the epoch, to notice a file that changed between runs. */
   readonly mtimeMs: number;
+  /** Fills `target` from `offset` with positioned reads; the bytes written, fewer only at the end of the file. */
+  readInto(offset: number, target: Uint8Array): Promise<number>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -29,21 +32,29 @@ export async function fileSource(path: string): Promise<FileSource> {
     closed ??= handle.close();
     return closed;
   };
+  const fill = async (offset: number, target: Uint8Array): Promise<number> => {
+    let filled = 0;
+    while (filled < target.length) {
+      const { bytesRead } = await handle.read(target, filled, target.length - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  };
   return {
     path,
     size: info.size,
     mtimeMs: info.mtimeMs,
     /** `length` bytes from `offset`; fewer only at the end of the file (the engine checks). */
     async read(offset: number, length: number): Promise<Uint8Array> {
-      const bytes = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return filled === length ? bytes : bytes.subarray(0, filled);
+      // Not zero-filled: every byte returned is overwritten by the read.
+      const bytes = length === 0 ? new Uint8Array(0) : new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
+      const filled = await fill(offset, bytes);
+      // A short read is copied out, so no unwritten (uninitialised) memory is reachable.
+      return filled === length ? bytes : bytes.slice(0, filled);
     },
+    /** Fills `target` from `offset`; returns the bytes written, fewer only at the end of the file. */
+    readInto: (offset: number, target: Uint8Array): Promise<number> => fill(offset, target),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -62,3 +62,20 @@ describe("fileSource", () => {
     await expect(fileSource(join(dir, "missing.bin"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
+
+describe("fileSource readInto", () => {
+  test("fills the caller's buffer from any offset; fewer bytes only at the end", async () => {
+    await using source = await fileSource(join(dir, "file.bin"));
+    const target = new Uint8Array(300_000);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: bytes.length }), fc.nat({ max: 300_000 }), async (offset, length) => {
+        const view = target.subarray(0, length);
+        const filled = await source.readInto(offset, view);
+        const expected = bytes.subarray(offset, Math.min(offset + length, bytes.length));
+        expect(filled).toBe(expected.length);
+        expect(md5Hex(view.subarray(0, filled))).toBe(md5Hex(expected));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

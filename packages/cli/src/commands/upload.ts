@@ -6,7 +6,8 @@
  *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE] [--json] [--quiet]`
  *
  * Progress on stderr (a bar on a terminal, plain lines otherwise); with --json one JSON object on
- * stdout: id, name, size, md5, parts. `--state FILE` keeps a resume journal: rerun the same command
+ * stdout: id, name, size, md5, parts (the whole file's MD5 is computed only then: without --json
+ * each byte is hashed once, for its part's checksum). `--state FILE` keeps a resume journal: rerun the same command
  * after a crash or Ctrl-C and only the parts not yet accepted are sent. Exit 0 on success, 1 when
  * the upload failed, 2 on bad usage, each with a one-line reason (DESIGN.md's contract).
  */
@@ -32,7 +33,8 @@ interface Uploaded {
   readonly id: string;
   readonly name: string;
   readonly size: number;
-  readonly md5: string;
+  /** Present when `wholeFileMd5` was asked for. */
+  readonly md5?: string | undefined;
   readonly parts: number;
 }
 
@@ -55,6 +57,8 @@ interface Common {
   readonly journal: JournalStore | undefined;
   readonly signal: AbortSignal;
   readonly onProgress: (progress: ProgressEvent) => void;
+  /** Compute the whole file's MD5: only for `--json`, which prints it. */
+  readonly wholeFileMd5: boolean;
 }
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -103,6 +107,7 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         keepOnAbort: common.journal !== undefined,
         signal: common.signal,
         onProgress: common.onProgress,
+        wholeFileMd5: common.wholeFileMd5,
       });
     },
     async cavatica(source, common, flags) {
@@ -119,6 +124,7 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         journal: common.journal,
         signal: common.signal,
         onProgress: common.onProgress,
+        wholeFileMd5: common.wholeFileMd5,
       } as Parameters<typeof upload>[1]);
     },
     async youforce(source, common, flags) {
@@ -134,6 +140,7 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         journal: common.journal,
         signal: common.signal,
         onProgress: common.onProgress,
+        wholeFileMd5: common.wholeFileMd5,
       });
     },
   };
@@ -208,6 +215,7 @@ export async function upload(argv: string[], io: Io): Promise<number> {
         journal: values.state ? fileJournal(values.state) : undefined,
         signal: io.signal,
         onProgress: (p) => progress.update(p),
+        wholeFileMd5: values.json,
       },
       values,
     );

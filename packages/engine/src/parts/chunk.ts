@@ -33,6 +33,21 @@ export interface RandomAccessSource {
   readonly size: number;
   /** Exactly `length` bytes from `offset`; the engine checks the length it gets. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills `target` with the bytes from `offset` (exactly `target.length` of them, fewer
+   * only at the end of the source) and returns how many were written. Lets a caller read parts into
+   * buffers it recycles (`readPart`'s `into`, a `createPartBufferPool`) instead of a new buffer per
+   * read. The source must not keep `target` after the promise settles.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
+}
+
+export interface ReadPartOptions {
+  /**
+   * A buffer of at least `part.size` bytes to read into, used only when the source has
+   * `readInto`; the part's `bytes` are then a view of it. Otherwise the source's `read` is used.
+   */
+  readonly into?: Uint8Array | undefined;
 }
 
 /** A planned part with its bytes and their 16-byte MD5. */
@@ -70,10 +85,15 @@ export function blobSource(blob: Blob): RandomAccessSource {
 
 /**
  * Reads one planned part and hashes it in the same pass. `isFinal` is true when the part ends at
- * `source.size`. Throws `ShortReadError` when the source returns a different length.
+ * `source.size`. Throws `ShortReadError` when the source returns a different length. With
+ * `options.into` and a source that has `readInto`, the bytes are read straight into that buffer.
  */
-export async function readPart(source: RandomAccessSource, part: PlannedPart): Promise<ChunkedPart> {
-  const bytes = part.size === 0 ? new Uint8Array(0) : await source.read(part.offset, part.size);
+export async function readPart(
+  source: RandomAccessSource,
+  part: PlannedPart,
+  options: ReadPartOptions = {},
+): Promise<ChunkedPart> {
+  const bytes = await readBytes(source, part, options.into);
   if (bytes.length !== part.size) throw new ShortReadError(part.number, part.size, bytes.length);
   const hash = await createMd5();
   hash.update(bytes);
@@ -85,6 +105,22 @@ export async function readPart(source: RandomAccessSource, part: PlannedPart): P
     md5: hash.digest(),
     isFinal: part.offset + part.size === source.size,
   };
+}
+
+async function readBytes(
+  source: RandomAccessSource,
+  part: PlannedPart,
+  into: Uint8Array | undefined,
+): Promise<Uint8Array> {
+  if (part.size === 0) return new Uint8Array(0);
+  if (into !== undefined && source.readInto !== undefined) {
+    if (into.length < part.size)
+      throw new RangeError(`part ${part.number} needs ${part.size} bytes; the buffer has ${into.length}`);
+    const target = into.length === part.size ? into : into.subarray(0, part.size);
+    const filled = await source.readInto(part.offset, target);
+    return filled === part.size ? target : target.subarray(0, Math.max(0, Math.min(filled, part.size)));
+  }
+  return source.read(part.offset, part.size);
 }
 
 /** The parts of `plan` read from `source` one at a time, each only when the consumer pulls it. */

@@ -10,6 +10,7 @@ export {
   chunkSource,
   chunkStream,
   type RandomAccessSource,
+  type ReadPartOptions,
   readPart,
   ShortReadError,
 } from "./chunk.ts";

@@ -277,3 +277,61 @@ describe("chunkStream", () => {
     expect(first.value).toMatchObject({ bytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) });
   });
 });
+
+describe("readPart into a given buffer", () => {
+  it("reads straight into the buffer when the source has readInto, with the same bytes and MD5", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.nat({ max: 50 }),
+        async (data, partSize, slack) => {
+          const plain = memorySource(data);
+          let intoCalls = 0;
+          const withInto: RandomAccessSource = {
+            ...memorySource(data),
+            readInto: async (offset, target) => {
+              intoCalls++;
+              const piece = data.subarray(offset, offset + target.length);
+              target.set(piece);
+              return piece.length;
+            },
+          };
+          const buffer = new Uint8Array(partSize + slack);
+          for (let offset = 0; offset < data.length; offset += partSize) {
+            const part = {
+              number: offset / partSize + 1,
+              offset,
+              size: Math.min(partSize, data.length - offset),
+            };
+            const expected = await readPart(plain, part);
+            const got = await readPart(withInto, part, { into: buffer });
+            expect(got.bytes).toEqual(expected.bytes);
+            expect(got.md5).toEqual(expected.md5);
+            expect(got.isFinal).toBe(expected.isFinal);
+            expect(got.bytes.buffer).toBe(buffer.buffer);
+          }
+          expect(intoCalls).toBe(Math.ceil(data.length / partSize));
+          // Without readInto, `into` is ignored and the source's read is used.
+          const ignored = await readPart(
+            plain,
+            { number: 1, offset: 0, size: Math.min(partSize, data.length) },
+            { into: buffer },
+          );
+          expect(ignored.bytes.buffer).not.toBe(buffer.buffer);
+        },
+      ),
+    );
+  });
+
+  it("a short readInto is a ShortReadError", async () => {
+    const source: RandomAccessSource = {
+      size: 10,
+      read: async () => new Uint8Array(0),
+      readInto: async () => 3,
+    };
+    await expect(
+      readPart(source, { number: 1, offset: 0, size: 10 }, { into: new Uint8Array(10) }),
+    ).rejects.toThrow(ShortReadError);
+  });
+});

@@ -12,12 +12,12 @@ import {
   type SourceFingerprint,
   type UploadDriver,
   type UploadSource,
+  WholeFileMd5,
 } from "@partwise/client";
 import { DEFAULT_PART_SIZE, toBase64, toHex } from "@partwise/engine";
 import type { BasespaceClient } from "../client/client.ts";
 import { isBasespaceError } from "../client/errors.ts";
 import type { File as BasespaceFile } from "../generated/schemas.ts";
-import { WholeFileMd5 } from "./digest.ts";
 import {
   type BasespaceJournal,
   JOURNAL_PROTOCOL,
@@ -103,8 +103,15 @@ export async function multipartUpload(
         );
     }
   }
-  const whole = await WholeFileMd5.create();
   const readBytes = async (number: number) => (await feed.read(number)).bytes;
+  // Only on request (`wholeFileMd5`): by default each byte is hashed once, for its part's MD5.
+  // Parts an earlier run sent are read again for it, by the digest itself when they are next.
+  const whole = settings.wholeFileMd5
+    ? await WholeFileMd5.create({
+        skipped: new Set(Object.keys(journal?.parts ?? {}).map(Number)),
+        readSkipped: readBytes,
+      })
+    : undefined;
 
   // 3. The upload on the server.
   let fileId: string;
@@ -119,7 +126,7 @@ export async function multipartUpload(
           "getFile",
           `the completed File has ${current.Size} bytes, the source ${random?.size}`,
         );
-      const md5 = await whole.finish(feed.known.length, readBytes);
+      const md5 = await whole?.finish(feed.known.length, readBytes);
       await store?.remove().catch(() => {});
       return describeResult(current, { md5, parts: feed.known.length, method: "multipart", resumed });
     }
@@ -177,7 +184,7 @@ export async function multipartUpload(
       : newSession(ctx, [], true);
   const sent = new Map<number, { size: number; md5: string }>();
   let readChain: Promise<unknown> = Promise.resolve();
-  /** Parts are read one at a time in send order, so the whole-file MD5 sees them in order. */
+  /** Parts are read one at a time in send order, so the whole-file MD5 (if any) sees them in order. */
   const readInOrder = (number: number) => {
     const read = readChain.then(() => feed.read(number));
     readChain = read.catch(() => {});
@@ -194,7 +201,7 @@ export async function multipartUpload(
   const driver: UploadDriver = {
     async sendPart(command, signal) {
       const part = await readInOrder(command.number);
-      whole.offer(part.number, part.bytes);
+      whole?.offer(part.number, part.bytes);
       const md5 = toHex(part.md5);
       const stored = (
         await client.uploadFilePart(
@@ -231,7 +238,7 @@ export async function multipartUpload(
               streamEnded = true;
               return undefined;
             }
-            whole.offer(planned.number, await readBytes(planned.number));
+            if (whole) whole.offer(planned.number, await readBytes(planned.number));
             streamSize += planned.size;
             streamParts = planned.number;
             return { number: planned.number, size: planned.size };
@@ -277,7 +284,7 @@ export async function multipartUpload(
       "setFileUploadStatus",
       `the completed File has UploadStatus ${file?.UploadStatus} and Size ${file?.Size}; ${size} bytes were uploaded`,
     );
-  const md5 = await whole.finish(parts, readBytes);
+  const md5 = await whole?.finish(parts, readBytes);
   if (writer) {
     await writer.settled();
     await store?.remove().catch(() => {});

@@ -56,6 +56,12 @@ export interface BasespaceUploadSettings {
    * server and the journal is kept, so a later `upload` resumes it. Default false.
    */
   readonly keepOnAbort?: boolean | undefined;
+  /**
+   * Also compute the whole file's MD5 (returned as `md5`). Default false: every byte is hashed
+   * once, for the per-part `Content-MD5` and ETag check; with true, a second MD5 runs over the
+   * same bytes as they are read (plus, on resume, over the parts an earlier run sent).
+   */
+  readonly wholeFileMd5?: boolean | undefined;
   /** Advanced: part limits to plan with; default `basespaceLimits`. */
   readonly limits?: PartLimits | undefined;
   /**
@@ -79,8 +85,8 @@ export interface BasespaceUploadResult {
   readonly name: string;
   /** Bytes stored, as the server reports (`Size`) and the source had. */
   readonly size: number;
-  /** Hex MD5 of the whole file. */
-  readonly md5: string;
+  /** Hex MD5 of the whole file; only with `wholeFileMd5: true`. */
+  readonly md5?: string | undefined;
   /** Requests that carried bytes: the parts of a multipart upload, 1 for a simple upload. */
   readonly parts: number;
   /** `directory/name`, or `name`. */
@@ -107,6 +113,7 @@ export interface ResolvedSettings {
   readonly concurrency: number;
   readonly limits: PartLimits;
   readonly simpleUploadMax: number;
+  readonly wholeFileMd5: boolean;
 }
 
 export function usageError(message: string, rule?: string): BasespaceError {
@@ -179,5 +186,6 @@ export function resolveSettings(source: UploadSource, options: BasespaceUploadSe
     concurrency,
     limits,
     simpleUploadMax,
+    wholeFileMd5: options.wholeFileMd5 === true,
   };
 }

@@ -118,7 +118,7 @@ export function describeResult(
     id: file.Id,
     name: file.Name,
     size: file.Size,
-    md5: details.md5,
+    ...(details.md5 === undefined ? {} : { md5: details.md5 }),
     parts: details.parts,
     path: file.Path,
     contentType: file.ContentType,

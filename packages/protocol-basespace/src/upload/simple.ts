@@ -42,5 +42,7 @@ export async function simpleUpload(ctx: Context, source: RandomAccessSource): Pr
     async complete() {},
   };
   await drive(ctx, newSession(ctx, [{ number: 1, offset: 0, size }]), driver, { totalsKnown: () => true });
-  return describeResult(stored!, { md5: md5!, parts: 1, method: "simple", resumed: false });
+  // One part: its MD5, which Content-MD5 needs anyway, is the whole file's.
+  const whole = settings.wholeFileMd5 ? md5 : undefined;
+  return describeResult(stored!, { md5: whole, parts: 1, method: "simple", resumed: false });
 }

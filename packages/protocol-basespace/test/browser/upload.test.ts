@@ -79,6 +79,7 @@ describe("simple uploads of Blobs", () => {
     const bytes = bytesOf(size, size + 7);
     const events: BasespaceUploadProgress[] = [];
     const result = await upload(new Blob([bytes], { type: "application/x-test" }), {
+      wholeFileMd5: true,
       baseUrl,
       token,
       fetch,
@@ -105,6 +106,7 @@ test("an 11 MiB Blob in three 5 MiB parts, two in flight: multipart, read back b
   const bytes = bytesOf(size, 11);
   const events: BasespaceUploadProgress[] = [];
   const result = await upload(new Blob([bytes]), {
+    wholeFileMd5: true,
     baseUrl,
     token,
     fetch,
@@ -128,6 +130,7 @@ test("a ReadableStream of unknown length: multipart, read back byte-equal", asyn
   const bytes = bytesOf(size, 5);
   const events: BasespaceUploadProgress[] = [];
   const result = await upload(streamOf(bytes, 64 * 1024 + 3), {
+    wholeFileMd5: true,
     baseUrl,
     token,
     fetch,
@@ -164,6 +167,7 @@ test("CORS: a page on another origin can read the ETag header of a part's answer
 test("a wrong token: PW_BASESPACE_HTTP 401 naming BS-AUTH, and the token appears nowhere", async () => {
   const wrong = "bs-wrong-token-Hx81Pq0Zt5";
   const error = await upload(new Blob(["hello\n"]), {
+    wholeFileMd5: true,
     baseUrl,
     token: wrong,
     fetch,

@@ -42,6 +42,7 @@ describe("faults on the part operation: 20% 503, 5% reset, 5% corrupt (seeded)",
       const bytes = bytesOf(300 + i * 211, 1000 + i);
       const kind = kinds[i % kinds.length]!;
       return upload(sourceOf(kind, bytes, 97), {
+        wholeFileMd5: true,
         baseUrl: s.base,
         token: TOKEN,
         appResultId: "300",
@@ -108,6 +109,7 @@ describe("ETags are checked against the local MD5 (BS-PART-ETAG)", () => {
     const bytes = bytesOf(1000, 5);
     const before = s.log.length;
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client,
       appResultId: "310",
       name: "etag.bin",
@@ -125,6 +127,7 @@ describe("ETags are checked against the local MD5 (BS-PART-ETAG)", () => {
 
   test("an ETag that never matches fails after the retry budget, as BS-PART-ETAG, and aborts on the server", async () => {
     const error = (await upload(new Blob([bytesOf(300)]), {
+      wholeFileMd5: true,
       client: tampering((n) => n === 2),
       appResultId: "311",
       name: "never.bin",
@@ -150,6 +153,7 @@ describe("a rule violation fails at once, without retries, naming the rule", () 
     const s = await serve({ limits: { ...smallLimits, maxPartSize: 128 } });
     try {
       const error = (await upload(new Blob([bytesOf(2000)]), {
+        wholeFileMd5: true,
         baseUrl: s.base,
         token: TOKEN,
         appResultId: "320",
@@ -182,6 +186,7 @@ describe("a rule violation fails at once, without retries, naming the rule", () 
     const s = await serve({ limits: { ...smallLimits, minPartSize: 200 } });
     try {
       const error = (await upload(new Blob([bytesOf(500)]), {
+        wholeFileMd5: true,
         baseUrl: s.base,
         token: TOKEN,
         appResultId: "321",
@@ -212,6 +217,7 @@ describe("a rule violation fails at once, without retries, naming the rule", () 
     });
     try {
       const error = (await upload(new Blob([bytesOf(10)]), {
+        wholeFileMd5: true,
         baseUrl: s.base,
         token: TOKEN,
         appResultId: "322",

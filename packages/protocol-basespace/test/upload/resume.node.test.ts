@@ -35,6 +35,7 @@ beforeEach(async () => {
 afterEach(() => s.close());
 
 const options = (overrides: Partial<BasespaceUploadOptions> = {}): BasespaceUploadOptions => ({
+  wholeFileMd5: true,
   baseUrl: s.base,
   token: TOKEN,
   appResultId: "400",

@@ -60,6 +60,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
           const events: BasespaceUploadProgress[] = [];
           const before = s.log.length;
           const result = await upload(sourceOf(kind, bytes, chunk), {
+            wholeFileMd5: true,
             baseUrl: s.base,
             token: TOKEN,
             appResultId: "100",
@@ -108,6 +109,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
     const bytes = bytesOf(1000, 9);
     const streamed: BasespaceUploadProgress[] = [];
     await upload(sourceOf("stream", bytes, 50), {
+      wholeFileMd5: true,
       baseUrl: s.base,
       token: TOKEN,
       appResultId: "101",
@@ -119,6 +121,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
     expect(streamed.at(-1)?.bytesTotal).toBe(1000);
     const blob: BasespaceUploadProgress[] = [];
     await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       baseUrl: s.base,
       token: TOKEN,
       appResultId: "101",
@@ -132,6 +135,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
 
   test("an empty stream is one empty part; an empty Blob is a simple upload", async () => {
     const empty = await upload(sourceOf("iterable", new Uint8Array(0)), {
+      wholeFileMd5: true,
       baseUrl: s.base,
       token: TOKEN,
       appResultId: "102",
@@ -140,6 +144,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
     });
     expect(empty).toMatchObject({ size: 0, parts: 1, method: "multipart", md5: md5Hex(new Uint8Array(0)) });
     const blob = await upload(new Blob([]), {
+      wholeFileMd5: true,
       baseUrl: s.base,
       token: TOKEN,
       appResultId: "102",
@@ -147,6 +152,28 @@ describe("small limits (64 … 256 bytes per part)", () => {
     });
     expect(blob).toMatchObject({ size: 0, parts: 1, method: "simple" });
     expect(await download(s.client, blob.id)).toEqual(new Uint8Array(0));
+  });
+
+  test("by default the whole file's MD5 is not computed: no md5, and the server holds exactly the bytes", async () => {
+    for (const [kind, size, simpleUploadMax] of [
+      ["blob", 1000, -1],
+      ["stream", 1000, -1],
+      ["blob", 100, 25_000_000],
+    ] as const) {
+      const bytes = bytesOf(size);
+      const result = await upload(sourceOf(kind, bytes, 97), {
+        baseUrl: s.base,
+        token: TOKEN,
+        appResultId: "104",
+        name: `default-${kind}-${size}.bin`,
+        partSize: 128,
+        limits: smallLimits,
+        simpleUploadMax,
+      });
+      expect(result).not.toHaveProperty("md5");
+      expect(result).toMatchObject({ size, method: simpleUploadMax < 0 ? "multipart" : "simple" });
+      expect(await download(s.client, result.id)).toEqual(bytes);
+    }
   });
 
   test("a File gives its name and type; a client can be passed instead of baseUrl and token", async () => {
@@ -159,6 +186,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
     const before = s.log.length;
     const attempt = (options: Record<string, unknown>, source: unknown = new Blob(["x"])) =>
       upload(source as Blob, {
+        wholeFileMd5: true,
         baseUrl: s.base,
         token: TOKEN,
         appResultId: "104",
@@ -188,6 +216,7 @@ describe("small limits (64 … 256 bytes per part)", () => {
   test("a stream longer than the limits allow fails and is aborted on the server", async () => {
     const tiny = { ...smallLimits, maxTotalSize: 600 };
     const error = await upload(sourceOf("stream", bytesOf(700), 100), {
+      wholeFileMd5: true,
       baseUrl: s.base,
       token: TOKEN,
       appResultId: "105",
@@ -214,12 +243,14 @@ describe("the real limits (5 MiB ≤ part ≤ 25,000,000 bytes)", () => {
     const big = bytesOf(BASESPACE_SIMPLE_UPLOAD_MAX + 1, 77);
     const atLimit = big.subarray(0, BASESPACE_SIMPLE_UPLOAD_MAX);
     const simple = await upload(new Blob([atLimit]), {
+      wholeFileMd5: true,
       client: s.client,
       appResultId: "200",
       name: "at-limit",
     });
     expect(simple).toMatchObject({ method: "simple", parts: 1, size: 25_000_000, md5: md5Hex(atLimit) });
     const multi = await upload(new Blob([big]), {
+      wholeFileMd5: true,
       client: s.client,
       appResultId: "200",
       name: "over-limit",
@@ -230,6 +261,7 @@ describe("the real limits (5 MiB ≤ part ≤ 25,000,000 bytes)", () => {
     // Parts of exactly the minimum, and one of 25,000,000 bytes (the largest valid under both readings of "MB").
     const exact = big.subarray(0, 5 * MiB + 1);
     const edge = await upload(new Blob([exact]), {
+      wholeFileMd5: true,
       client: s.client,
       appResultId: "200",
       name: "min-part",
@@ -238,6 +270,7 @@ describe("the real limits (5 MiB ≤ part ≤ 25,000,000 bytes)", () => {
     });
     expect(edge).toMatchObject({ parts: 2, md5: md5Hex(exact) });
     const max = await upload(new Blob([big]), {
+      wholeFileMd5: true,
       client: s.client,
       appResultId: "200",
       name: "max-part",

@@ -74,12 +74,18 @@ export type CavaticaUploadOptions = CavaticaConnection &
     readonly clock?: Clock | undefined;
     /** Uniform in [0, 1) for retry jitter; default `Math.random`. */
     readonly random?: (() => number) | undefined;
+    /**
+     * Also compute the whole file's MD5 (returned as `md5`). Default false: every byte is hashed
+     * once, for the part's ETag check; with true, a second MD5 runs over the same bytes as they are
+     * read (plus, on resume, over the parts the server already has).
+     */
+    readonly wholeFileMd5?: boolean | undefined;
   };
 
 /** The created File, with what the uploader knows about it. */
 export type CavaticaUploadResult = File & {
-  /** Lowercase hex MD5 of the whole file, computed locally. */
-  readonly md5: string;
+  /** Lowercase hex MD5 of the whole file, computed locally; only with `wholeFileMd5: true`. */
+  readonly md5?: string | undefined;
   /** Number of parts. */
   readonly parts: number;
   readonly uploadId: string;
@@ -105,6 +111,7 @@ export interface UploadSettings {
   readonly onProgress: ((progress: CavaticaUploadProgress) => void) | undefined;
   readonly journal: JournalStore | undefined;
   readonly abortOnFailure: boolean;
+  readonly wholeFileMd5: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -176,6 +183,7 @@ export function resolveOptions(source: UploadSource, options: CavaticaUploadOpti
     onProgress: options.onProgress,
     journal: options.journal,
     abortOnFailure: options.abortOnFailure ?? options.journal === undefined,
+    wholeFileMd5: options.wholeFileMd5 === true,
   };
 }
 

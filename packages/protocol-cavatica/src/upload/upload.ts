@@ -9,8 +9,9 @@
  * 2. part.ts: per part attempt, a fresh part URL and the storage request exactly as it says, the
  *    ETag checked against the local MD5.
  * 3. Accepted parts are journaled, then reported in batches (reporter.ts, CV-REPORT-BATCH).
- * 4. Every report flushed, `completeUpload` creates the File (CV-COMPLETE-FILE); the whole file's
- *    MD5 comes from the bytes read for the parts (digest.ts).
+ * 4. Every report flushed, `completeUpload` creates the File (CV-COMPLETE-FILE). With
+ *    `wholeFileMd5`, the whole file's MD5 comes from the bytes read for the parts (@partwise/client's
+ *    `WholeFileMd5`); by default it is not computed and each byte is hashed once, for its part.
  * On `signal` the upload is aborted on the server (`DELETE`, CV-ABORT); on a failure too, unless
  * a journal keeps it for a later resume (`abortOnFailure`).
  *
@@ -29,6 +30,7 @@ import {
   type UploadDriver,
   type UploadProgress,
   type UploadSource,
+  WholeFileMd5,
 } from "@partwise/client";
 import {
   blobSource,
@@ -41,7 +43,6 @@ import {
 } from "@partwise/engine";
 import { CavaticaError, isCavaticaError } from "../client/errors.ts";
 import type { File } from "../generated/schemas.ts";
-import { OrderedDigest } from "./digest.ts";
 import {
   type CavaticaJournal,
   type CavaticaJournalPart,
@@ -240,12 +241,12 @@ export async function upload(
     for (const n of resumed.keys()) recordReported(journalParts.get(n)!);
     await writer?.save();
 
-    const digest = await OrderedDigest.create(
-      new Set(resumed.keys()),
-      async (n) => (await feed.read(n)).bytes,
-    );
+    const readBytes = async (n: number) => (await feed.read(n)).bytes;
+    const digest = settings.wholeFileMd5
+      ? await WholeFileMd5.create({ skipped: new Set(resumed.keys()), readSkipped: readBytes })
+      : undefined;
     const partCount = () => (feed.openEnded ? (streamTotal?.parts ?? 0) : feed.known.length);
-    const fileMd5 = () => digest.finish(partCount(), async (n) => (await feed.read(n)).bytes);
+    const fileMd5 = async () => digest?.finish(partCount(), readBytes);
     /** What storage answered this run, by part: journaled, then reported, once the session accepts it. */
     const accepted = new Map<
       number,
@@ -282,7 +283,7 @@ export async function upload(
         recordReported(part);
       }
       // In order, and before the part's buffer can go back to the feed's pool.
-      digest.offer(next.number, bytes);
+      digest?.offer(next.number, bytes);
       streamBytes += next.size;
       return { number: next.number, size: next.size };
     };
@@ -296,7 +297,7 @@ export async function upload(
           return known;
         }
         const part = await feed.read(command.number);
-        if (!feed.openEnded) digest.offer(command.number, part.bytes);
+        if (!feed.openEnded) digest?.offer(command.number, part.bytes);
         const md5 = toHex(part.md5);
         const stored = await putPart(
           client,
@@ -369,7 +370,8 @@ export async function upload(
       // The file exists: a journal left behind only makes a later run find its upload gone (404)
       // and start over, so failing this upload for it would be wrong.
     }
-    return { ...file!, md5: await fileMd5(), parts: partCount(), uploadId, partSize };
+    const md5 = await fileMd5();
+    return { ...file!, ...(md5 === undefined ? {} : { md5 }), parts: partCount(), uploadId, partSize };
   } catch (error) {
     reporter?.close();
     // A failure outside the driver (reconciling a resume, a source check) gets the driver's treatment.

@@ -88,6 +88,7 @@ describe("Blobs", () => {
     const bytes = bytesOf(size, size + 7);
     const events: CavaticaUploadProgress[] = [];
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client,
       project: PROJECT,
       name: `blob-${size}.bin`,
@@ -115,6 +116,7 @@ test("a ReadableStream of unknown length: cut as it is read, read back byte-equa
   const bytes = bytesOf(size, 5);
   const events: CavaticaUploadProgress[] = [];
   const result = await upload(streamOf(bytes, 10_007), {
+    wholeFileMd5: true,
     baseUrl,
     token,
     limits,
@@ -146,6 +148,7 @@ test("CORS: a page on another origin reads the ETag of a storage PUT", async () 
 test("a wrong token: PW_CAVATICA_HTTP 401 naming CV-AUTH, and the token appears nowhere", async () => {
   const wrong = "cv-wrong-token-Fq40Mn7Tb1";
   const error = await upload(new Blob(["hello\n"]), {
+    wholeFileMd5: true,
     baseUrl,
     token: wrong,
     limits,

@@ -52,6 +52,7 @@ test("100% of uploads complete byte-equal under seeded faults on every part oper
                 ? arraySource(bytes)
                 : streamOf(bytes, [1500]);
           const result = await upload(source, {
+            wholeFileMd5: true,
             client: h.client,
             project: "alice/faults",
             name: uniqueName(kind),

@@ -69,6 +69,7 @@ async function crashedRun(
   const { allowedSaves, ...rest } = options;
   await expect(
     upload(source, {
+      wholeFileMd5: true,
       client: h.client,
       ...rest,
       journal: crashingJournal(store, allowedSaves),
@@ -93,6 +94,7 @@ describe("resume", () => {
           // A run saves once after init and at least once per part: it crashes at some part.
           const allowedSaves = 1 + (crashAt % count);
           const options = {
+            wholeFileMd5: true,
             project: "alice/resume",
             name: uniqueName(kind),
             partSize: KiB,
@@ -131,6 +133,7 @@ describe("resume", () => {
   test("parts storage accepted but the API never recorded are reported first, not sent again", async () => {
     const bytes = bytesOf(10 * KiB, 42);
     const options = {
+      wholeFileMd5: true,
       project: "alice/resume",
       name: uniqueName(),
       partSize: KiB,
@@ -172,7 +175,13 @@ describe("resume", () => {
 
   test("a journal whose upload is gone (aborted meanwhile) starts over", async () => {
     const bytes = bytesOf(5 * KiB, 43);
-    const options = { project: "alice/resume", name: uniqueName(), partSize: KiB, concurrency: 1 } as const;
+    const options = {
+      project: "alice/resume",
+      name: uniqueName(),
+      partSize: KiB,
+      concurrency: 1,
+      wholeFileMd5: true,
+    } as const;
     const store = await crashedRun(new Blob([bytes]), { ...options, allowedSaves: 3 });
     await h.client.abortUpload((store.current as CavaticaJournal).upload.uploadId);
     const phase = h.nextPhase();
@@ -183,7 +192,7 @@ describe("resume", () => {
   });
 
   describe("a changed source is refused", () => {
-    const options = { project: "alice/changed", partSize: KiB, concurrency: 1 } as const;
+    const options = { project: "alice/changed", partSize: KiB, concurrency: 1, wholeFileMd5: true } as const;
 
     test("same size, other bytes; other size (Blob)", async () => {
       const name = uniqueName();

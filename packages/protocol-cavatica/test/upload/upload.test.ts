@@ -75,6 +75,7 @@ describe("upload against the reference server (small test limits)", () => {
           const size = pick % 2 === 0 ? candidates[pick % candidates.length]! : pick % (12 * partSize);
           const bytes = bytesOf(size, seed);
           const result = await upload(sourceOf(kind, bytes, chunks), {
+            wholeFileMd5: true,
             client: h.client,
             project: "alice/property",
             name: uniqueName(kind),
@@ -99,6 +100,7 @@ describe("upload against the reference server (small test limits)", () => {
       const before = h.log.length;
       // 100 bytes is below the server's minimum: it answers 1 KiB instead.
       const result = await upload(sourceOf(kind, bytes, [777]), {
+        wholeFileMd5: true,
         client: h.client,
         project: "alice/size",
         name: uniqueName(kind),
@@ -113,10 +115,27 @@ describe("upload against the reference server (small test limits)", () => {
     }
   });
 
+  test("by default the whole file's MD5 is not computed: no md5, and the server holds exactly the bytes", async () => {
+    for (const kind of ["blob", "random", "stream", "iterable"] as const) {
+      const bytes = bytesOf(5 * KiB + 3, 13);
+      const result = await upload(sourceOf(kind, bytes, [333]), {
+        client: h.client,
+        project: "alice/default",
+        name: uniqueName(kind),
+        partSize: KiB,
+        concurrency: 3,
+      });
+      expect(result).not.toHaveProperty("md5");
+      expect(result).toMatchObject({ size: bytes.length, parts: 6 });
+      expectSameBytes(await download(h.client, result.id), bytes);
+    }
+  });
+
   test("progress: monotonic, totals known for a Blob, everything accepted and reported at the end", async () => {
     const bytes = bytesOf(9 * KiB, 3);
     const events: CavaticaUploadProgress[] = [];
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client: h.client,
       project: "alice/progress",
       name: uniqueName(),
@@ -153,6 +172,7 @@ describe("upload against the reference server (small test limits)", () => {
     const bytes = bytesOf(5 * KiB, 4);
     const events: CavaticaUploadProgress[] = [];
     await upload(streamOf(bytes, [1000]), {
+      wholeFileMd5: true,
       client: h.client,
       project: "alice/progress",
       name: uniqueName(),
@@ -172,6 +192,7 @@ describe("upload against the reference server (small test limits)", () => {
     const before = h.log.length;
     const bytes = bytesOf(23 * KiB, 5);
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client: h.client,
       project: "alice/batch",
       name: uniqueName(),
@@ -232,6 +253,7 @@ describe("upload against the reference server (small test limits)", () => {
     const client = createCavaticaClient({ baseUrl: h.baseUrl, token: TOKEN, limits: SMALL_LIMITS, fetch });
     const bytes = bytesOf(8 * KiB, 8);
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client,
       project: "alice/serial",
       name: uniqueName(),
@@ -282,6 +304,7 @@ describe("upload against the reference server (small test limits)", () => {
     });
     expect(entries(h.log.slice(before), "initUpload")).toHaveLength(1);
     const replaced = await upload(new Blob([bytesOf(100, 3)]), {
+      wholeFileMd5: true,
       client: h.client,
       project: "alice/ow",
       name,
@@ -303,6 +326,7 @@ describe("upload against the reference server (small test limits)", () => {
     let error: unknown;
     try {
       await upload(new Blob([bytesOf(3 * KiB, 1)]), {
+        wholeFileMd5: true,
         client,
         project: "alice/sig",
         name: uniqueName(),
@@ -350,6 +374,7 @@ describe("upload with the spec's real limits", () => {
       const bytes = bytesOf(10 * MiB + 1, 21);
       for (const source of [new Blob([bytes]), streamOf(bytes, [64 * KiB, 1000])]) {
         const result = await upload(source, {
+          wholeFileMd5: true,
           client: h.client,
           project: "alice/real",
           name: uniqueName("real"),
@@ -361,6 +386,7 @@ describe("upload with the spec's real limits", () => {
       }
       // Without a preference the server keeps the SDKs' 32 MiB.
       const empty = await upload(new Blob([]), {
+        wholeFileMd5: true,
         client: h.client,
         project: "alice/real",
         name: uniqueName(),

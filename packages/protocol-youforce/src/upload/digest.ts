@@ -1,48 +1,10 @@
 /**
- * The whole file's MD5 (RFC 1321), which YouForce never returns, computed locally while the bytes
- * are read for sending, so a file is read once for upload and hash together.
- *
- * Chunks of a resumable upload are read out of order (concurrency, retries, resume), but MD5 must
- * see the bytes in order. `OrderedMd5` takes each chunk when it is the next one, and otherwise
- * reads the missing chunks from the (random-access) source itself when asked to catch up: with
- * reads serialised in ascending order that only happens for chunks a resume skips.
+ * Helpers of the YouForce uploader's reads. The whole file's MD5 (which YouForce never returns),
+ * when asked for (`wholeFileMd5`, `verify`), is @partwise/client's `WholeFileMd5`, fed from the
+ * bytes read for sending, so a file is read once for upload and hash together.
  */
-import { createMd5, type Md5, type RandomAccessSource, toHex } from "@partwise/engine";
+import type { Md5, RandomAccessSource } from "@partwise/engine";
 import { YouforceError } from "../client/errors.ts";
-
-export class OrderedMd5 {
-  #next = 1;
-  readonly #hash: Md5;
-  readonly #read: (number: number) => Promise<Uint8Array>;
-
-  private constructor(hash: Md5, read: (number: number) => Promise<Uint8Array>) {
-    this.#hash = hash;
-    this.#read = read;
-  }
-
-  /** `read(n)` returns chunk n's bytes (numbered from 1), for chunks that were never offered. */
-  static async create(read: (number: number) => Promise<Uint8Array>): Promise<OrderedMd5> {
-    return new OrderedMd5(await createMd5(), read);
-  }
-
-  /** Chunk `number`'s bytes, just read: hashed if it is the next one, else ignored. */
-  offer(number: number, bytes: Uint8Array): void {
-    if (number !== this.#next) return;
-    this.#hash.update(bytes);
-    this.#next += 1;
-  }
-
-  /** Hashes every chunk below `number` that has not been hashed yet, reading it from the source. */
-  async catchUp(number: number): Promise<void> {
-    while (this.#next < number) this.offer(this.#next, await this.#read(this.#next));
-  }
-
-  /** Hex digest once every chunk up to `last` is hashed. */
-  async digest(last: number): Promise<string> {
-    await this.catchUp(last + 1);
-    return toHex(this.#hash.digest());
-  }
-}
 
 /** Runs tasks one at a time, in the order they were queued. */
 export class SerialQueue {
@@ -64,19 +26,19 @@ export function shortRead(offset: number, expected: number, actual: number): You
 }
 
 /**
- * The bytes of `source` as a stream of windows, each hashed into `hash` as it is read: the media
- * part of a multipart upload, read only as fast as the request body is sent.
+ * The bytes of `source` as a stream of windows, each hashed into `hash` (if given) as it is read:
+ * the media part of a multipart upload, read only as fast as the request body is sent.
  */
 export async function* hashedWindows(
   source: RandomAccessSource,
-  hash: Md5,
+  hash: Md5 | undefined,
   window = 1024 * 1024,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   for (let offset = 0; offset < source.size; offset += window) {
     const length = Math.min(window, source.size - offset);
     const bytes = await source.read(offset, length);
     if (bytes.length !== length) throw shortRead(offset, length, bytes.length);
-    hash.update(bytes);
+    hash?.update(bytes);
     yield bytes;
   }
 }

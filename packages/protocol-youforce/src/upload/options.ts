@@ -53,8 +53,16 @@ export interface YouforceUploadSettings {
    */
   readonly journal?: JournalStore | undefined;
   /**
+   * Also compute the whole file's MD5 (returned as `md5`). Default false: by default every byte is
+   * hashed once at most (for a resumable chunk's journal entry) and nothing is verified. True also
+   * turns `verify` on unless it is set to false.
+   */
+  readonly wholeFileMd5?: boolean | undefined;
+  /**
    * After the upload, `HEAD` the file and compare an MD5 `ETag` (the reference server sends one;
-   * the vendor documents none) with the local MD5. A mismatch re-uploads (see README). Default true.
+   * the vendor documents none) with the local whole-file MD5. A mismatch re-uploads (see README).
+   * It needs the whole file's MD5, so `verify: true` computes it (and returns it as `md5`) even
+   * without `wholeFileMd5`. Default: `wholeFileMd5`, i.e. false.
    */
   readonly verify?: boolean | undefined;
   /** YF-NAME-EXTENSION list checked locally; default `YOUFORCE_DENIED_EXTENSIONS`. */
@@ -72,8 +80,8 @@ export type YouforceUploadOptions = YouforceUploadSettings &
 
 /** The stored file (`File` of specs/youforce.yaml) and what the uploader knows about it. */
 export interface YouforceUploadResult extends File {
-  /** Hex MD5 of the whole file, computed locally. */
-  readonly md5: string;
+  /** Hex MD5 of the whole file, computed locally; only with `wholeFileMd5: true` or `verify: true`. */
+  readonly md5?: string | undefined;
   /** Chunks sent: 1 for multipart. */
   readonly parts: number;
   readonly uploadType: "multipart" | "resumable";
@@ -91,6 +99,10 @@ export interface ResolvedSettings {
   readonly chunkSize: number;
   readonly chunkSizeGiven: boolean;
   readonly concurrency: number;
+  /** Compute the whole file's MD5: `wholeFileMd5` or `verify` asks for it. */
+  readonly wholeFileMd5: boolean;
+  /** HEAD the stored file and compare its MD5 ETag: `verify`, defaulting to `wholeFileMd5`. */
+  readonly verify: boolean;
 }
 
 export function usage(message: string, rule?: string): YouforceError {
@@ -158,5 +170,7 @@ export function resolveSettings(source: UploadSource, options: YouforceUploadSet
     chunkSize,
     chunkSizeGiven: options.chunkSize !== undefined,
     concurrency,
+    wholeFileMd5: options.wholeFileMd5 === true || options.verify === true,
+    verify: options.verify ?? options.wholeFileMd5 === true,
   };
 }

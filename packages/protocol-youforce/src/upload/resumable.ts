@@ -25,7 +25,13 @@
  * YouForce has no server-side abort: on `AbortSignal` the requests in flight are cancelled and
  * nothing more is sent; the unclosed session stays on the server (it never becomes a file).
  */
-import { createPartFeed, driveUpload, type JournalStore, type SourceFingerprint } from "@partwise/client";
+import {
+  createPartFeed,
+  driveUpload,
+  type JournalStore,
+  type SourceFingerprint,
+  WholeFileMd5,
+} from "@partwise/client";
 import {
   type ChunkedPart,
   createMd5,
@@ -43,7 +49,7 @@ import type { YouforceClient } from "../client/client.ts";
 import { YouforceError } from "../client/errors.ts";
 import type { File } from "../generated/schemas.ts";
 import { youforceResumableLimits } from "../limits.ts";
-import { OrderedMd5, SerialQueue } from "./digest.ts";
+import { SerialQueue } from "./digest.ts";
 import { JournalWriter, type YouforceJournal } from "./journal.ts";
 import { uploadMultipart } from "./multipart.ts";
 import {
@@ -112,7 +118,8 @@ interface Chunks {
   final: Chunk | undefined;
   /** A stream's next chunk, or undefined once only the closing chunk (now `final`) is left. */
   next(): Promise<Chunk | undefined>;
-  digest(): Promise<string>;
+  /** The whole file's hex MD5, or undefined when it is not computed (`wholeFileMd5` off). */
+  digest(): Promise<string | undefined>;
   /** The size of a chunk already planned or read. */
   sizeOf(position: number): number;
   /** Bytes of the file (a stream: read so far) and chunks known so far. */
@@ -120,28 +127,45 @@ interface Chunks {
   count(): number;
 }
 
-function randomChunks(source: RandomAccessSource, limits: PartLimits, chunkSize: number): Chunks {
+function randomChunks(
+  source: RandomAccessSource,
+  limits: PartLimits,
+  chunkSize: number,
+  wholeFileMd5: boolean,
+): Chunks {
   const feed = createPartFeed(source, { limits, preferredPartSize: chunkSize });
   const planned = feed.known.map((p) => ({ position: p.number - 1, size: p.size }));
-  const reads = new SerialQueue();
-  const hasher = OrderedMd5.create(async (n) => (await feed.read(n)).bytes);
+  const readBytes = async (n: number) => (await feed.read(n)).bytes;
   const last = planned[planned.length - 1]!;
+  // The feed's part numbers are positions + 1.
+  if (!wholeFileMd5)
+    return {
+      read: (position) => feed.read(position + 1),
+      release: (position) => feed.release(position + 1),
+      planned,
+      final: last,
+      next: async () => undefined,
+      digest: async () => undefined,
+      sizeOf: (position) => planned[position]?.size ?? 0,
+      bytes: () => source.size,
+      count: () => planned.length,
+    };
+  const reads = new SerialQueue();
+  const hasher = WholeFileMd5.create();
   return {
-    // Reads are serialised in the order sends ask for them, so the MD5 follows along; the feed's
-    // part numbers are positions + 1.
+    // Reads are serialised in the order sends ask for them, so the MD5 follows along (chunks a
+    // resume skips are read by `finish`).
     read: (position) =>
       reads.run(async () => {
-        const md5 = await hasher;
-        await md5.catchUp(position + 1);
         const part = await feed.read(position + 1);
-        md5.offer(position + 1, part.bytes);
+        (await hasher).offer(position + 1, part.bytes);
         return part;
       }),
-    release: () => {},
+    release: (position) => feed.release(position + 1),
     planned,
     final: last,
     next: async () => undefined,
-    digest: () => reads.run(async () => (await hasher).digest(planned.length)),
+    digest: () => reads.run(async () => (await hasher).finish(planned.length, readBytes)),
     sizeOf: (position) => planned[position]?.size ?? 0,
     bytes: () => source.size,
     count: () => planned.length,
@@ -152,9 +176,10 @@ async function streamChunks(
   stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   limits: PartLimits,
   chunkSize: number,
+  wholeFileMd5: boolean,
 ): Promise<Chunks & { readonly first: ChunkedPart }> {
   const feed = createPartFeed(stream, { limits, preferredPartSize: chunkSize });
-  const hash = await createMd5();
+  const hash = wholeFileMd5 ? await createMd5() : undefined;
   let total = 0;
   let count = 0;
   const sizes = new Map<number, number>();
@@ -168,7 +193,7 @@ async function streamChunks(
       throw sourceFailure(error);
     }
     // The stream is read in order, so the whole file's MD5 is taken as chunks arrive.
-    hash.update(part.bytes);
+    hash?.update(part.bytes);
     total += part.size;
     count += 1;
     sizes.set(part.number - 1, part.size);
@@ -191,7 +216,7 @@ async function streamChunks(
       chunks.final = chunk;
       return undefined;
     },
-    digest: async () => toHex(hash.digest()),
+    digest: async () => (hash === undefined ? undefined : toHex(hash.digest())),
     sizeOf: (position) => sizes.get(position) ?? 0,
     bytes: () => total,
     count: () => count,
@@ -207,9 +232,9 @@ export async function uploadResumable(job: ResumableJob): Promise<YouforceUpload
   const resumed = job.resumeFrom;
   let chunks: Chunks;
   if (job.source.kind === "random") {
-    chunks = randomChunks(job.source.source, limits, settings.chunkSize);
+    chunks = randomChunks(job.source.source, limits, settings.chunkSize, settings.wholeFileMd5);
   } else {
-    const stream = await streamChunks(job.source.stream, limits, settings.chunkSize);
+    const stream = await streamChunks(job.source.stream, limits, settings.chunkSize, settings.wholeFileMd5);
     // A stream that fits in one chunk goes multipart, as the official PowerShell client sends any
     // single-chunk file (a resumable upload cannot close at position 0).
     if (stream.first.isFinal) {
@@ -451,7 +476,7 @@ export async function uploadResumable(job: ResumableJob): Promise<YouforceUpload
     throw new Error("the resumable session completed without a file");
   chunks.release(final.position);
 
-  let md5: string;
+  let md5: string | undefined;
   try {
     md5 = await chunks.digest();
   } catch (error) {
@@ -461,12 +486,12 @@ export async function uploadResumable(job: ResumableJob): Promise<YouforceUpload
   // The upload is done whatever the verification says: the journal's token is spent.
   await writer?.remove();
   const verified =
-    options.verify === false
-      ? false
-      : await verifyStored(client, file, md5, { signal: options.signal, tenantId });
+    settings.verify && md5 !== undefined
+      ? await verifyStored(client, file, md5, { signal: options.signal, tenantId })
+      : false;
   return {
     ...file,
-    md5,
+    ...(md5 === undefined ? {} : { md5 }),
     parts: final.position + 1,
     uploadType: "resumable",
     verified,

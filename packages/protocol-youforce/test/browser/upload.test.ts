@@ -81,6 +81,7 @@ describe("multipart uploads of Blobs", () => {
     const bytes = bytesOf(size, size + 7);
     const events: YouforceUploadProgress[] = [];
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       baseUrl,
       token,
       fetch,
@@ -108,6 +109,7 @@ test("a 1 MiB Blob sent resumable in 64 KiB chunks, 6 in flight: verified and re
   const bytes = bytesOf(size, 17);
   const events: YouforceUploadProgress[] = [];
   const result = await upload(new Blob([bytes]), {
+    wholeFileMd5: true,
     baseUrl,
     token,
     fetch,
@@ -138,6 +140,7 @@ test("a ReadableStream of unknown length: resumable, verified and read back byte
   const bytes = bytesOf(size, 5);
   const events: YouforceUploadProgress[] = [];
   const result = await upload(streamOf(bytes, 10_007), {
+    wholeFileMd5: true,
     baseUrl,
     token,
     fetch,
@@ -160,6 +163,7 @@ test("a ReadableStream of unknown length: resumable, verified and read back byte
 test("CORS: a page on another origin can read the file's ETag", async () => {
   const bytes = bytesOf(2000, 3);
   const result = await upload(new Blob([bytes]), {
+    wholeFileMd5: true,
     client,
     businessTypeId: BUSINESS_TYPE,
     name: "cors.bin",
@@ -173,6 +177,7 @@ test("CORS: a page on another origin can read the file's ETag", async () => {
 test("a wrong token: PW_YOUFORCE_HTTP 401, and the token appears nowhere", async () => {
   const wrong = "yf-wrong-token-Pb72Xe0Ls3";
   const error = await upload(new Blob(["hello\n"]), {
+    wholeFileMd5: true,
     baseUrl,
     token: wrong,
     fetch,

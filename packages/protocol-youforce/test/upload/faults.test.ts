@@ -52,6 +52,7 @@ describe("retryable faults", () => {
         async (size, concurrency, seed) => {
           const bytes = randomBytes(size, seed);
           const result = await upload(new Blob([bytes]), {
+            wholeFileMd5: true,
             client: h.client,
             businessTypeId: BT,
             name: "faulty.bin",
@@ -83,7 +84,12 @@ describe("retryable faults", () => {
   test("a corrupted multipart body is caught by the MD5 check and sent again", async () => {
     await using h = await startHarness({ faults: [parseFaultSpec("op=uploadFile,corrupt,count=1,seed=3")] });
     const bytes = randomBytes(200_000, 21);
-    const result = await upload(new Blob([bytes]), { client: h.client, businessTypeId: BT, name: "m.bin" });
+    const result = await upload(new Blob([bytes]), {
+      client: h.client,
+      businessTypeId: BT,
+      name: "m.bin",
+      verify: true,
+    });
     expect(result).toMatchObject({ uploadType: "multipart", verified: true });
     expect(posts(h.log, "multipart").map((e) => e.fault)).toEqual(["corrupt", undefined]);
     expect(sameBytes(await downloaded(h.client, result.id), bytes)).toBe(true);
@@ -93,6 +99,7 @@ describe("retryable faults", () => {
     await using h = await startHarness({ faults: [parseFaultSpec("op=uploadChunk,corrupt,count=1,seed=4")] });
     const bytes = randomBytes(5 * CHUNK + 3, 22);
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client: h.client,
       businessTypeId: BT,
       name: "r.bin",
@@ -111,6 +118,7 @@ describe("retryable faults", () => {
       await using h = await startHarness({ faults: [parseFaultSpec("op=uploadFile,status=503,count=1")] });
       const bytes = randomBytes(8 * CHUNK, 27);
       const result = await upload(new Blob([bytes]), {
+        wholeFileMd5: true,
         client: h.client,
         businessTypeId: BT,
         name: "first.bin",
@@ -128,6 +136,7 @@ describe("retryable faults", () => {
     await using h = await startHarness({ faults: [parseFaultSpec("op=uploadChunk,status=503")] });
     const error = await rejection(
       upload(new Blob([randomBytes(3 * CHUNK, 23)]), {
+        wholeFileMd5: true,
         client: h.client,
         businessTypeId: BT,
         name: "x.bin",
@@ -155,6 +164,7 @@ describe("rule violations fail at once, without retries", () => {
       const before = h.log.length;
       const error = await rejection(
         upload(new Blob([randomBytes(5 * CHUNK, 24)]), {
+          wholeFileMd5: true,
           client: h.client,
           businessTypeId: BT,
           name: "data.csv",
@@ -178,6 +188,7 @@ describe("rule violations fail at once, without retries", () => {
     await using h = await startHarness({ chunkMaxSize: CHUNK });
     const error = await rejection(
       upload(new Blob([randomBytes(5 * CHUNK, 25)]), {
+        wholeFileMd5: true,
         client: h.client,
         businessTypeId: BT,
         name: "big.bin",
@@ -209,6 +220,7 @@ describe("AbortSignal", () => {
     const controller = new AbortController();
     const error = await rejection(
       upload(new Blob([randomBytes(30 * CHUNK, 26)]), {
+        wholeFileMd5: true,
         client: h.client,
         businessTypeId: BT,
         name: "a.bin",
@@ -234,6 +246,7 @@ describe("AbortSignal", () => {
     await using h = await startHarness();
     const error = await rejection(
       upload(new Blob(["abc"]), {
+        wholeFileMd5: true,
         client: h.client,
         businessTypeId: BT,
         name: "a.txt",

@@ -57,7 +57,13 @@ async function rejection(promise: Promise<unknown>): Promise<YouforceError> {
   throw new Error("expected the upload to fail");
 }
 
-const base = { businessTypeId: BT, name: "resume.bin", chunkSize: CHUNK, multipartThreshold: 0 } as const;
+const base = {
+  businessTypeId: BT,
+  name: "resume.bin",
+  chunkSize: CHUNK,
+  multipartThreshold: 0,
+  wholeFileMd5: true,
+} as const;
 
 function accepted(log: Parameters<typeof chunkRequests>[0]): number[] {
   return chunkRequests(log)

@@ -72,6 +72,7 @@ describe("upload: random files round-trip byte-equal", () => {
           const before = h.log.length;
           const progress: YouforceUploadProgress[] = [];
           const result = await upload(source, {
+            wholeFileMd5: true,
             client: h.client,
             businessTypeId: BT,
             name: "payroll_2024(03).csv",
@@ -131,6 +132,37 @@ describe("upload: random files round-trip byte-equal", () => {
     );
   });
 
+  test("by default the whole file's MD5 is not computed nor verified: no md5, and the server holds exactly the bytes", async () => {
+    await using h = await startHarness({ chunkMaxSize: CHUNK, multipartMaxSize: THRESHOLD });
+    const cases = [
+      ["blob multipart", 2000, () => new Blob([randomBytes(2000, 1)])],
+      ["blob resumable", 4321, () => new Blob([randomBytes(4321, 2)])],
+      ["stream resumable", 3500, () => streamOf(randomBytes(3500, 3), [700])],
+      ["stream multipart", 900, () => iterableOf(randomBytes(900, 4), 300)],
+    ] as const;
+    for (const [label, size, source] of cases) {
+      const before = h.log.length;
+      const result = await upload(source(), {
+        client: h.client,
+        businessTypeId: BT,
+        name: "default.bin",
+        chunkSize: CHUNK,
+        multipartThreshold: THRESHOLD,
+        concurrency: 3,
+        retry: fast,
+      });
+      expect(result, label).not.toHaveProperty("md5");
+      expect(result, label).toMatchObject({ size, verified: false });
+      const seed = cases.findIndex(([l]) => l === label) + 1;
+      expect(sameBytes(await downloaded(h.client, result.id), randomBytes(size, seed)), label).toBe(true);
+      // No verification: nothing but the upload itself asked the server about the file.
+      expect(
+        h.log.slice(before).some((entry) => entry.method === "HEAD"),
+        label,
+      ).toBe(false);
+    }
+  });
+
   test("chunks in flight never exceed `concurrency`, and the close waits for every other position", async () => {
     await using h = await startHarness();
     let inFlight = 0;
@@ -154,6 +186,7 @@ describe("upload: random files round-trip byte-equal", () => {
     };
     const bytes = randomBytes(40 * 1000 + 17, 9);
     const result = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       baseUrl: h.base,
       token: TOKEN,
       fetch,
@@ -173,6 +206,7 @@ describe("upload: random files round-trip byte-equal", () => {
     await using h = await startHarness();
     const bytes = randomBytes(9_000_001, 10);
     const big = await upload(new Blob([bytes]), {
+      wholeFileMd5: true,
       client: h.client,
       businessTypeId: BT,
       name: "export.csv",
@@ -184,6 +218,7 @@ describe("upload: random files round-trip byte-equal", () => {
     expect(sameBytes(await downloaded(h.client, big.id), bytes)).toBe(true);
 
     const small = await upload(new File([bytes.subarray(0, 5_000_000)], "TestFile.txt"), {
+      wholeFileMd5: true,
       client: h.client,
       businessTypeId: BT,
     });
@@ -204,6 +239,7 @@ describe("upload: random files round-trip byte-equal", () => {
           const before = h.log.length;
           const progress: YouforceUploadProgress[] = [];
           const result = await upload(readable ? streamOf(bytes, pieces) : iterableOf(bytes, pieces[0]), {
+            wholeFileMd5: true,
             client: h.client,
             businessTypeId: BT,
             name: "stdin.bin",
@@ -245,6 +281,7 @@ describe("upload: checks before any request", () => {
     await using h = await startHarness();
     const error = await rejection(
       upload(new Blob([new Uint8Array(10)]), {
+        wholeFileMd5: true,
         client: h.client,
         businessTypeId: BT,
         name: "ok.txt",
