@@ -31,7 +31,13 @@ if (concurrency === undefined) {
 
 const whole = await fileSource(file as string);
 const size = Math.min(Number(bytes), whole.size);
-let source: RandomAccessSource = { size, read: (offset, length) => whole.read(offset, length) };
+// The file as the library sees it, `readInto` included, so the default run measures the pooled
+// reads the uploaders really do (the size may be cut to BYTES for the smaller run).
+let source: RandomAccessSource = {
+  size,
+  read: (offset, length) => whole.read(offset, length),
+  readInto: (offset, target) => whole.readInto!(offset, target),
+};
 let fetch: ReturnType<typeof leanFetch> | undefined;
 const handle = transport === "pooled" ? await open(file as string, "r") : undefined;
 if (handle) {
