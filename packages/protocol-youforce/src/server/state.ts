@@ -6,16 +6,21 @@
  * session it acknowledged, with every accepted chunk.
  *
  * Documents (state/):                         Blobs (blobs/):
- *   file-<fileId>      a stored file            file-<fileId>             its bytes
+ *   file-<fileId>      a stored file            file-<fileId>             a multipart upload's bytes
  *   session-<token>    a resumable upload       chunk-<token>-<position>  one accepted chunk
  *   bt-<id>            a business type claim
  *   secret             the HMAC key of identities (auth.ts)
+ *
+ * Closing a resumable upload does not copy: the file is its chunk blobs read in order (its
+ * `segments`), which then belong to the file and outlive the session. Its whole-file MD5 (the
+ * download's ETag) is not composable from the chunks' MD5s, so it is computed on the first request
+ * that needs it and cached in the file document; the upload never pays for it.
  *
  * Keys are server-made (GUIDs, integers), never request text. Mutations of one file, one session
  * or the claims are serialised with a per-key lock (YF-RESUMABLE-POSITION: chunks arrive
  * concurrently).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { DiskStore, StagedBlob } from "@partwise/node";
@@ -30,12 +35,23 @@ export interface SubscriberMark {
   readonly deletedDate: string | null;
 }
 
+/** A stretch of a file's content: the whole of one blob. */
+export interface Segment {
+  readonly key: string;
+  readonly size: number;
+}
+
 export interface FileDoc {
   readonly id: string;
   readonly name: string;
   readonly size: number;
-  /** Hex MD5 of the bytes (served as the download's ETag). */
-  readonly md5: string;
+  /**
+   * Hex MD5 of the bytes (served as the download's ETag). Absent on a closed resumable upload until
+   * a request first needs it (`YouforceState.md5Of`), then cached here.
+   */
+  readonly md5?: string;
+  /** The content in order, for a closed resumable upload; absent: the one blob `file-<fileId>`. */
+  readonly segments?: readonly Segment[];
   readonly creationDate: string;
   /** Upload order, to break ties between equal dates. */
   readonly seq: number;
@@ -78,6 +94,11 @@ interface ClaimDoc {
 export const fileBlob = (fileId: string): string => `file-${fileId}`;
 export const chunkBlob = (token: string, position: number): string => `chunk-${token}-${position}`;
 
+/** The blobs that hold a file's bytes, in order. */
+export function segmentsOf(doc: FileDoc): readonly Segment[] {
+  return doc.segments ?? (doc.size === 0 ? [] : [{ key: fileBlob(doc.id), size: doc.size }]);
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** True for an id this server could have made (file ids and upload tokens are lower-case GUIDs). */
@@ -90,6 +111,8 @@ export class YouforceState {
   readonly sessions = new Map<string, SessionDoc>();
   private readonly claims = new Map<number, string>();
   private readonly locks = new KeyedMutex();
+  /** Whole-file MD5s being computed, by file id, so concurrent requests share one read. */
+  private readonly hashing = new Map<string, Promise<string>>();
   private seq = 0;
 
   private constructor(
@@ -133,7 +156,10 @@ export class YouforceState {
 
   private async sweep(): Promise<void> {
     const names = await readdir(join(this.store.dir, "blobs"));
+    const owned = new Set<string>();
+    for (const doc of this.files.values()) for (const segment of doc.segments ?? []) owned.add(segment.key);
     const orphans = names.filter((name) => {
+      if (owned.has(name)) return false;
       const file = /^file-(.+)$/.exec(name);
       if (file) return !this.files.has(file[1]!);
       const chunk = /^chunk-(.+)-(\d+)$/.exec(name);
@@ -190,12 +216,42 @@ export class YouforceState {
     });
   }
 
+  /**
+   * The whole-file MD5 (hex): the cached one, or computed once by reading the file's blobs in order
+   * and cached in its document, the first time a request needs it.
+   */
+  md5Of(doc: FileDoc): Promise<string> {
+    if (doc.md5 !== undefined) return Promise.resolve(doc.md5);
+    let pending = this.hashing.get(doc.id);
+    if (pending === undefined) {
+      pending = (async () => {
+        const hash = createHash("md5");
+        for (const segment of segmentsOf(doc)) {
+          const reader = this.store.read(segment.key).getReader();
+          for (let next = await reader.read(); !next.done; next = await reader.read())
+            hash.update(next.value);
+        }
+        const md5 = hash.digest("hex");
+        await this.cacheMd5(doc.id, md5);
+        return md5;
+      })().finally(() => this.hashing.delete(doc.id));
+      this.hashing.set(doc.id, pending);
+    }
+    return pending;
+  }
+
+  /** Records a file's whole-file MD5 in its document, unless it already has one. */
+  async cacheMd5(fileId: string, md5: string): Promise<void> {
+    await this.updateFile(fileId, (current) => (current.md5 === undefined ? { ...current, md5 } : current));
+  }
+
   /** Read-modify-write of one file's document, serialised per file. */
   updateFile(fileId: string, update: (doc: FileDoc) => FileDoc): Promise<FileDoc | undefined> {
     return this.locks.run(`file-${fileId}`, async () => {
       const doc = this.files.get(fileId);
       if (doc === undefined) return undefined;
       const next = update(doc);
+      if (next === doc) return doc;
       await this.store.putJson(`file-${fileId}`, next);
       this.files.set(fileId, next);
       return next;
@@ -215,12 +271,19 @@ export class YouforceState {
     this.sessions.set(doc.token, doc);
   }
 
-  /** Removes a closed session: its document first (the token stops working), then its chunks. */
+  /**
+   * Removes a session: its document first (the token stops working), then its chunks, except those
+   * that now hold the bytes of the file it closed into.
+   */
   async dropSession(doc: SessionDoc): Promise<void> {
     await this.store.deleteJson(`session-${doc.token}`);
     this.sessions.delete(doc.token);
+    const file = doc.fileId === undefined ? undefined : this.files.get(doc.fileId);
+    const owned = new Set(file?.segments?.map((segment) => segment.key));
     await this.store.delete(
-      ...Object.keys(doc.chunks).map((position) => chunkBlob(doc.token, Number(position))),
+      ...Object.keys(doc.chunks)
+        .map((position) => chunkBlob(doc.token, Number(position)))
+        .filter((key) => !owned.has(key)),
     );
   }
 }

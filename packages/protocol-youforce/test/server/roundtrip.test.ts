@@ -3,17 +3,24 @@
  * sizes around the (overridden) limits, and resumable uploads whose chunks are sent in random order,
  * concurrently, some of them twice (YF-CREATED, YF-RESUMABLE-POSITION, YF-RESUMABLE-CLOSE).
  */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   bytesEqual,
+  concat,
+  download,
   downloadBytes,
   expectError,
   OTHER,
   postFile,
+  pseudoRandomBytes,
   putChunk,
   startResumable,
   startServer,
+  storedFiles,
   type TestServer,
   TOKEN,
   uploadOk,
@@ -116,5 +123,79 @@ describe("resumable round trip", () => {
     ]);
     expect(new TextDecoder().decode(await downloadBytes(server.base, fa.id, TOKEN))).toBe("A0A1A2A3A4");
     expect(new TextDecoder().decode(await downloadBytes(server.base, fb.id, OTHER))).toBe("B0B1B2B3B4");
+  });
+});
+
+describe("a closed resumable upload is its chunks, never copied", () => {
+  test("close writes no new blob; ranges span chunk boundaries; HEAD's ETag is the whole-file MD5, cached; a restart keeps it", async () => {
+    const parts = [0, 1, 2, 3].map((i) => pseudoRandomBytes(CHUNK_MAX - i * 7, i + 11));
+    const whole = concat(...parts);
+    const token = await startResumable(server.base, parts[0]!);
+    for (const p of [1, 2]) expect((await putChunk(server.base, token, p, parts[p]!)).status).toBe(202);
+    const before = await storedFiles(server.dataDir);
+    const closed = await putChunk(server.base, token, 3, parts[3]!, { close: true });
+    expect(closed.status).toBe(201);
+    const file = (await closed.json()) as { id: string; size: number };
+    expect(file.size).toBe(whole.length);
+    // The only blob added is the closing chunk itself.
+    const added = (await storedFiles(server.dataDir)).filter((name) => !before.includes(name));
+    expect(added).toEqual([`chunk-${token}-3`]);
+
+    for (const [start, end] of [
+      [0, 0],
+      [CHUNK_MAX - 3, CHUNK_MAX + 5],
+      [500, whole.length - 2],
+      [whole.length - 1, whole.length - 1],
+    ] as const) {
+      const response = await download(server.base, file.id, TOKEN, {
+        headers: { range: `bytes=${start}-${end}` },
+      });
+      expect(response.status).toBe(206);
+      expect(response.headers.get("content-range")).toBe(`bytes ${start}-${end}/${whole.length}`);
+      expect(bytesEqual(new Uint8Array(await response.arrayBuffer()), whole.slice(start, end + 1))).toBe(
+        true,
+      );
+    }
+    const beyond = await download(server.base, file.id, TOKEN, {
+      headers: { range: `bytes=${whole.length}-` },
+    });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${whole.length}`);
+    await beyond.body?.cancel();
+
+    const md5 = createHash("md5").update(whole).digest("hex");
+    const head = await download(server.base, file.id, TOKEN, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe(`"${md5}"`);
+    expect(head.headers.get("content-length")).toBe(String(whole.length));
+    const doc = JSON.parse(await readFile(join(server.dataDir, "state", `file-${file.id}`), "utf8"));
+    expect(doc.md5).toBe(md5);
+    const get = await download(server.base, file.id);
+    expect(get.headers.get("etag")).toBe(`"${md5}"`);
+    expect(bytesEqual(new Uint8Array(await get.arrayBuffer()), whole)).toBe(true);
+
+    // The same data dir, restarted: the chunks are the file's and survive the startup sweep.
+    const again = await startServer({ dataDir: server.dataDir, chunkMaxSize: CHUNK_MAX });
+    try {
+      expect(bytesEqual(await downloadBytes(again.base, file.id), whole)).toBe(true);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test("a whole-file GET caches the MD5 it streamed; the closed token takes no more chunks", async () => {
+    const parts = [pseudoRandomBytes(700, 3), pseudoRandomBytes(300, 4)];
+    const whole = concat(...parts);
+    const token = await startResumable(server.base, parts[0]!);
+    const closed = await putChunk(server.base, token, 1, parts[1]!, { close: true });
+    const file = (await closed.json()) as { id: string };
+    const first = await download(server.base, file.id);
+    expect(first.headers.get("etag")).toBeNull();
+    expect(bytesEqual(new Uint8Array(await first.arrayBuffer()), whole)).toBe(true);
+    const md5 = createHash("md5").update(whole).digest("hex");
+    await expect
+      .poll(async () => (await download(server.base, file.id, TOKEN, { method: "HEAD" })).headers.get("etag"))
+      .toBe(`"${md5}"`);
+    await expectError(await putChunk(server.base, token, 1, "x"), 404, "YF-RESUMABLE-TOKEN");
   });
 });

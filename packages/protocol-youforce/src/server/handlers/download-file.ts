@@ -9,14 +9,22 @@
  *   past the end answers 416 with `Content-Range: bytes *\/size`; other ranges are ignored (200).
  * - A subscriber's download marks the file downloaded once a response delivers its last byte (a
  *   200, or a 206 ending at the last byte). Publisher downloads and HEAD mark nothing.
- * The bytes stream from disk; nothing is read into memory whole.
+ * The bytes stream from disk, blob after blob for a closed resumable upload (its chunks, never
+ * copied); nothing is read into memory whole.
+ *
+ * The `ETag` is the quoted hex MD5 of the whole file, which the uploader's `verify` compares with
+ * its own. A closed resumable upload has none until first needed: HEAD computes it (reading the
+ * file once) and caches it; a GET sends it when known, and a whole-file GET without one hashes the
+ * bytes it streams and caches the MD5 once the last byte is read.
  */
+
+import { hashInPassing, segmentStream } from "../content.ts";
 import type { HandlerContext } from "../context.ts";
 import { queryParam } from "../context.ts";
 import { refuse } from "../errors.ts";
 import type { Role } from "../filter.ts";
 import { parseRange } from "../range.ts";
-import { type FileDoc, fileBlob, isGuid } from "../state.ts";
+import { type FileDoc, isGuid, segmentsOf } from "../state.ts";
 import { parseRole } from "./role.ts";
 
 /** The file a caller may reach in a role, or a 404 (YF-AUTH-ISOLATION). */
@@ -50,11 +58,14 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
     "content-type": "application/octet-stream",
     "accept-ranges": "bytes",
     "content-disposition": `attachment; filename="${doc.name}"`,
-    etag: `"${doc.md5}"`,
+    ...(doc.md5 === undefined ? {} : { etag: `"${doc.md5}"` }),
     "last-modified": new Date(doc.creationDate).toUTCString(),
   };
   if (head)
-    return new Response(null, { status: 200, headers: { ...headers, "content-length": String(doc.size) } });
+    return new Response(null, {
+      status: 200,
+      headers: { ...headers, etag: `"${await state.md5Of(doc)}"`, "content-length": String(doc.size) },
+    });
 
   const range = parseRange(request.headers.get("range"), doc.size);
   if (range.kind === "unsatisfiable")
@@ -83,11 +94,16 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
       };
     });
   }
+  const segments = segmentsOf(doc);
   if (range.kind === "whole") {
-    const body = doc.size === 0 ? null : state.store.read(fileBlob(doc.id));
+    const bytes = doc.size === 0 ? null : segmentStream(state.store, segments, 0, doc.size - 1);
+    const body =
+      bytes === null || doc.md5 !== undefined
+        ? bytes
+        : hashInPassing(bytes, (md5) => state.cacheMd5(doc.id, md5));
     return new Response(body, { status: 200, headers: { ...headers, "content-length": String(doc.size) } });
   }
-  return new Response(state.store.read(fileBlob(doc.id), range), {
+  return new Response(segmentStream(state.store, segments, range.start, range.end), {
     status: 206,
     headers: {
       ...headers,

@@ -10,7 +10,8 @@
  *   serialised, so concurrent chunks never lose each other.
  * - YF-RESUMABLE-CHUNK-SIZE: at most 9,000,000 bytes per chunk, refused with 413 while streaming.
  * - YF-RESUMABLE-CLOSE: `close=true` assembles positions 0..n in order and answers 201 with the
- *   `File` (`numChunks` n+1, YF-CREATED); a missing lower position or a stored position above n is
+ *   `File` (`numChunks` n+1, YF-CREATED). Nothing is copied: the file is recorded as the chunk blobs
+ *   in order (state.ts `segments`), and its MD5 is computed only when a download first needs it; a missing lower position or a stored position above n is
  *   refused with 400 and the closing chunk is not stored. Intermediate chunks answer 202.
  */
 import { toHex } from "@partwise/engine";
@@ -86,17 +87,20 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       if (total > config.maxTotalSize)
         refuse(413, `The upload would exceed ${config.maxTotalSize} bytes`, "YF-RESUMABLE-CHUNK-SIZE");
 
+      // A session whose file exists is closed (a crash came before its document was removed): its
+      // chunks are that file's bytes now and are never replaced.
+      const closed = session.fileId === undefined ? undefined : state.files.get(session.fileId);
       if (!close) {
+        if (closed !== undefined) notFound();
         await blob.commit(chunkBlob(token, position));
         await state.putSession({ ...session, chunks: { ...session.chunks, [position]: chunk } });
         return Response.json({ uploadToken: token, position }, { status: 202 });
       }
 
       // A close retried after a crash that happened once the file was stored: answer that file.
-      const done = session.fileId === undefined ? undefined : state.files.get(session.fileId);
-      if (done !== undefined) {
+      if (closed !== undefined) {
         await state.dropSession(session);
-        return Response.json(fileResource(done), { status: 201 });
+        return Response.json(fileResource(closed), { status: 201 });
       }
       const positions = new Set(Object.keys(session.chunks).map(Number)).add(position);
       const above = [...positions].filter((p) => p > position).sort((a, b) => a - b);
@@ -122,13 +126,16 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       };
       await state.putSession(closing);
       const fileId = closing.fileId!;
-      const keys = Array.from({ length: position + 1 }, (_, p) => chunkBlob(token, p));
-      const assembled = await state.store.concat(keys);
+      // No copy: the file is its chunk blobs in order, which it keeps once the session is dropped.
+      const segments = Array.from({ length: position + 1 }, (_, p) => ({
+        key: chunkBlob(token, p),
+        size: closing.chunks[p]!.size,
+      }));
       const doc: FileDoc = {
         id: fileId,
         name: closing.name,
-        size: assembled.size,
-        md5: toHex(assembled.md5),
+        size: segments.reduce((sum, segment) => sum + segment.size, 0),
+        segments,
         creationDate: new Date(config.now()).toISOString(),
         seq: state.nextSeq(),
         tenantId: closing.tenantId,
@@ -139,11 +146,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         ...(closing.customMetadata === undefined ? {} : { customMetadata: closing.customMetadata }),
         marks: {},
       };
-      try {
-        await state.addFile(doc, assembled);
-      } finally {
-        await assembled.discard();
-      }
+      await state.addFile(doc, undefined);
       await state.dropSession(closing);
       return Response.json(fileResource(doc), { status: 201 });
     });
