@@ -251,6 +251,68 @@ export class DiskStore {
     return fileStream(path, range?.start ?? 0, range ? range.end + 1 : Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * The bytes of several blobs read one after another, as if they were one blob of
+   * `sizes[0] + sizes[1] + …` bytes, or of its inclusive range `[start, end]` (which may span blob
+   * boundaries). `sizes` are the blobs' sizes as recorded; blobs wholly outside the range are
+   * never opened, and one blob at a time is read as the stream is consumed (cancelling closes it).
+   */
+  readMany(
+    keys: readonly string[],
+    sizes: readonly number[],
+    range?: { start: number; end: number },
+  ): ReadableStream<Uint8Array> {
+    if (keys.length !== sizes.length) throw new RangeError("readMany: one size per key");
+    if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0))
+      throw new RangeError(`invalid range ${range.start}-${range.end}`);
+    const start = range?.start ?? 0;
+    const end = range ? range.end : Number.POSITIVE_INFINITY; // inclusive
+    const pieces: { path: string; start: number; end: number }[] = [];
+    let offset = 0;
+    for (const [i, key] of keys.entries()) {
+      const size = sizes[i]!;
+      const path = this.blobPath(key);
+      const first = Math.max(start, offset);
+      const last = Math.min(end, offset + size - 1);
+      if (first <= last) pieces.push({ path, start: first - offset, end: last - offset + 1 });
+      offset += size;
+    }
+    let index = 0;
+    let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            for (;;) {
+              if (current === undefined) {
+                const piece = pieces[index++];
+                if (piece === undefined) {
+                  controller.close();
+                  return;
+                }
+                current = fileStream(piece.path, piece.start, piece.end).getReader();
+              }
+              const { done, value } = await current.read();
+              if (done) {
+                current = undefined;
+                continue;
+              }
+              controller.enqueue(value);
+              return;
+            }
+          } catch (error) {
+            current = undefined;
+            controller.error(error);
+          }
+        },
+        async cancel(reason) {
+          await current?.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
   async readAll(key: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(this.blobPath(key)));
   }

@@ -299,6 +299,45 @@ describe("concat, read, delete", () => {
     expect(() => store.read("small", { start: -1, end: 2 })).toThrow(RangeError);
   });
 
+  test("readMany streams blobs in order as one, or any inclusive range spanning their boundaries", async () => {
+    const store = await DiskStore.open(freshDir());
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 40_000 }), { minLength: 1, maxLength: 5 }),
+        fc.nat(),
+        fc.nat({ max: 120_000 }),
+        async (blobs, at, length) => {
+          const keys = blobs.map((_, i) => `m${i}`);
+          for (const [i, bytes] of blobs.entries())
+            await (await store.ingest(iterate([bytes]))).commit(keys[i]!);
+          const sizes = blobs.map((b) => b.length);
+          const all = Buffer.concat(blobs);
+          expect(md5(await readAll(store.readMany(keys, sizes)))).toBe(md5(all));
+          const start = all.length === 0 ? 0 : at % all.length;
+          const end = start + length;
+          const got = await readAll(store.readMany(keys, sizes, { start, end }));
+          expect(md5(got)).toBe(md5(all.subarray(start, end + 1)));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  test("readMany opens no blob outside the range; a missing one fails the read; bad input throws", async () => {
+    const store = await DiskStore.open(freshDir());
+    await (await store.ingest(iterate([new Uint8Array([1, 2, 3])]))).commit("a");
+    await (await store.ingest(iterate([new Uint8Array([4, 5])]))).commit("c");
+    // "b" does not exist but lies outside the range, so it is never opened.
+    expect([...(await readAll(store.readMany(["a", "b", "c"], [3, 0, 2], { start: 1, end: 4 })))]).toEqual([
+      2, 3, 4, 5,
+    ]);
+    await expect(readAll(store.readMany(["a", "b"], [3, 4]))).rejects.toMatchObject({ code: "ENOENT" });
+    expect([...(await readAll(store.readMany([], [])))]).toEqual([]);
+    expect(() => store.readMany(["a"], [])).toThrow(RangeError);
+    expect(() => store.readMany(["a"], [3], { start: -1, end: 2 })).toThrow(RangeError);
+    expect(() => store.readMany(["../x"], [1])).toThrow(InvalidStoreKeyError);
+  });
+
   test("a cancelled read releases the file", async () => {
     const store = await DiskStore.open(freshDir());
     await (await store.ingest(iterate([patternBytes(3 * MiB)]))).commit("c");

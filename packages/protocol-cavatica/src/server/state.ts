@@ -4,14 +4,16 @@
  *
  *   upload-{upload_id}        the upload (init fields, owner, authoritative part_size)
  *   part-{upload_id}-{n}      one stored part: size, MD5, blob key, and its last report
- *   file-{file_id}            a completed file
+ *   file-{file_id}            a completed file: the ordered part blobs that hold its bytes
  *   claim-{digest}            which owner a project or parent folder belongs to
  *
  * One document per part keeps every storage PUT and report a small write (10,000 parts never
  * rewrite a 10,000-entry document), and a part document is the commit point of its part: the blob
  * is renamed into place first, under a fresh key, then the document that names it is written.
  * Likewise the `file-` document commits a completion and removing the `upload-` document commits an
- * abort. `open` repairs what a SIGKILL between those steps left behind: a completion whose upload
+ * abort. Completion does not copy: a complete file is its parts' blobs read in order (as in
+ * BaseSpace), so the `file-` document takes those blobs over from the part documents; from then on
+ * only replacing or removing the file document deletes them, never the cleanup of its upload. `open` repairs what a SIGKILL between those steps left behind: a completion whose upload
  * survived is finished, two files of one name keep the newer, and documents or blobs no one refers
  * to are deleted. Every mutation writes the disk before the memory copy changes.
  */
@@ -67,12 +69,25 @@ export interface FileDoc {
   readonly parent?: string | undefined;
   readonly name: string;
   readonly size: number;
+  /** Lowercase hex MD5 of a one-part file; for more parts `md5(part MD5s)-N`, as S3 does. */
   readonly md5: string;
-  readonly blob: string;
+  /** The blobs holding the bytes, in order, with their sizes; `size` is the sum of theirs. */
+  readonly blobs: readonly FileBlob[];
   readonly createdOn: string;
   readonly createdMs: number;
   /** The upload this file completed; lets `open` finish a completion cut short. */
   readonly uploadId: string;
+}
+
+export interface FileBlob {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** A file's blobs; a document of the copying format names one blob `blob`, the whole file. */
+export function fileBlobs(file: FileDoc): readonly FileBlob[] {
+  const legacy = (file as { blob?: string }).blob;
+  return file.blobs ?? (legacy === undefined ? [] : [{ key: legacy, size: file.size }]);
 }
 
 interface ClaimDoc {
@@ -115,6 +130,8 @@ export class CavaticaState {
   private readonly files = new Map<string, FileDoc>();
   private readonly names = new Map<string, string>();
   private readonly claims = new Map<string, OwnerId>();
+  /** Every blob key a file document names: such a blob is deleted only with its file. */
+  private readonly fileBlobKeys = new Set<string>();
   /** Per-upload locks (key = upload id) and global ones (`claims`, `names`). */
   readonly locks: KeyedMutex = new KeyedMutex();
 
@@ -185,14 +202,17 @@ export class CavaticaState {
     }
   }
 
-  /** Forgets an upload: its document first (the commit point), then its parts and blobs. */
+  /**
+   * Forgets an upload: its document first (the commit point), then its parts and their blobs,
+   * except the blobs a file document has taken over (a completion).
+   */
   async deleteUpload(entry: UploadEntry): Promise<void> {
     const id = entry.doc.uploadId;
     this.uploads.delete(id);
     await this.store.deleteJson(uploadDoc(id));
     for (const part of entry.parts.values()) {
       await this.store.deleteJson(partDoc(id, part.partNumber));
-      await this.store.delete(part.blob);
+      if (!this.fileBlobKeys.has(part.blob)) await this.store.delete(part.blob);
     }
     entry.parts.clear();
   }
@@ -215,18 +235,27 @@ export class CavaticaState {
   async addFile(file: FileDoc, upload: UploadEntry): Promise<void> {
     await this.store.putJson(fileDoc(file.fileId), file);
     const replaced = this.fileNamed(file.target, file.name);
-    this.files.set(file.fileId, file);
-    this.names.set(nameKey(file.target, file.name), file.fileId);
+    this.setFile(file);
     if (replaced !== undefined) await this.deleteFile(replaced);
     await this.deleteUpload(upload);
   }
 
+  private setFile(file: FileDoc): void {
+    this.files.set(file.fileId, file);
+    this.names.set(nameKey(file.target, file.name), file.fileId);
+    for (const blob of fileBlobs(file)) this.fileBlobKeys.add(blob.key);
+  }
+
+  /** Removes a file: its document first (the commit point), then the blobs it alone named. */
   private async deleteFile(file: FileDoc): Promise<void> {
     this.files.delete(file.fileId);
     if (this.names.get(nameKey(file.target, file.name)) === file.fileId)
       this.names.delete(nameKey(file.target, file.name));
     await this.store.deleteJson(fileDoc(file.fileId));
-    await this.store.delete(file.blob);
+    for (const blob of fileBlobs(file)) {
+      this.fileBlobKeys.delete(blob.key);
+      await this.store.delete(blob.key);
+    }
   }
 
   // --- recovery --------------------------------------------------------------------------------
@@ -241,6 +270,13 @@ export class CavaticaState {
       const doc = await store.getJson<UploadDoc>(name);
       if (doc !== undefined) this.uploads.set(doc.uploadId, { doc, parts: new Map() });
     }
+    // File documents first: a part blob a file document names belongs to the file, not the part.
+    const files: FileDoc[] = [];
+    for (const name of await store.listJson("file-")) {
+      const file = await store.getJson<FileDoc>(name);
+      if (file !== undefined) files.push(file);
+    }
+    const filed = new Set(files.flatMap((file) => fileBlobs(file).map((blob) => blob.key)));
     for (const name of await store.listJson("part-")) {
       const part = await store.getJson<PartDoc>(name);
       if (part === undefined) continue;
@@ -248,20 +284,14 @@ export class CavaticaState {
       // A part of an aborted or completed upload whose cleanup a crash interrupted.
       if (entry === undefined) {
         await store.deleteJson(name);
-        await store.delete(part.blob);
+        if (!filed.has(part.blob)) await store.delete(part.blob);
       } else entry.parts.set(part.partNumber, part);
-    }
-    const files: FileDoc[] = [];
-    for (const name of await store.listJson("file-")) {
-      const file = await store.getJson<FileDoc>(name);
-      if (file !== undefined) files.push(file);
     }
     // Oldest first, so a newer file of the same name replaces an older one a crash left behind.
     files.sort((a, b) => a.createdMs - b.createdMs || a.fileId.localeCompare(b.fileId));
     for (const file of files) {
       const replaced = this.fileNamed(file.target, file.name);
-      this.files.set(file.fileId, file);
-      this.names.set(nameKey(file.target, file.name), file.fileId);
+      this.setFile(file);
       if (replaced !== undefined) await this.deleteFile(replaced);
       // The file document commits a completion: finish removing its upload.
       const upload = this.uploads.get(file.uploadId);
@@ -275,7 +305,7 @@ export class CavaticaState {
     const referenced = new Set<string>();
     for (const entry of this.uploads.values())
       for (const part of entry.parts.values()) referenced.add(part.blob);
-    for (const file of this.files.values()) referenced.add(file.blob);
+    for (const file of this.files.values()) for (const blob of fileBlobs(file)) referenced.add(blob.key);
     for (const name of await readdir(join(this.store.dir, "blobs"))) {
       if ((name.startsWith("p-") || name.startsWith("f-")) && !referenced.has(name))
         await this.store.delete(name);

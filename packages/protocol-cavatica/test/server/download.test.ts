@@ -2,9 +2,12 @@
  * The download side of the storage emulator (`getDownloadInfo` → `storageGetFile`): a signed,
  * token-free URL serving the file's bytes with single-range support (RFC 9110 §14).
  */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { api, bytesOf, download, type Harness, md5Hex, startServer, uploadFile } from "./helpers.ts";
+import { api, bytesOf, download, type Harness, MiB, md5Hex, startServer, uploadFile } from "./helpers.ts";
 
 const TOKEN = "reader";
 let h: Harness;
@@ -97,5 +100,66 @@ describe("storageGetFile", () => {
     const old = await fetch((info.body as { url: string }).url);
     expect(old.status).toBe(404);
     expect(await old.json()).toMatchObject({ status: 404, code: 5002 });
+  });
+
+  test("CV-COMPLETE-FILE: a multipart file is its part blobs in order; ranges span them; overwriting deletes the old blobs", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "cv-download-"));
+    const server = await startServer({ tokens: [TOKEN], dataDir });
+    try {
+      const big = bytesOf(10 * MiB + 777, 5);
+      const file = await uploadFile(server, TOKEN, big, {
+        project: "r/multi",
+        name: "m.bin",
+        partSize: 5 * MiB,
+        order: [2, 0, 1],
+      });
+      const blobs = async () => (await readdir(join(dataDir, "blobs"))).sort();
+      // Completion copied nothing: the three part blobs are all there is.
+      const parts = await blobs();
+      expect(parts).toHaveLength(3);
+      const whole = await download(server, TOKEN, file.id);
+      expect(whole.headers.get("content-length")).toBe(String(big.length));
+      expect(whole.headers.get("etag")).toMatch(/^"[0-9a-f]{32}-3"$/);
+      expect(md5Hex(new Uint8Array(await whole.arrayBuffer()))).toBe(md5Hex(big));
+      for (const [start, end] of [
+        [5 * MiB - 3, 5 * MiB + 2],
+        [1, 10 * MiB + 5],
+        [10 * MiB, 20 * MiB],
+      ] as const) {
+        const response = await download(server, TOKEN, file.id, { range: `bytes=${start}-${end}` });
+        expect(response.status).toBe(206);
+        const last = Math.min(end, big.length - 1);
+        expect(response.headers.get("content-range")).toBe(`bytes ${start}-${last}/${big.length}`);
+        expect(md5Hex(new Uint8Array(await response.arrayBuffer()))).toBe(
+          md5Hex(big.subarray(start, last + 1)),
+        );
+      }
+      // Completing an overwrite keeps the old blobs until the new file document replaces the old one.
+      const started = await api(server, "POST", "/upload/multipart?overwrite=true", {
+        token: TOKEN,
+        body: { project: "r/multi", name: "m.bin" },
+      });
+      const { upload_id } = started.body as { upload_id: string };
+      const part = await api(server, "GET", `/upload/multipart/${upload_id}/part/1`, { token: TOKEN });
+      const put = await fetch((part.body as { url: string }).url, { method: "PUT", body: bytesOf(60, 2) });
+      await api(server, "POST", `/upload/multipart/${upload_id}/part`, {
+        token: TOKEN,
+        body: { part_number: 1, response: { headers: { ETag: put.headers.get("etag")! } } },
+      });
+      expect(await blobs()).toHaveLength(4);
+      expect(md5Hex(new Uint8Array(await (await download(server, TOKEN, file.id)).arrayBuffer()))).toBe(
+        md5Hex(big),
+      );
+      const done = await api(server, "POST", `/upload/multipart/${upload_id}/complete`, { token: TOKEN });
+      expect(done.status).toBe(200);
+      const left = await blobs();
+      expect(left).toHaveLength(1);
+      expect(parts).not.toContain(left[0]);
+      const replaced = await download(server, TOKEN, (done.body as { id: string }).id);
+      expect(new Uint8Array(await replaced.arrayBuffer())).toEqual(bytesOf(60, 2));
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,15 +13,16 @@
  * A failure is 409 / 8007 and leaves the upload open. A name taken meanwhile without `overwrite` is
  * 409 / 8005 (CV-INIT-OVERWRITE). Success joins the parts in ascending order (CV-COMPLETE-ORDER)
  * into the file, returned as the File with `size` its byte count (CV-COMPLETE-FILE); the upload is
- * then gone.
+ * then gone. Joining copies nothing: the file document names the part blobs in order (see
+ * state.ts), so completing costs the same for a byte as for a terabyte.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { isPartwiseError, reassemble } from "@partwise/engine";
 import { readJson } from "../body.ts";
 import { breaks, findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
 import { Code, conflict } from "../errors.ts";
 import { parseReportList } from "../requests.ts";
-import type { FileDoc, PartDoc, UploadEntry } from "../state.ts";
+import type { FileBlob, FileDoc, PartDoc, UploadEntry } from "../state.ts";
 import { fileView } from "../views.ts";
 import { applyReports } from "./parts.ts";
 
@@ -75,6 +76,14 @@ async function checkParts(context: ServerContext, entry: UploadEntry): Promise<P
   return stored;
 }
 
+/** The file's ETag: a one-part file's MD5, else S3's multipart form `md5(binary part MD5s)-N`. */
+function fileMd5(parts: readonly PartDoc[]): string {
+  if (parts.length === 1) return parts[0]!.md5;
+  const hash = createHash("md5");
+  for (const part of parts) hash.update(Buffer.from(part.md5, "hex"));
+  return `${hash.digest("hex")}-${parts.length}`;
+}
+
 const nameTaken = () =>
   conflict(
     Code.fileExists,
@@ -87,7 +96,7 @@ export const completeUpload: OperationHandler = async (context, request, _url, p
   const reports = parseReportList(await readJson(request, "CV-REPORT-BATCH"), true);
   findUpload(context, owner, params.upload_id);
   const uploadId = params.upload_id!;
-  const { state, store } = context;
+  const { state } = context;
   const file = await state.locks.run(uploadId, async () => {
     const entry = findUpload(context, owner, uploadId);
     if (reports.length > 0) await applyReports(context, entry, reports);
@@ -95,35 +104,28 @@ export const completeUpload: OperationHandler = async (context, request, _url, p
     const doc = entry.doc;
     if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
 
-    // Join outside the `names` lock (it may take a while), commit under it.
     const fileId = randomBytes(12).toString("hex");
-    const joined = await store.concat(parts.map((part) => part.blob));
-    try {
-      return await state.locks.run("names", async () => {
-        if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
-        const blob = `f-${fileId}`;
-        await joined.commit(blob);
-        const now = context.now();
-        const created: FileDoc = {
-          fileId,
-          owner,
-          target: doc.target,
-          project: doc.project,
-          ...(doc.parent === undefined ? {} : { parent: doc.parent }),
-          name: doc.name,
-          size: joined.size,
-          md5: Buffer.from(joined.md5).toString("hex"),
-          blob,
-          createdOn: isoSeconds(now),
-          createdMs: now,
-          uploadId,
-        };
-        await state.addFile(created, entry);
-        return created;
-      });
-    } finally {
-      await joined.discard();
-    }
+    const blobs: FileBlob[] = parts.map((part) => ({ key: part.blob, size: part.size }));
+    return await state.locks.run("names", async () => {
+      if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
+      const now = context.now();
+      const created: FileDoc = {
+        fileId,
+        owner,
+        target: doc.target,
+        project: doc.project,
+        ...(doc.parent === undefined ? {} : { parent: doc.parent }),
+        name: doc.name,
+        size: blobs.reduce((sum, blob) => sum + blob.size, 0),
+        md5: fileMd5(parts),
+        blobs,
+        createdOn: isoSeconds(now),
+        createdMs: now,
+        uploadId,
+      };
+      await state.addFile(created, entry);
+      return created;
+    });
   });
   return Response.json(fileView(file, context.baseUrl(request)), { status: 200 });
 };

@@ -19,7 +19,7 @@ import {
   fileNotFound,
   uploadNotFound,
 } from "../errors.ts";
-import type { PartDoc } from "../state.ts";
+import { fileBlobs, type PartDoc } from "../state.ts";
 
 /** 403 for a URL whose signature does not verify or whose `expires` has passed. */
 function checkSignature(context: ServerContext, parts: readonly string[], url: URL): void {
@@ -143,11 +143,19 @@ export const storageGetFile: OperationHandler = async (context, request, url, pa
       },
     );
   const head = request.method === "HEAD";
+  // The file is its blobs read in order (complete.ts copies nothing); a range may span several.
+  const blobs = fileBlobs(file);
+  const bytes = (range?: ByteRange) =>
+    context.store.readMany(
+      blobs.map((blob) => blob.key),
+      blobs.map((blob) => blob.size),
+      range,
+    );
   if (range === undefined) {
     headers["content-length"] = String(file.size);
-    return new Response(head ? null : context.store.read(file.blob), { status: 200, headers });
+    return new Response(head ? null : bytes(), { status: 200, headers });
   }
   headers["content-length"] = String(range.end - range.start + 1);
   headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
-  return new Response(head ? null : context.store.read(file.blob, range), { status: 206, headers });
+  return new Response(head ? null : bytes(range), { status: 206, headers });
 };
