@@ -9,6 +9,7 @@
  */
 import { md5, toHex } from "@partwise/engine";
 import { describe, expect, inject, test } from "vitest";
+import { bytesOf, sameBytes, streamOf } from "../../../../test-support/bytes.ts";
 import {
   type CavaticaUploadProgress,
   createCavaticaClient,
@@ -21,37 +22,6 @@ const fetch = globalThis.fetch.bind(globalThis);
 const client = createCavaticaClient({ baseUrl, token, limits, fetch });
 const KiB = 1024;
 const PROJECT = "browser/uploads";
-
-/** Deterministic pseudo-random bytes (xorshift32, a word at a time), different per seed. */
-function bytesOf(size: number, seed: number): Uint8Array<ArrayBuffer> {
-  const words = new Uint32Array(Math.ceil(size / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer, 0, size);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** `bytes` as a ReadableStream in pieces of `chunk` bytes, as a network or file stream hands them out. */
-function streamOf(bytes: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
-}
 
 async function downloaded(fileId: string): Promise<Uint8Array> {
   return client.storageGetFile(await client.getDownloadInfo(fileId));
