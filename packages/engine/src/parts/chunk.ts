@@ -86,17 +86,23 @@ export function blobSource(blob: Blob): RandomAccessSource {
 /**
  * Reads one planned part and hashes it in the same pass. `isFinal` is true when the part ends at
  * `source.size`. Throws `ShortReadError` when the source returns a different length. With
- * `options.into` and a source that has `readInto`, the bytes are read straight into that buffer.
+ * `options.into` and a source that has `readInto`, the bytes are read straight into that buffer,
+ * in slices of `READ_SLICE_BYTES`: each slice is hashed while the next one is being read, so
+ * reading and hashing overlap, and whoever else shares the thread (the sockets of the uploads in
+ * flight) gets a turn between slices instead of waiting for a whole part's MD5.
  */
 export async function readPart(
   source: RandomAccessSource,
   part: PlannedPart,
   options: ReadPartOptions = {},
 ): Promise<ChunkedPart> {
-  const bytes = await readBytes(source, part, options.into);
-  if (bytes.length !== part.size) throw new ShortReadError(part.number, part.size, bytes.length);
   const hash = await createMd5();
-  hash.update(bytes);
+  const sliced = options.into !== undefined && source.readInto !== undefined && part.size > 0;
+  const bytes = sliced
+    ? await readSlices(source, part, options.into as Uint8Array, hash)
+    : await readBytes(source, part);
+  if (bytes.length !== part.size) throw new ShortReadError(part.number, part.size, bytes.length);
+  if (!sliced) hash.update(bytes);
   return {
     number: part.number,
     offset: part.offset,
@@ -107,19 +113,40 @@ export async function readPart(
   };
 }
 
-async function readBytes(
+/** The slice size of `readPart`'s sliced reads (2 MiB: about 2.5 ms of MD5, one `pread`). */
+export const READ_SLICE_BYTES: number = 2 * 1024 * 1024;
+
+/**
+ * Fills `into` with the part slice by slice, hashing each slice once the next one's read has been
+ * started; stops at the first short read (the end of a truncated source) and returns what it got.
+ */
+async function readSlices(
   source: RandomAccessSource,
   part: PlannedPart,
-  into: Uint8Array | undefined,
+  into: Uint8Array,
+  hash: { update(data: Uint8Array): void },
 ): Promise<Uint8Array> {
-  if (part.size === 0) return new Uint8Array(0);
-  if (into !== undefined && source.readInto !== undefined) {
-    if (into.length < part.size)
-      throw new RangeError(`part ${part.number} needs ${part.size} bytes; the buffer has ${into.length}`);
-    const target = into.length === part.size ? into : into.subarray(0, part.size);
-    const filled = await source.readInto(part.offset, target);
-    return filled === part.size ? target : target.subarray(0, Math.max(0, Math.min(filled, part.size)));
+  if (into.length < part.size)
+    throw new RangeError(`part ${part.number} needs ${part.size} bytes; the buffer has ${into.length}`);
+  const readInto = source.readInto!.bind(source);
+  const target = into.length === part.size ? into : into.subarray(0, part.size);
+  const slice = (from: number) => target.subarray(from, Math.min(from + READ_SLICE_BYTES, part.size));
+  let at = 0;
+  let pending: Promise<number> | undefined = readInto(part.offset, slice(0));
+  while (pending !== undefined) {
+    const wanted = Math.min(READ_SLICE_BYTES, part.size - at);
+    const got = Math.max(0, Math.min(await pending, wanted));
+    const end = at + got;
+    pending = got === wanted && end < part.size ? readInto(part.offset + end, slice(end)) : undefined;
+    hash.update(target.subarray(at, end));
+    at = end;
+    if (got < wanted) break;
   }
+  return at === part.size ? target : target.subarray(0, at);
+}
+
+async function readBytes(source: RandomAccessSource, part: PlannedPart): Promise<Uint8Array> {
+  if (part.size === 0) return new Uint8Array(0);
   return source.read(part.offset, part.size);
 }
 

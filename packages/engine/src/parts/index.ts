@@ -10,6 +10,7 @@ export {
   chunkSource,
   chunkStream,
   type RandomAccessSource,
+  READ_SLICE_BYTES,
   type ReadPartOptions,
   readPart,
   ShortReadError,

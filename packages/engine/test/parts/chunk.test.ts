@@ -8,6 +8,7 @@ import {
   chunkSource,
   chunkStream,
   type RandomAccessSource,
+  READ_SLICE_BYTES,
   readPart,
   ShortReadError,
 } from "../../src/parts/chunk.ts";
@@ -321,6 +322,82 @@ describe("readPart into a given buffer", () => {
           expect(ignored.bytes.buffer).not.toBe(buffer.buffer);
         },
       ),
+    );
+  });
+
+  it("reads a part in READ_SLICE_BYTES slices, one read at a time, hashing the same bytes and MD5", async () => {
+    const S = READ_SLICE_BYTES;
+    const data = new Uint8Array(3 * S + 4099);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    const sizes = fc.oneof(
+      fc.constantFrom(1, S - 1, S, S + 1, 2 * S, 2 * S + 1, 3 * S),
+      fc.integer({ min: 1, max: 3 * S }),
+    );
+    await fc.assert(
+      fc.asyncProperty(sizes, fc.nat({ max: 4098 }), fc.nat({ max: 3 }), async (size, offset, slack) => {
+        const calls: { offset: number; length: number }[] = [];
+        let active = 0;
+        let overlapped = false;
+        const source: RandomAccessSource = {
+          ...memorySource(data),
+          readInto: async (at, target) => {
+            calls.push({ offset: at, length: target.length });
+            overlapped ||= active > 0;
+            active++;
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            const piece = data.subarray(at, at + target.length);
+            target.set(piece);
+            active--;
+            return piece.length;
+          },
+        };
+        const part = { number: 1, offset, size };
+        const got = await readPart(source, part, { into: new Uint8Array(size + slack) });
+        const expected = await readPart(memorySource(data), part);
+        // A loop, not toEqual: deep equality of MiB-sized arrays is slow.
+        const differ = got.bytes.findIndex((byte, i) => byte !== expected.bytes[i]);
+        expect(got.bytes.length).toBe(size);
+        expect(differ).toBe(-1);
+        expect(got.md5).toEqual(expected.md5);
+        expect(overlapped).toBe(false);
+        expect(calls.length).toBe(Math.ceil(size / S));
+        calls.forEach((call, k) => {
+          expect(call.offset).toBe(offset + k * S);
+          expect(call.length).toBe(Math.min(S, size - k * S));
+        });
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("stops at a short slice: ShortReadError, and no read after it", async () => {
+    const S = READ_SLICE_BYTES;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 * S - 1 }), async (available) => {
+        let calls = 0;
+        let afterShort = false;
+        let short = false;
+        const source: RandomAccessSource = {
+          size: 3 * S,
+          read: async () => new Uint8Array(0),
+          readInto: async (at, target) => {
+            calls++;
+            afterShort ||= short;
+            const n = Math.max(0, Math.min(target.length, available - at));
+            short ||= n < target.length;
+            return n;
+          },
+        };
+        const failure = readPart(
+          source,
+          { number: 1, offset: 0, size: 3 * S },
+          { into: new Uint8Array(3 * S) },
+        );
+        await expect(failure).rejects.toMatchObject({ code: "PW_SOURCE_SHORT_READ", actual: available });
+        expect(afterShort).toBe(false);
+        expect(calls).toBe(Math.floor(available / S) + 1);
+      }),
+      { numRuns: 30 },
     );
   });
 
