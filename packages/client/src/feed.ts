@@ -146,6 +146,13 @@ const MAX_HELD = 16;
 /**
  * A source with `readInto`: each part is read into a pooled buffer and held until `release`
  * gives the buffer back; reading a held part again (a retry) returns the same bytes.
+ *
+ * Parts are read (and hashed) one at a time, in the order asked, so the first part is ready to
+ * send after one part's read rather than after all of the first wave's; and one part is read
+ * ahead: when part `n` is asked for, part `n + 1` is read next, so a sender that finishes a part
+ * finds the next one already hashed instead of waiting for it (the read overlaps the uploads in
+ * flight). A part read ahead that is never asked for (it was accepted in an earlier run, say) is
+ * given back as soon as a later part is asked for, so it holds a buffer only that long.
  */
 function pooledReads(
   source: RandomAccessSource,
@@ -154,44 +161,71 @@ function pooledReads(
   const pool = createPartBufferPool();
   /** Parts read or being read, oldest first. */
   const held = new Map<number, { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart }>();
+  /** The read before the next one: reads run one after another. */
+  let queue: Promise<unknown> = Promise.resolve();
+  /** The part read ahead and not asked for yet. */
+  let ahead: number | undefined;
+
+  const start = (number: number): Promise<ChunkedPart> => {
+    const part = planned(plan, number);
+    const buffer = part.size === 0 ? undefined : pool.acquire(part.size);
+    const reading = queue.then(() => readPart(source, part, { into: buffer }));
+    queue = reading.catch(() => {});
+    const entry: { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart } = { reading };
+    held.set(number, entry);
+    reading.then(
+      (read) => {
+        entry.part = read;
+      },
+      () => {
+        // A failed read holds nothing: the buffer goes back, the next read tries again.
+        if (held.get(number) !== entry) return;
+        held.delete(number);
+        if (number === ahead) ahead = undefined;
+        if (buffer) pool.release(buffer);
+      },
+    );
+    if (held.size > MAX_HELD) {
+      // Forget the oldest part without reusing its buffer: whoever still has it may keep it.
+      const oldest = held.keys().next().value;
+      if (oldest !== undefined) held.delete(oldest);
+      if (oldest === ahead) ahead = undefined;
+    }
+    return reading;
+  };
+
+  const release = (number: number): void => {
+    const entry = held.get(number);
+    if (!entry) return;
+    held.delete(number);
+    // Back to the pool at once when read, so the next read can take it; else once read.
+    if (entry.part) pool.release(entry.part.bytes);
+    else
+      entry.reading.then(
+        (read) => pool.release(read.bytes),
+        () => {},
+      );
+  };
+
   return {
     read(number) {
-      const part = planned(plan, number);
-      const holding = held.get(number);
-      if (holding) return holding.reading;
-      const buffer = part.size === 0 ? undefined : pool.acquire(part.size);
-      const reading = readPart(source, part, { into: buffer });
-      const entry: { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart } = { reading };
-      held.set(number, entry);
-      reading.then(
-        (read) => {
-          entry.part = read;
-        },
-        () => {
-          // A failed read holds nothing: the buffer goes back, the next read tries again.
-          if (held.get(number) !== entry) return;
-          held.delete(number);
-          if (buffer) pool.release(buffer);
-        },
-      );
-      if (held.size > MAX_HELD) {
-        // Forget the oldest part without reusing its buffer: whoever still has it may keep it.
-        const oldest = held.keys().next().value;
-        if (oldest !== undefined) held.delete(oldest);
+      if (number === ahead) ahead = undefined;
+      else if (ahead !== undefined && number > ahead) {
+        // Passed over (sent in an earlier run): nobody will ask for it.
+        release(ahead);
+        ahead = undefined;
+      }
+      const reading = held.get(number)?.reading ?? start(number);
+      const next = number + 1;
+      if (ahead === undefined && next <= plan.length && !held.has(next)) {
+        ahead = next;
+        start(next);
       }
       return reading;
     },
     release(number) {
-      const entry = held.get(number);
-      if (!entry) return;
-      held.delete(number);
-      // Back to the pool at once when read, so the next read can take it; else once read.
-      if (entry.part) pool.release(entry.part.bytes);
-      else
-        entry.reading.then(
-          (read) => pool.release(read.bytes),
-          () => {},
-        );
+      if (number === ahead) ahead = undefined;
+      release(number);
     },
   };
 }

@@ -120,29 +120,92 @@ describe("createPartFeed with a readInto source (pooled part buffers)", () => {
             expect(part.isFinal).toBe(expected.isFinal);
           }
           expect(counts.read).toBe(0);
-          expect(counts.readInto).toBeLessThanOrEqual(reads);
-          // At most one buffer per part held at once plus the final part's own size.
-          expect(buffers.size).toBeLessThanOrEqual(Math.min(reads, count + 1));
+          // Each part asked for is read once while held, plus at most one part read ahead each time.
+          expect(counts.readInto).toBeLessThanOrEqual(2 * reads);
+          // At most one buffer per part held at once, the part read ahead, and the final part's own size.
+          expect(buffers.size).toBeLessThanOrEqual(Math.min(reads + 1, count + 1));
         },
       ),
       { numRuns: 150 },
     );
   });
 
-  test("a held part is returned again without a read; a released one is read into the same buffer", async () => {
+  /** Lets queued reads (read-ahead included) run to the end. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  test("a held part is returned again without a read; the next part is read ahead, into a released buffer", async () => {
     const bytes = Uint8Array.from({ length: 100 }, (_, i) => i);
     const { source, counts } = intoSource(bytes);
     const feed = createPartFeed(source, { limits, preferredPartSize: 16 });
     const first = await feed.read(1);
-    const again = await feed.read(1);
-    expect(again).toBe(first);
-    expect(counts.readInto).toBe(1);
-    const buffer = first.bytes.buffer;
+    expect(await feed.read(1)).toBe(first);
+    await settle();
+    expect(counts.readInto).toBe(2); // part 1, and part 2 read ahead
     feed.release(1);
     const second = await feed.read(2);
-    expect(second.bytes.buffer).toBe(buffer);
     expect(second.bytes).toEqual(bytes.subarray(16, 32));
-    expect(counts.readInto).toBe(2);
+    await settle();
+    expect(counts.readInto).toBe(3); // part 2 was not read again; part 3 was read ahead
+    const third = await feed.read(3);
+    expect(third.bytes.buffer).toBe(first.bytes.buffer);
+    expect(third.bytes).toEqual(bytes.subarray(32, 48));
+    expect(counts.readInto).toBe(3);
+  });
+
+  test("reads run one at a time, whatever the number of parts asked for at once", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 400 }),
+        fc.uniqueArray(fc.nat({ max: 30 }), { minLength: 1, maxLength: 8 }),
+        async (length, picks) => {
+          const bytes = Uint8Array.from({ length }, (_, i) => i * 7);
+          let active = 0;
+          let most = 0;
+          const source = {
+            size: length,
+            read: async () => new Uint8Array(0),
+            readInto: async (offset: number, target: Uint8Array) => {
+              most = Math.max(most, ++active);
+              await settle();
+              target.set(bytes.subarray(offset, offset + target.length));
+              active--;
+              return Math.min(target.length, length - offset);
+            },
+          };
+          const feed = createPartFeed(source, { limits, preferredPartSize: 16 });
+          const numbers = [...new Set(picks.map((p) => (p % feed.known.length) + 1))];
+          const parts = await Promise.all(numbers.map((n) => feed.read(n)));
+          for (const part of parts)
+            expect(part.bytes).toEqual(bytes.subarray(part.offset, part.offset + part.size));
+          expect(most).toBe(1);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test("a part read ahead but never asked for (sent in an earlier run) gives its buffer back", async () => {
+    const bytes = Uint8Array.from({ length: 16 * 40 }, (_, i) => i);
+    const buffers = new Set<ArrayBufferLike>();
+    const source = {
+      size: bytes.length,
+      read: async () => new Uint8Array(0),
+      readInto: async (offset: number, target: Uint8Array) => {
+        buffers.add(target.buffer);
+        target.set(bytes.subarray(offset, offset + target.length));
+        return target.length;
+      },
+    };
+    const feed = createPartFeed(source, { limits, preferredPartSize: 16 });
+    // Every other part, as a resumed upload asks: each read-ahead is passed over.
+    for (let number = 1; number <= 40; number += 2) {
+      const part = await feed.read(number);
+      expect(part.bytes).toEqual(bytes.subarray(part.offset, part.offset + 16));
+      await settle();
+      feed.release(number);
+    }
+    // The part asked for, the one read ahead, and the next read: never a buffer per skipped part.
+    expect(buffers.size).toBeLessThanOrEqual(3);
   });
 
   test("a failed read holds nothing and can be retried", async () => {
