@@ -17,25 +17,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { BatchBufferPool, BlobWriter } from "./blob-writer.ts";
 import { nodeChunks } from "./body.ts";
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-const BATCH_BYTES = 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
-const EMPTY = new Uint8Array(0);
-
-/** Writes all of `buffers`, in order, at the file's current position (a write may take less). */
-async function writeAll(file: FileHandle, buffers: readonly Uint8Array[]): Promise<void> {
-  let rest = buffers.filter((b) => b.length > 0);
-  while (rest.length > 0) {
-    let { bytesWritten } = await file.writev(rest);
-    while (rest.length > 0 && bytesWritten >= rest[0]!.length) {
-      bytesWritten -= rest[0]!.length;
-      rest = rest.slice(1);
-    }
-    if (bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
-  }
-}
 
 /** A key or id from a request that cannot be a store key (traversal, odd characters, length). */
 export class InvalidStoreKeyError extends Error {
@@ -84,12 +70,21 @@ export interface IngestOptions {
 export interface DiskStoreOptions {
   /** fsync files and directories before acknowledging them (survives power loss; slower). */
   readonly fsync?: boolean;
+  /**
+   * Write blobs with direct I/O where the OS and filesystem allow it (default true; Linux
+   * `O_DIRECT`), falling back to buffered writes elsewhere. See blob-writer.ts.
+   */
+  readonly directIo?: boolean;
 }
 
 export class DiskStore {
+  /** Batch buffers shared by every blob this store writes. */
+  private readonly batches = new BatchBufferPool();
+
   private constructor(
     readonly dir: string,
     private readonly fsync: boolean,
+    private readonly directIo: boolean,
   ) {}
 
   /**
@@ -100,7 +95,7 @@ export class DiskStore {
     for (const sub of ["tmp", "blobs", "state"]) await mkdir(join(dir, sub), { recursive: true });
     await rm(join(dir, "tmp"), { recursive: true, force: true });
     await mkdir(join(dir, "tmp"), { recursive: true });
-    return new DiskStore(dir, options.fsync ?? false);
+    return new DiskStore(dir, options.fsync ?? false, options.directIo ?? true);
   }
 
   blobPath(key: string): string {
@@ -117,79 +112,38 @@ export class DiskStore {
    * syncs it. Throws `BlobTooLargeError` the moment the body passes `maxBytes`, leaving nothing
    * behind; on any failure the temp file is removed.
    *
-   * Writes go to disk about 1 MiB at a time, one batch in flight while the next fills, so hashing,
-   * disk writes and the network overlap, and a GiB costs about a thousand writes rather than one
-   * per socket chunk. A listener's untouched `request.body` is read straight from Node (no Web
-   * stream in between) and its chunks, which nobody else holds, are written as they are; chunks
-   * of any other source are copied into the batch, so a source may reuse a chunk's memory as soon
-   * as it has handed it over.
+   * Bytes are written in 1 MiB batches, one in flight while the next fills, with direct I/O where
+   * the OS and filesystem allow it (see blob-writer.ts), so hashing, disk writes and the network
+   * overlap. A listener's untouched `request.body` is read straight from Node (no Web stream in
+   * between). Each chunk is copied into the batch before the next is read, so a source may reuse
+   * a chunk's memory as soon as it has handed it over.
    */
   async ingest(
     body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
     options: IngestOptions = {},
   ): Promise<StagedBlob> {
     const temp = this.tempPath();
-    const file = await open(temp, "w");
+    const writer = await BlobWriter.create(temp, { pool: this.batches, directIo: this.directIo });
     const hash = createHash("md5");
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const direct = body instanceof ReadableStream ? nodeChunks(body) : undefined;
-    const owned = direct !== undefined && options.transform === undefined;
     let size = 0;
-    // The batch: chunks we own, queued as they are, or a copy of borrowed ones in `copy`.
-    let queue: Uint8Array[] = [];
-    let queued = 0;
-    let copy = EMPTY;
-    let spare = EMPTY; // the previous copy buffer, free again once its write is done
-    let copied = 0;
-    let writing: Promise<void> = Promise.resolve();
-    const flush = async (): Promise<void> => {
-      if (copied > 0) {
-        queue.push(copy.subarray(0, copied));
-        queued += copied;
-      }
-      if (queued === 0) return;
-      await writing; // the previous batch is on disk, so its buffers are free again
-      writing = writeAll(file, queue);
-      // Handled now (and awaited later): a failed write must not be an unhandled rejection.
-      writing.catch(() => {});
-      queue = [];
-      queued = 0;
-      if (copied > 0) {
-        [copy, spare] = [spare, copy];
-        copied = 0;
-      }
-    };
     try {
       for await (const raw of (direct ?? body ?? []) as AsyncIterable<Uint8Array>) {
         const chunk = options.transform ? options.transform(raw) : raw;
         size += chunk.length;
         if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
         hash.update(chunk);
-        if (owned) {
-          queue.push(chunk);
-          queued += chunk.length;
-          if (queued >= BATCH_BYTES) await flush();
-          continue;
-        }
-        for (let at = 0; at < chunk.length; ) {
-          if (copy.length === 0) copy = new Uint8Array(BATCH_BYTES);
-          const n = Math.min(chunk.length - at, copy.length - copied);
-          copy.set(chunk.subarray(at, at + n), copied);
-          copied += n;
-          at += n;
-          if (copied === copy.length) await flush();
-        }
+        await writer.write(chunk);
       }
-      await flush();
-      await writing;
-      if (this.fsync) await file.sync();
+      await writer.end();
+      if (this.fsync) await writer.sync();
     } catch (error) {
-      await writing.catch(() => {});
-      await file.close().catch(() => {});
+      await writer.close().catch(() => {});
       await rm(temp, { force: true });
       throw error;
     }
-    await file.close();
+    await writer.close();
     const md5 = new Uint8Array(hash.digest());
     let settled = false;
     return {
