@@ -42,5 +42,7 @@ export {
   type DiskStoreOptions,
   type IngestOptions,
   InvalidStoreKeyError,
+  isBodyAborted,
+  isStorageError,
   type StagedBlob,
 } from "./store.ts";

@@ -23,6 +23,28 @@ import { nodeChunks } from "./body.ts";
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const READ_BYTES = 1024 * 1024;
 
+/** Error codes of the disk itself: full, over quota, failing, read-only, out of descriptors, denied. */
+const STORAGE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS", "EMFILE", "ENFILE", "EACCES", "EPERM"]);
+
+/**
+ * True when `ingest` (or any store call) failed because of the disk: the server's problem, a 5xx.
+ * Any other failure of `ingest` that is not `BlobTooLargeError` is the body's: it broke off (the
+ * client went away: `ECONNRESET`) or its stream failed, which a server answers with a 4xx.
+ */
+export function isStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && STORAGE_ERRORS.has(code);
+}
+
+/**
+ * True for a request body that broke off before its end: the client closed the connection
+ * (the listener's bodies fail with `ECONNRESET`) or the stream was cut short.
+ */
+export function isBodyAborted(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "ECONNABORTED" || code === "ERR_STREAM_PREMATURE_CLOSE";
+}
+
 /** A key or id from a request that cannot be a store key (traversal, odd characters, length). */
 export class InvalidStoreKeyError extends Error {
   override readonly name = "InvalidStoreKeyError";

@@ -6,7 +6,7 @@
  * does not grow with the body.
  */
 import { parseContentMd5, toBase64 } from "@partwise/engine";
-import { BlobTooLargeError, type DiskStore, type StagedBlob } from "@partwise/node";
+import { BlobTooLargeError, type DiskStore, isStorageError, type StagedBlob } from "@partwise/node";
 import { BasespaceHttpError, refuse } from "./errors.ts";
 
 /** Refuses before reading when the declared length is already too large. */
@@ -31,9 +31,6 @@ export function expectedMd5(request: Request): Uint8Array | undefined {
   }
 }
 
-/** Storage failures: the server's problem, not the client's (a reset body is `ECONNRESET`). */
-const FS_ERRORS = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS", "EMFILE", "ENFILE", "EACCES", "EPERM"]);
-
 /** Streams `body` into a staged blob of at most `max` bytes. */
 export async function ingestBody(
   store: DiskStore,
@@ -47,9 +44,8 @@ export async function ingestBody(
   } catch (error) {
     if (error instanceof BlobTooLargeError) refuse(413, `${what} may not be larger than ${max} bytes`, rule);
     if (error instanceof BasespaceHttpError) throw error;
-    const code = (error as { code?: unknown } | null)?.code;
     // A failing disk is the server's problem; a body that broke off is the client's.
-    if (typeof code === "string" && FS_ERRORS.has(code)) throw error;
+    if (isStorageError(error)) throw error;
     return refuse(400, "The request body ended before it was complete");
   }
 }

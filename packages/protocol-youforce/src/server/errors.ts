@@ -9,7 +9,7 @@
  * one, and request text quoted in a message is cut short.
  */
 import { isPartwiseError } from "@partwise/engine";
-import { BlobTooLargeError, InvalidStoreKeyError } from "@partwise/node";
+import { BlobTooLargeError, InvalidStoreKeyError, isBodyAborted, isStorageError } from "@partwise/node";
 
 /** A refusal on its way to the client: status, message and the rule it enforces. */
 export class YouforceHttpError extends Error {
@@ -75,6 +75,10 @@ export function toErrorResponse(error: unknown): Response {
   if (error instanceof BlobTooLargeError)
     return errorResponse(413, `The content exceeds ${error.maxBytes} bytes; nothing was stored`);
   if (error instanceof InvalidStoreKeyError) return errorResponse(404, "Not found");
+  // The client went away mid-body (a chunk, a multipart upload): nothing was stored. A 400, as the
+  // other reference servers answer; the client will not read it, but logs and tests will.
+  if (isBodyAborted(error) && !isStorageError(error))
+    return errorResponse(400, "The request body ended before it was complete; nothing was stored");
   if (isPartwiseError(error) && error.rule !== undefined)
     return errorResponse(400, mimeMessage(error), error.rule);
   return errorResponse(500, "An unexpected error occurred");

@@ -132,6 +132,40 @@ test("a connection cut mid-body stores nothing and the server keeps serving", as
   await uploadOk(server.base, "still serving");
 });
 
+test("a client that goes away mid-body is answered 400 (in the log), never 500, for a chunk and a multipart upload", async () => {
+  const entries: { op: string | undefined; status: number | "reset" }[] = [];
+  await using logged = await startServer({ log: (entry) => entries.push(entry) });
+  const token = await startResumable(logged.base, "chunk zero");
+  const url = new URL(logged.base);
+  const cut = (head: string, body: Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(head);
+        socket.write(body, () => setTimeout(() => socket.destroy(), 20));
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+  const authorization = auth().authorization;
+  await cut(
+    `PUT /v1.0/files?uploadType=resumable&uploadToken=${token}&position=1 HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n`,
+    new Uint8Array(5000).fill(7),
+  );
+  const head = relatedBody("", { boundary: "b", metadata: { FileName: "cut.txt", BusinessTypeId: 1 } });
+  await cut(
+    `POST /v1.0/files?uploadType=multipart HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: multipart/related; boundary=b\r\nContent-Length: 100000\r\n\r\n`,
+    head.slice(0, head.length - 8),
+  );
+  for (let tries = 0; entries.length < 3 && tries < 500; tries++) await new Promise((r) => setTimeout(r, 10));
+  expect(entries.map((entry) => [entry.op, entry.status])).toEqual([
+    ["uploadFile", 201],
+    ["uploadChunk", 400],
+    ["uploadFile", 400],
+  ]);
+  // Nothing of either was kept: the session still closes with the chunk at position 1 sent whole.
+  expect((await putChunk(logged.base, token, 1, "one", { close: true })).status).toBe(201);
+});
+
 test("a huge request header section is refused, not a crash", async () => {
   const response = await fetch(`${server.base}/files?role=publisher`, {
     headers: { ...auth(), "x-filler": "a".repeat(64 * 1024) },

@@ -9,7 +9,7 @@
  * `ETag: "<md5 hex>"` (CV-STORAGE-ETAG, CV-SUCCESS-CODES, CV-REPORT-HEADERS).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { BlobTooLargeError } from "@partwise/node";
+import { BlobTooLargeError, isStorageError } from "@partwise/node";
 import { breaks, type OperationHandler, type ServerContext } from "../context.ts";
 import {
   badRequest,
@@ -59,6 +59,8 @@ export const storagePutPart: OperationHandler = async (context, request, url, pa
     staged = await store.ingest(request.body, { maxBytes: limits.maxPartSize });
   } catch (error) {
     if (error instanceof BlobTooLargeError) throw tooLarge(limits.maxPartSize);
+    // A failing disk is the server's problem (500); a body that broke off is the client's.
+    if (isStorageError(error)) throw error;
     throw badRequest(
       Code.badRequest,
       "The part body could not be read (truncated?); nothing was stored",
