@@ -51,6 +51,11 @@ export interface Http {
 export interface PropertyOptions {
   /** Runs of this property; default the suite's `--num-runs`. Heavy properties use fewer. */
   readonly numRuns?: number | undefined;
+  /**
+   * Shrink a counterexample (default true). A property whose every run moves megabytes turns it
+   * off: it then reports the first failing case as generated, which its seed and path replay.
+   */
+  readonly shrink?: boolean | undefined;
 }
 
 export interface CheckContext {
@@ -230,7 +235,7 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
         ...(options.path === undefined ? {} : { path: options.path }),
         interruptAfterTimeLimit: options.propertyTimeMs,
         markInterruptAsFailure: false,
-        endOnFailure: false,
+        endOnFailure: propertyOptions?.shrink === false,
       });
       if (!details.failed) return;
       const cause = details.errorInstance ?? failing?.error;

@@ -61,8 +61,8 @@ class PutPart implements fc.AsyncCommand<Model, Real> {
   }
 }
 
-// Shrinking replays the whole upload (5 MiB parts included) for every candidate, so only the
-// command list and the sizes shrink; seeds and part numbers stay as generated.
+// Shrinking would replay the whole upload (5 MiB parts included) for every candidate, which made a
+// failing server take 15–26 s here: the first failing case is reported as generated instead.
 const putLow = byteSeed.map((seed) => new PutPart("low", 0, seed));
 const putHigh = fc
   .record({ size: fc.integer({ min: 1, max: 256 }), seed: byteSeed })
@@ -90,7 +90,7 @@ export const bsPartReplace: Check = {
         await complete(ctx, upload);
         await expectContent(ctx, upload.id, joinByNumber(model.parts), "the file after re-sent parts");
       },
-      { numRuns: 3 },
+      { numRuns: 3, shrink: false },
     );
   },
 };
