@@ -15,6 +15,8 @@ test("the package exports exactly its documented runtime API", () => {
       "corruptBody",
       "fileJournal",
       "fileSource",
+      "isBodyAborted",
+      "isStorageError",
       "listen",
       "parseFaultSpec",
       "redact",

@@ -7,7 +7,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { assertKey, BlobTooLargeError, DiskStore, InvalidStoreKeyError } from "../src/index.ts";
+import {
+  assertKey,
+  BlobTooLargeError,
+  DiskStore,
+  InvalidStoreKeyError,
+  isBodyAborted,
+  isStorageError,
+} from "../src/index.ts";
 import { chunkedStream, cut, MiB, patternBytes, readAll } from "./helpers.ts";
 
 let root: string;
@@ -435,4 +442,28 @@ describe("durability", () => {
       expect(md5(await store.readAll(key)), key).toBe(md5(patternBytes(256 * 1024 + round, round + 1)));
     }
   });
+});
+
+test("isStorageError names the disk's failures, isBodyAborted a body that broke off; neither takes the other's", () => {
+  const withCode = (code: unknown) => Object.assign(new Error("x"), { code });
+  for (const code of ["ENOSPC", "EDQUOT", "EIO", "EROFS", "EMFILE", "ENFILE", "EACCES", "EPERM"]) {
+    expect(isStorageError(withCode(code))).toBe(true);
+    expect(isBodyAborted(withCode(code))).toBe(false);
+  }
+  for (const code of ["ECONNRESET", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]) {
+    expect(isBodyAborted(withCode(code))).toBe(true);
+    expect(isStorageError(withCode(code))).toBe(false);
+  }
+  for (const value of [
+    undefined,
+    null,
+    "ENOSPC",
+    28,
+    new Error("ENOSPC"),
+    withCode(28),
+    withCode("PW_STORE_BLOB_TOO_LARGE"),
+  ]) {
+    expect(isStorageError(value)).toBe(false);
+    expect(isBodyAborted(value)).toBe(false);
+  }
 });
