@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { parsePartUrlTtl, parseRateLimit } from "../src/commands/serve.ts";
 import { firstLine, partwise, runPartwise } from "./helpers.ts";
 
 // A request each protocol answers only with a valid token, and the error envelope's key fields.
@@ -69,6 +70,17 @@ describe("partwise serve usage errors exit 2 with one line", () => {
     [["serve", "--protocol", "basespace", "--port", "99999"], /--port/],
     [["serve", "--protocol", "basespace", "--fault", "status=abc"], /status must be an integer/],
     [["serve", "--protocol", "basespace", "--frobnicate"], /frobnicate/],
+    [["serve", "--protocol", "basespace", "--reading", "loose"], /--reading: "loose" is not one of/],
+    [
+      ["serve", "--protocol", "basespace", "--part-url-ttl", "5"],
+      /--part-url-ttl applies to --protocol cavatica/,
+    ],
+    [["serve", "--protocol", "cavatica", "--part-url-ttl", "0"], /--part-url-ttl must be a positive/],
+    [
+      ["serve", "--protocol", "cavatica", "--rate-limit", "5/s"],
+      /--rate-limit applies to --protocol youforce/,
+    ],
+    [["serve", "--protocol", "youforce", "--rate-limit", "fast"], /--rate-limit must be N\/s or N\/min/],
     [["nope"], /unknown command "nope"/],
   ])("%j", async (args, message) => {
     const { code, stderr, stdout } = await runPartwise(args);
@@ -76,5 +88,64 @@ describe("partwise serve usage errors exit 2 with one line", () => {
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toMatch(message);
+  });
+});
+
+describe("partwise serve protocol flags", () => {
+  test("--part-url-ttl is seconds, --rate-limit is per second unless /min", () => {
+    expect(parsePartUrlTtl("2.5")).toBe(2500);
+    expect(parsePartUrlTtl(undefined)).toBeUndefined();
+    expect(parseRateLimit("3/s")).toBe(180);
+    expect(parseRateLimit("3")).toBe(180);
+    expect(parseRateLimit("90/min")).toBe(90);
+    expect(() => parseRateLimit("0.001/s")).toThrow(/at least 1 request a minute/);
+  });
+
+  test("--rate-limit turns on YouForce's 429 with Retry-After", async () => {
+    const child = partwise([
+      "serve",
+      "--protocol",
+      "youforce",
+      "--token",
+      "t1",
+      "--rate-limit",
+      "2/s",
+      "--quiet",
+    ]);
+    try {
+      const base = await firstLine(child);
+      const statuses: number[] = [];
+      for (let i = 0; i < 130; i++) {
+        const response = await fetch(`${base}/files?role=publisher`, {
+          headers: { authorization: "Bearer t1" },
+        });
+        statuses.push(response.status);
+        if (response.status === 429) expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+        await response.body?.cancel();
+        if (response.status === 429) break;
+      }
+      expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+      expect(statuses.length).toBe(121);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  test("--reading strict and --part-url-ttl start a CAVATICA server", async () => {
+    const child = partwise([
+      "serve",
+      "--protocol",
+      "cavatica",
+      "--reading",
+      "strict",
+      "--part-url-ttl",
+      "1",
+      "--quiet",
+    ]);
+    try {
+      expect(await firstLine(child)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });

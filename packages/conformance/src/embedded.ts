@@ -8,7 +8,7 @@
  * servers with which the suite tests itself (test/mutants.test.ts).
  */
 import { randomBytes } from "node:crypto";
-import type { ReferenceServer, RunningServer } from "@partwise/node";
+import type { Reading, ReferenceServer, RunningServer } from "@partwise/node";
 import type { Protocol } from "./check.ts";
 import type { Target } from "./context.ts";
 
@@ -19,6 +19,11 @@ export interface EmbeddedOptions {
   readonly mutations?: Readonly<Partial<Record<Protocol, readonly string[]>>> | undefined;
   /** Lifetime of CAVATICA part URLs; default 5,000 ms. */
   readonly partUrlTtlMs?: number | undefined;
+  /**
+   * How the servers read what the documents leave open: `default`, `lenient` or `strict` (the
+   * suite must pass all three).
+   */
+  readonly reading?: Reading | undefined;
 }
 
 export interface EmbeddedServers {
@@ -49,10 +54,11 @@ async function startServer(
   tokens: readonly [string, string],
   mutations: readonly string[],
   partUrlTtlMs: number,
+  reading: Reading,
 ): Promise<Started> {
   const [owner] = tokens;
-  // Rule ids each server breaks on purpose; each server refuses ids it does not know.
-  const mutable = mutations.length > 0 ? { mutations } : {};
+  // Mutation ids each server breaks on purpose; each server refuses ids it does not know.
+  const mutable = { reading, ...(mutations.length > 0 ? { mutations } : {}) };
   switch (protocol) {
     case "basespace": {
       const { createBasespaceServer, BASESPACE_BASE_PATH } = await import(
@@ -128,6 +134,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         tokens,
         options.mutations?.[protocol] ?? [],
         partUrlTtlMs,
+        options.reading ?? "default",
       );
       servers.push(server);
       const listener = await server.listen({ host: "127.0.0.1", port: 0 });

@@ -9,6 +9,8 @@
  *
  * FC_SEED=N reruns with another seed (every kill must hold for any seed).
  */
+
+import { type MutationCatalogue, type MutationClass, ruleOfMutation } from "@partwise/node";
 import { BASESPACE_MUTATIONS } from "@partwise/protocol-basespace/server";
 import { CAVATICA_MUTATIONS } from "@partwise/protocol-cavatica/server";
 import { YOUFORCE_MUTATIONS } from "@partwise/protocol-youforce/server";
@@ -51,19 +53,36 @@ const REQUIRED: readonly Mutant[] = [
   { protocol: "youforce", mutation: "YF-MULTIPART-MAX-SIZE", breaks: "accepts an upload over 100 MB" },
 ];
 
-/** What each reference server can break: rule id → how. */
-const OFFERED: Record<Protocol, Readonly<Record<string, string>>> = {
+/** What each reference server can break: mutation id → how, and the class of bug. */
+const OFFERED: Record<Protocol, MutationCatalogue> = {
   basespace: BASESPACE_MUTATIONS,
   cavatica: CAVATICA_MUTATIONS,
   youforce: YOUFORCE_MUTATIONS,
 };
 
-const MUTANTS: readonly Mutant[] = [
-  ...REQUIRED.map((m) => ({ ...m, breaks: OFFERED[m.protocol][m.mutation] ?? m.breaks })),
-  ...(Object.entries(OFFERED) as [Protocol, Record<string, string>][]).flatMap(([protocol, offered]) =>
+interface OfferedMutant extends Mutant {
+  /** The rule whose check must catch it. */
+  readonly rule: string;
+  readonly class: MutationClass;
+}
+
+const MUTANTS: readonly OfferedMutant[] = [
+  ...REQUIRED.map((m) => ({
+    ...m,
+    rule: ruleOfMutation(m.mutation),
+    breaks: OFFERED[m.protocol][m.mutation]?.breaks ?? m.breaks,
+    class: OFFERED[m.protocol][m.mutation]?.class ?? ("rule" as const),
+  })),
+  ...(Object.entries(OFFERED) as [Protocol, MutationCatalogue][]).flatMap(([protocol, offered]) =>
     Object.entries(offered)
       .filter(([mutation]) => !REQUIRED.some((m) => m.mutation === mutation))
-      .map(([mutation, breaks]) => ({ protocol, mutation, breaks })),
+      .map(([mutation, info]) => ({
+        protocol,
+        mutation,
+        rule: ruleOfMutation(mutation),
+        breaks: info.breaks,
+        class: info.class,
+      })),
   ),
 ];
 
@@ -80,9 +99,9 @@ describe(`mutant servers (seed ${SEED})`, () => {
     expect(REQUIRED.length).toBeGreaterThanOrEqual(20);
     expect(new Set(MUTANTS.map((m) => m.protocol))).toEqual(new Set(["basespace", "cavatica", "youforce"]));
     expect(new Set(MUTANTS.map((m) => m.mutation)).size).toBe(MUTANTS.length);
-    for (const { protocol, mutation } of MUTANTS) {
-      const rule = RULES.find((r) => r.id === mutation);
-      expect(rule, `${mutation} is not in specs/rules.yaml`).toBeDefined();
+    for (const { protocol, mutation, rule: id } of MUTANTS) {
+      const rule = RULES.find((r) => r.id === id);
+      expect(rule, `${mutation}: ${id} is not in specs/rules.yaml`).toBeDefined();
       if (rule) expect(protocolOfRule(rule), mutation).toBe(protocol);
     }
   });
@@ -90,7 +109,7 @@ describe(`mutant servers (seed ${SEED})`, () => {
   test(
     "the check of every mutated rule passes against the faithful servers",
     async () => {
-      const present = MUTANTS.filter((m) => checkOf(m.mutation) !== undefined).map((m) => m.mutation);
+      const present = [...new Set(MUTANTS.filter((m) => checkOf(m.rule) !== undefined).map((m) => m.rule))];
       if (present.length === 0) return;
       const report = await runConformance({ protocol: "all", embedded: true, checks: present, seed: SEED });
       const notPassed = report.checks
@@ -104,28 +123,28 @@ describe(`mutant servers (seed ${SEED})`, () => {
     TIMEOUT,
   );
 
-  test.each(MUTANTS.map((m) => [m.protocol, m.mutation, m.breaks] as const))(
-    "%s mutant of %s (%s) is killed by its check",
-    async (protocol, mutation) => {
+  test.each(MUTANTS.map((m) => [m.protocol, m.mutation, m.breaks, m.rule] as const))(
+    "%s mutant %s (%s) is killed by its check",
+    async (protocol, mutation, _breaks, rule) => {
       if (!(mutation in OFFERED[protocol])) {
         const message = `the ${protocol} reference server does not implement the mutation ${mutation} yet (add it to its mutations)`;
         outcomes.set(mutation, message);
         expect.fail(message);
       }
-      const check = checkOf(mutation);
+      const check = checkOf(rule);
       if (!check) {
-        outcomes.set(mutation, `no check implements ${mutation} yet`);
-        expect.fail(`no check implements ${mutation} yet (src/checks/${protocol}/)`);
+        outcomes.set(mutation, `no check implements ${rule} yet`);
+        expect.fail(`no check implements ${rule} yet (src/checks/${protocol}/)`);
       }
       let result: CheckResult | undefined;
       try {
         const report = await runConformance({
           protocol,
           embedded: { mutations: { [protocol]: [mutation] } },
-          checks: mutation,
+          checks: rule,
           seed: SEED,
         });
-        result = report.checks.find((c) => c.id === mutation);
+        result = report.checks.find((c) => c.id === rule);
       } catch (error) {
         const message = `the ${protocol} reference server did not start with mutations: ["${mutation}"]: ${(error as Error).message}`;
         outcomes.set(mutation, message);
@@ -137,7 +156,7 @@ describe(`mutant servers (seed ${SEED})`, () => {
       }
       const message =
         `${protocol} mutant ${mutation} survived (${describeResult(result)}): its check did not fail against a ` +
-        `server that ${OFFERED[protocol][mutation]}. The check does not catch a server that breaks ${mutation}, ` +
+        `server that ${OFFERED[protocol][mutation]?.breaks}. The check of ${rule} does not catch it, ` +
         "or the mutation does not break it.";
       outcomes.set(mutation, message);
       expect.fail(message);
@@ -146,8 +165,18 @@ describe(`mutant servers (seed ${SEED})`, () => {
   );
 
   afterAll(() => {
-    const killed = MUTANTS.filter((m) => outcomes.has(m.mutation) && outcomes.get(m.mutation) === undefined);
-    const lines = [`mutants killed: ${killed.length}/${MUTANTS.length}`];
+    const killed = (m: OfferedMutant) => outcomes.has(m.mutation) && outcomes.get(m.mutation) === undefined;
+    const ratio = (group: readonly OfferedMutant[]) => `${group.filter(killed).length}/${group.length}`;
+    const by = <K extends string>(key: (m: OfferedMutant) => K) => {
+      const groups = new Map<K, OfferedMutant[]>();
+      for (const m of MUTANTS) groups.set(key(m), [...(groups.get(key(m)) ?? []), m]);
+      return [...groups].map(([k, group]) => `${k} ${ratio(group)}`).join(", ");
+    };
+    const lines = [
+      `mutants killed: ${ratio(MUTANTS)}`,
+      `  by protocol: ${by((m) => m.protocol)}`,
+      `  by class:    ${by((m) => m.class)}`,
+    ];
     for (const { protocol, mutation } of MUTANTS) {
       const outcome = outcomes.get(mutation);
       if (outcome !== undefined) lines.push(`  survived ${protocol} ${mutation}: ${outcome}`);

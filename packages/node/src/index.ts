@@ -25,6 +25,17 @@ export {
   resetConnection,
   toRequest,
 } from "./listen.ts";
+export {
+  MUTATION_CLASSES,
+  type MutationCatalogue,
+  type MutationClass,
+  type MutationInfo,
+  parseMutations,
+  parseReading,
+  READINGS,
+  type Reading,
+  ruleOfMutation,
+} from "./mutations.ts";
 export { redact, redactUrl } from "./redact.ts";
 export {
   type ComposeOptions,

@@ -15,6 +15,7 @@ import {
   listen,
   type RunningServer,
 } from "./listen.ts";
+import type { Reading } from "./mutations.ts";
 import { redact } from "./redact.ts";
 
 /** Options every reference server takes (`partwise serve` maps its flags onto them). */
@@ -30,6 +31,17 @@ export interface ReferenceServerOptions {
   readonly cors?: CorsOptions | undefined;
   /** fsync every acknowledged write (power-loss durability); SIGKILL safety does not need it. */
   readonly fsync?: boolean | undefined;
+  /**
+   * How the server reads the points the documents leave open (`reading` in mutations.ts): `default`,
+   * `lenient` (accepts all the documents do not forbid) or `strict` (refuses all they allow it to
+   * refuse, and takes the other answer where they leave a choice). Default `default`.
+   */
+  readonly reading?: Reading | undefined;
+  /**
+   * Mutation ids (a rule id of specs/rules.yaml, optionally `:variant`) to break on purpose, for
+   * testing conformance suites only. An unknown id throws a RangeError. Default none.
+   */
+  readonly mutations?: readonly string[] | undefined;
   /** Receives one entry per request; paths and messages are already redacted. */
   readonly log?: ((entry: ServerLogEntry) => void) | undefined;
 }

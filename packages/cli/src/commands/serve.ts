@@ -1,6 +1,8 @@
 /**
  * `partwise serve --protocol basespace|cavatica|youforce [--host 127.0.0.1] [--port 0]
- *                 [--data-dir DIR] [--token T ...] [--fault SPEC ...] [--cors-origin O ...] [--fsync] [--quiet]`
+ *                 [--data-dir DIR] [--token T ...] [--fault SPEC ...] [--cors-origin O ...] [--fsync] [--quiet]
+ *                 [--reading default|lenient|strict] [cavatica: --part-url-ttl SECONDS]
+ *                 [youforce: --rate-limit N/s|N/min]`
  *
  * Prints the server's base URL (API root, e.g. `http://127.0.0.1:PORT/v1pre3`) as the first line of
  * stdout, logs each request to stderr (tokens redacted) unless --quiet, and serves until
@@ -10,20 +12,66 @@ import { parseArgs } from "node:util";
 import {
   FaultSpecError,
   parseFaultSpec,
+  parseReading,
+  type Reading,
   type ReferenceServer,
   type ReferenceServerOptions,
 } from "@partwise/node";
 import { type Io, type Protocol, parsePort, parseProtocol, UsageError } from "../usage.ts";
 
+/** The protocol-specific flags, already parsed. */
+interface ProtocolFlags {
+  readonly partUrlTtlMs?: number | undefined;
+  readonly requestsPerMinute?: number | undefined;
+}
+
 /** Starts a protocol's reference server; loaded lazily so one protocol's code is not loaded for another. */
 const FACTORIES: Record<
   Protocol,
-  (options: ReferenceServerOptions) => Promise<ReferenceServer & { basePath?: string }>
+  (options: ReferenceServerOptions, flags: ProtocolFlags) => Promise<ReferenceServer & { basePath?: string }>
 > = {
   basespace: async (o) => (await import("@partwise/protocol-basespace/server")).createBasespaceServer(o),
-  cavatica: async (o) => (await import("@partwise/protocol-cavatica/server")).createCavaticaServer(o),
-  youforce: async (o) => (await import("@partwise/protocol-youforce/server")).createYouforceServer(o),
+  cavatica: async (o, { partUrlTtlMs }) =>
+    (await import("@partwise/protocol-cavatica/server")).createCavaticaServer({
+      ...o,
+      ...(partUrlTtlMs === undefined ? {} : { partUrlTtlMs }),
+    }),
+  youforce: async (o, { requestsPerMinute }) =>
+    (await import("@partwise/protocol-youforce/server")).createYouforceServer({
+      ...o,
+      ...(requestsPerMinute === undefined ? {} : { rateLimit: { requestsPerMinute } }),
+    }),
 };
+
+/** `--part-url-ttl SECONDS`: a positive number of seconds, as milliseconds. */
+export function parsePartUrlTtl(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`--part-url-ttl must be a positive number of seconds, not "${value}"`);
+  return Math.round(seconds * 1000);
+}
+
+/** `--rate-limit N/s` or `N/min` (a bare N is per second): requests per minute, at least 1. */
+export function parseRateLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?\s*$/i.exec(value);
+  const perUnit = match ? Number(match[1]) : Number.NaN;
+  const perMinute = match?.[2] && /^m/i.test(match[2]) ? perUnit : perUnit * 60;
+  if (!(Number.isFinite(perMinute) && perMinute >= 1))
+    throw new UsageError(
+      `--rate-limit must be N/s or N/min with at least 1 request a minute, not "${value}"`,
+    );
+  return Math.floor(perMinute);
+}
+
+function parseReadingFlag(value: string | undefined): Reading {
+  try {
+    return parseReading(value);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+}
 
 /** Where each protocol's API lives below the server's origin (the vendors' own version paths). */
 export const BASE_PATHS: Record<Protocol, string> = {
@@ -47,9 +95,21 @@ export async function serve(argv: string[], io: Io): Promise<number> {
       "cors-origin": { type: "string", multiple: true, default: [] },
       fsync: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
+      reading: { type: "string" },
+      "part-url-ttl": { type: "string" },
+      "rate-limit": { type: "string" },
     },
   });
   const protocol = parseProtocol(values.protocol);
+  const reading = parseReadingFlag(values.reading);
+  const flags: ProtocolFlags = {
+    partUrlTtlMs: parsePartUrlTtl(values["part-url-ttl"]),
+    requestsPerMinute: parseRateLimit(values["rate-limit"]),
+  };
+  if (flags.partUrlTtlMs !== undefined && protocol !== "cavatica")
+    throw new UsageError("--part-url-ttl applies to --protocol cavatica only");
+  if (flags.requestsPerMinute !== undefined && protocol !== "youforce")
+    throw new UsageError("--rate-limit applies to --protocol youforce only");
   const port = parsePort(values.port);
   const tokens = values.token.filter((t) => t.length > 0);
   if (tokens.length !== values.token.length) throw new UsageError("--token must not be empty");
@@ -61,21 +121,25 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     throw error;
   }
   const quiet = values.quiet;
-  const server = await FACTORIES[protocol]({
-    dataDir: values["data-dir"],
-    tokens,
-    faults,
-    fsync: values.fsync,
-    ...(values["cors-origin"].length > 0 ? { cors: { origins: values["cors-origin"] } } : {}),
-    ...(quiet
-      ? {}
-      : {
-          log: (e) =>
-            io.stderr.write(
-              `${e.method} ${e.path} ${e.status}${e.fault ? ` [fault ${e.fault}]` : ""} ${e.ms}ms\n`,
-            ),
-        }),
-  });
+  const server = await FACTORIES[protocol](
+    {
+      dataDir: values["data-dir"],
+      reading,
+      tokens,
+      faults,
+      fsync: values.fsync,
+      ...(values["cors-origin"].length > 0 ? { cors: { origins: values["cors-origin"] } } : {}),
+      ...(quiet
+        ? {}
+        : {
+            log: (e) =>
+              io.stderr.write(
+                `${e.method} ${e.path} ${e.status}${e.fault ? ` [fault ${e.fault}]` : ""} ${e.ms}ms\n`,
+              ),
+          }),
+    },
+    flags,
+  );
   let running: Awaited<ReturnType<ReferenceServer["listen"]>>;
   try {
     running = await server.listen({ host: values.host, port });

@@ -7,36 +7,60 @@
  *
  * Never use a mutation for anything but testing a conformance suite.
  */
+import { type MutationCatalogue, parseMutations } from "@partwise/node";
 
 /** What each mutation does instead of keeping its rule. */
 export const BASESPACE_MUTATIONS = {
-  "BS-AUTH": "accepts any non-empty token, known or not, as an identity of its own",
-  "BS-AUTH-ISOLATION": "lets any token read, write, complete and abort any token's File",
-  "BS-INIT-NAME": "initiates an upload without a name, calling the file `unnamed`",
-  "BS-INIT-MULTIPART": "answers an initiation with a Path that leaves out the directory",
-  "BS-SIMPLE-UPLOAD": "stores a simple upload without its last byte",
-  "BS-PARAMS-ANYWHERE": "reads uploadstatus from the query only, never from a JSON or form body",
-  "BS-PART-NUMBER": "accepts part numbers 0 and 10001",
-  "BS-PART-MIN-SIZE": "reads the minimum of a non-final part as 4 MiB, so completes with a smaller part",
-  "BS-PART-MAX-SIZE": "accepts parts up to 1 MiB over the maximum",
-  "BS-PART-MD5": "ignores Content-MD5",
-  "BS-PART-ETAG": "answers an ETag that is the MD5 of the part's hex digest, not of the part",
-  "BS-PART-REPLACE": "keeps the first version of a part number and discards re-sent ones",
-  "BS-PART-ANY-ORDER": "refuses (400) a part numbered below one already stored",
-  "BS-COMPLETE-ORDER": "joins the parts in the order they were stored, not by ascending number",
-  "BS-COMPLETE-STATUS": "answers a completion with 200 instead of 201",
-  "BS-COMPLETE-EMPTY": "completes an upload without parts as an empty file",
-  "BS-ABORT": "keeps accepting parts after an abort",
-  "BS-ENVELOPE": "answers successes without Notifications",
-  "BS-ERROR-ENVELOPE": "answers errors with the bare {ErrorCode, MessageFormatted} object, no ResponseStatus",
-  "BS-DOWNLOAD": "ignores Range and answers the whole file",
-} as const satisfies Record<string, string>;
+  "BS-AUTH": {
+    breaks: "accepts any non-empty token, known or not, as an identity of its own",
+    class: "rule",
+  },
+  "BS-AUTH-ISOLATION": {
+    breaks: "lets any token read, write, complete and abort any token's File",
+    class: "rule",
+  },
+  "BS-INIT-NAME": { breaks: "initiates an upload without a name, calling the file `unnamed`", class: "rule" },
+  "BS-INIT-MULTIPART": {
+    breaks: "answers an initiation with a Path that leaves out the directory",
+    class: "rule",
+  },
+  "BS-SIMPLE-UPLOAD": { breaks: "stores a simple upload without its last byte", class: "rule" },
+  "BS-PARAMS-ANYWHERE": {
+    breaks: "reads uploadstatus from the query only, never from a JSON or form body",
+    class: "rule",
+  },
+  "BS-PART-NUMBER": { breaks: "accepts part numbers 0 and 10001", class: "rule" },
+  "BS-PART-MIN-SIZE": {
+    breaks: "reads the minimum of a non-final part as 4 MiB, so completes with a smaller part",
+    class: "rule",
+  },
+  "BS-PART-MAX-SIZE": { breaks: "accepts parts up to 1 MiB over the maximum", class: "rule" },
+  "BS-PART-MD5": { breaks: "ignores Content-MD5", class: "rule" },
+  "BS-PART-ETAG": {
+    breaks: "answers an ETag that is the MD5 of the part's hex digest, not of the part",
+    class: "rule",
+  },
+  "BS-PART-REPLACE": {
+    breaks: "keeps the first version of a part number and discards re-sent ones",
+    class: "rule",
+  },
+  "BS-PART-ANY-ORDER": { breaks: "refuses (400) a part numbered below one already stored", class: "rule" },
+  "BS-COMPLETE-ORDER": {
+    breaks: "joins the parts in the order they were stored, not by ascending number",
+    class: "rule",
+  },
+  "BS-COMPLETE-STATUS": { breaks: "answers a completion with 200 instead of 201", class: "rule" },
+  "BS-COMPLETE-EMPTY": { breaks: "completes an upload without parts as an empty file", class: "rule" },
+  "BS-ABORT": { breaks: "keeps accepting parts after an abort", class: "rule" },
+  "BS-ENVELOPE": { breaks: "answers successes without Notifications", class: "rule" },
+  "BS-ERROR-ENVELOPE": {
+    breaks: "answers errors with the bare {ErrorCode, MessageFormatted} object, no ResponseStatus",
+    class: "rule",
+  },
+  "BS-DOWNLOAD": { breaks: "ignores Range and answers the whole file", class: "rule" },
+} as const satisfies MutationCatalogue;
 
 export type BasespaceMutation = keyof typeof BASESPACE_MUTATIONS;
-
-function isMutation(id: string): id is BasespaceMutation {
-  return Object.hasOwn(BASESPACE_MUTATIONS, id);
-}
 
 /** The rules a server breaks, and the little extra state some mutants need. */
 export class Mutations {
@@ -46,12 +70,7 @@ export class Mutations {
 
   /** Throws a RangeError for an id that names no mutation, so a typo cannot test a faithful server. */
   constructor(ids: readonly string[] = []) {
-    for (const id of ids)
-      if (!isMutation(id))
-        throw new RangeError(
-          `Unknown BaseSpace mutation ${JSON.stringify(id)}; known: ${Object.keys(BASESPACE_MUTATIONS).join(", ")}`,
-        );
-    this.broken = new Set(ids as readonly BasespaceMutation[]);
+    this.broken = parseMutations(BASESPACE_MUTATIONS, ids, "BaseSpace");
   }
 
   get size(): number {

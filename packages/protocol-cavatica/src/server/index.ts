@@ -24,7 +24,7 @@ import { createAuthenticator, type OwnerId, ownerOf } from "./auth.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { createHandler } from "./handler.ts";
-import { parseMutations } from "./mutations.ts";
+import { parseCavaticaMutations } from "./mutations.ts";
 import { CAVATICA_API_BASE_PATH, operationOf } from "./routes.ts";
 import { UrlSigner } from "./signing.ts";
 import { CavaticaState, targetKey } from "./state.ts";
@@ -95,7 +95,7 @@ function fixedOwners(options: CavaticaServerOptions): Map<string, OwnerId> {
 export async function createCavaticaServer(options: CavaticaServerOptions = {}): Promise<ReferenceServer> {
   const limits: PartLimits = { ...cavaticaLimits, ...options.limits, rules: cavaticaLimits.rules };
   validateLimits(limits);
-  const mutations = parseMutations(options.mutations);
+  const mutations = parseCavaticaMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "cavatica");
   const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
   const now = options.now ?? Date.now;

@@ -8,37 +8,41 @@
  * every break is a branch on `config.mutations`, and the stream rewriters below are only installed
  * for a mutation that needs them.
  */
-import type { FetchHandler } from "@partwise/node";
+import { type FetchHandler, type MutationCatalogue, parseMutations } from "@partwise/node";
 
 /** The rules a mutated server can be told to break, and how it breaks each one. */
 export const YOUFORCE_MUTATIONS = {
-  "YF-AUTH-ISOLATION": "lists and serves every file to every token, whoever published it",
-  "YF-CREATED": "answers a stored multipart upload with 200 instead of 201",
-  "YF-ERROR-ENVELOPE":
-    'answers refusals with {"error":{"code","message"}} instead of {CorrelationId, Message, ErrorCode, Exception}',
-  "YF-METADATA-BUSINESS-TYPE": "stores uploads without a BusinessTypeId, or with a non-integer one, under 0",
-  "YF-METADATA-FILENAME": "stores uploads without a FileName as unnamed.bin",
-  "YF-METADATA-FIRST": "accepts the metadata part second, after the media part",
-  "YF-MULTIPART-MAX-SIZE": "stores multipart uploads of any size (the body size limit stays)",
-  "YF-NAME-CHARSET": "accepts file names with any characters",
-  "YF-NAME-EXTENSION": "accepts every file extension, .exe included",
-  "MIME-BOUNDARY-LENGTH": "accepts boundaries longer than 70 characters",
-  "MIME-CLOSE-DELIMITER": "accepts a body that ends without its close delimiter",
-} as const satisfies Record<string, string>;
+  "YF-AUTH-ISOLATION": {
+    breaks: "lists and serves every file to every token, whoever published it",
+    class: "rule",
+  },
+  "YF-CREATED": { breaks: "answers a stored multipart upload with 200 instead of 201", class: "rule" },
+  "YF-ERROR-ENVELOPE": {
+    breaks:
+      'answers refusals with {"error":{"code","message"}} instead of {CorrelationId, Message, ErrorCode, Exception}',
+    class: "rule",
+  },
+  "YF-METADATA-BUSINESS-TYPE": {
+    breaks: "stores uploads without a BusinessTypeId, or with a non-integer one, under 0",
+    class: "rule",
+  },
+  "YF-METADATA-FILENAME": { breaks: "stores uploads without a FileName as unnamed.bin", class: "rule" },
+  "YF-METADATA-FIRST": { breaks: "accepts the metadata part second, after the media part", class: "rule" },
+  "YF-MULTIPART-MAX-SIZE": {
+    breaks: "stores multipart uploads of any size (the body size limit stays)",
+    class: "rule",
+  },
+  "YF-NAME-CHARSET": { breaks: "accepts file names with any characters", class: "rule" },
+  "YF-NAME-EXTENSION": { breaks: "accepts every file extension, .exe included", class: "rule" },
+  "MIME-BOUNDARY-LENGTH": { breaks: "accepts boundaries longer than 70 characters", class: "rule" },
+  "MIME-CLOSE-DELIMITER": { breaks: "accepts a body that ends without its close delimiter", class: "rule" },
+} as const satisfies MutationCatalogue;
 
 export type YouforceMutation = keyof typeof YOUFORCE_MUTATIONS;
 
 /** The mutations of `options.mutations`; an unknown name is a configuration error, not a no-op. */
 export function resolveMutations(names: readonly string[] | undefined): ReadonlySet<YouforceMutation> {
-  const set = new Set<YouforceMutation>();
-  for (const name of names ?? []) {
-    if (!Object.hasOwn(YOUFORCE_MUTATIONS, name))
-      throw new RangeError(
-        `mutations: ${JSON.stringify(name)} is not a mutation; known: ${Object.keys(YOUFORCE_MUTATIONS).join(", ")}`,
-      );
-    set.add(name as YouforceMutation);
-  }
-  return set;
+  return parseMutations(YOUFORCE_MUTATIONS, names, "YouForce");
 }
 
 /** YF-ERROR-ENVELOPE broken: every refusal's envelope replaced by another, gateway-like shape. */
