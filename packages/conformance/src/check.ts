@@ -44,6 +44,22 @@ export class ConformanceFailure extends Error {
   }
 }
 
+/**
+ * The check could not be run to a verdict for a reason that is not the server's breach of the rule:
+ * the target is unreachable, TLS or DNS failed, the token was refused at a pre-flight, the check
+ * timed out, or the check itself is defective. Reported with status `error` (JUnit `<error>`), never
+ * as a broken rule.
+ */
+export class CheckError extends Error {
+  override readonly name = "CheckError";
+  constructor(
+    message: string,
+    readonly exchange?: Exchange | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** The rule cannot be tested against this target; `reason` says why (shown in the report). */
 export class CheckSkipped extends Error {
   override readonly name = "CheckSkipped";

@@ -22,6 +22,11 @@ export interface Target {
   readonly parent?: string | undefined;
   /** YouForce: the business type the checks upload to. */
   readonly businessTypeId?: number | undefined;
+  /**
+   * How long a check may wait for the server's own clock (a part URL's expiry, a rate-limit window),
+   * in ms (`--wait`). Checks that would need longer are skipped; default 15 s.
+   */
+  readonly maxWaitMs?: number | undefined;
 }
 
 export interface HttpRequest {

@@ -34,6 +34,7 @@ export {
   parseReading,
   READINGS,
   type Reading,
+  type ReadingCatalogue,
   ruleOfMutation,
 } from "./mutations.ts";
 export { redact, redactUrl } from "./redact.ts";

@@ -19,6 +19,15 @@
 export const READINGS = ["default", "lenient", "strict"] as const;
 export type Reading = (typeof READINGS)[number];
 
+/**
+ * What a server's non-default readings do to the suite: the `should` rules each reading legitimately
+ * breaks (rule id → why: the rule is an inference the reading contradicts). A reading never breaks
+ * a `must` rule; the suite's self-test allows exactly these failures and no others.
+ */
+export type ReadingCatalogue = Readonly<
+  Record<Exclude<Reading, "default">, { readonly contradicts: Readonly<Record<string, string>> }>
+>;
+
 /** Parses a reading name; a RangeError names the valid ones. */
 export function parseReading(value: string | undefined): Reading {
   if (value === undefined) return "default";

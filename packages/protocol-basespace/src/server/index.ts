@@ -25,6 +25,7 @@ import { BasespaceState } from "./state.ts";
 
 export { errorResponse } from "./errors.ts";
 export { BASESPACE_MUTATIONS, type BasespaceMutation } from "./mutations.ts";
+export { BASESPACE_READINGS } from "./readings.ts";
 export { BASESPACE_BASE_PATH, type BasespaceOperationId, operationOf } from "./routes.ts";
 
 export interface BasespaceServerOptions extends ReferenceServerOptions {

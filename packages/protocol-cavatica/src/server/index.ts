@@ -31,6 +31,7 @@ import { CavaticaState, targetKey } from "./state.ts";
 
 export { errorResponse } from "./errors.ts";
 export { CAVATICA_MUTATIONS, type CavaticaMutation } from "./mutations.ts";
+export { CAVATICA_READINGS } from "./readings.ts";
 export { CAVATICA_API_BASE_PATH, type OperationId, operationOf } from "./routes.ts";
 
 export interface CavaticaServerOptions extends ReferenceServerOptions {

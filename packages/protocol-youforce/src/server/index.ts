@@ -29,6 +29,7 @@ export { errorResponse } from "./errors.ts";
 export { DEFAULT_DENIED_EXTENSIONS } from "./metadata.ts";
 export { YOUFORCE_MUTATIONS, type YouforceMutation } from "./mutations.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
+export { YOUFORCE_READINGS } from "./readings.ts";
 export { type OperationId, operationOf, YOUFORCE_BASE_PATH } from "./routes.ts";
 
 export interface YouforceServerOptions extends ReferenceServerOptions {
