@@ -49,7 +49,7 @@ describe("partwise conformance --embedded", () => {
       ["CV-AUTH", "passed"],
       ["YF-AUTH", "passed"],
     ]);
-    expect(stderr).toMatch(/3 passed, 0 failed, 0 skipped, 0 broken · seed 5 · exit 0\n$/);
+    expect(stderr).toMatch(/3 passed, 0 failed, 0 skipped, 0 errors, 0 broken · seed 5 · exit 0\n$/);
     expect(code).toBe(0);
 
     const again = await runPartwise([
@@ -127,7 +127,7 @@ describe("partwise conformance --embedded", () => {
       "--token",
       other,
       "--fault",
-      "op=*,status=502",
+      "op=*,status=500",
       "--quiet",
     ]);
     try {
@@ -154,6 +154,44 @@ describe("partwise conformance --embedded", () => {
       server.kill("SIGKILL");
     }
   }, 120_000);
+});
+
+describe("a target that cannot be tested", () => {
+  test("unreachable: exit 2, one line naming the cause, no rule reported broken (junit <error>)", async () => {
+    const net = await import("node:net");
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const output = join(dir, "unreachable.xml");
+    const { code, stderr } = await runPartwise(
+      [
+        "conformance",
+        "--protocol",
+        "basespace",
+        "--base-url",
+        `http://127.0.0.1:${port}/v1pre3`,
+        "--app-result",
+        "1",
+        "--reporter",
+        "junit",
+        "--output",
+        output,
+        "--quiet",
+      ],
+      { PARTWISE_TOKEN: "a-token-that-stays-secret" },
+    );
+    expect(code).toBe(2);
+    expect(stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^partwise: cannot test basespace at http:\/\/127\.0\.0\.1:\d+\/v1pre3: cannot reach it \(.*ECONNREFUSED/,
+      ),
+    ]);
+    const junit = await readFile(output, "utf8");
+    expect(junit).not.toContain("<failure");
+    expect(junit).toMatch(/<error message="the target could not be tested/);
+    expect(junit + stderr).not.toContain("a-token-that-stays-secret");
+  });
 });
 
 describe("partwise conformance usage errors exit 2 with one line", () => {
@@ -218,6 +256,20 @@ describe("partwise conformance usage errors exit 2 with one line", () => {
     [["conformance", "--protocol", "all", "--embedded", "--checks", "BS-*", "--path", "0:1"], /exactly one/],
     [["conformance", "--protocol", "all", "--embedded", "--baseline", "/nonexistent/b.json"], /--baseline/],
     [["conformance", "--protocol", "all", "--embedded", "--frobnicate"], /frobnicate/],
+    [
+      [
+        "conformance",
+        "--protocol",
+        "youforce",
+        "--base-url",
+        "http://x/v1.0",
+        "--token",
+        "tttt",
+        "--wait",
+        "soon",
+      ],
+      /--wait must be a duration/,
+    ],
   ])("%j", async (args, message) => {
     const { code, stderr, stdout } = await runPartwise(args, { PARTWISE_TOKEN: "" });
     expect(stderr).toMatch(message);

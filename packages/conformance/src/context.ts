@@ -5,7 +5,15 @@
  */
 import { redact } from "@partwise/node";
 import fc from "fast-check";
-import { CheckSkipped, ConformanceFailure, type Exchange, PropertyFailure, type Protocol } from "./check.ts";
+import {
+  CheckError,
+  CheckSkipped,
+  ConformanceFailure,
+  type Exchange,
+  PropertyFailure,
+  type Protocol,
+} from "./check.ts";
+import { infrastructureCause } from "./preflight.ts";
 
 /** The server under test and the identities and resources the checks may use. */
 export interface Target {
@@ -245,6 +253,10 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
       if (!details.failed) return;
       const cause = details.errorInstance ?? failing?.error;
       if (cause instanceof CheckSkipped) throw cause;
+      // A network failure or timeout inside a run is no counterexample: the check ends as an error.
+      const infrastructure = infrastructureCause(cause);
+      if (infrastructure !== undefined)
+        throw new CheckError(redact(infrastructure, secrets), failing?.exchanges.at(-1));
       const message = cause instanceof Error ? cause.message : String(cause ?? "the property failed");
       const exchange =
         cause instanceof ConformanceFailure && cause.exchange ? cause.exchange : failing?.exchanges.at(-1);

@@ -6,6 +6,7 @@
 export { BaselineError, parseBaseline } from "./baseline.ts";
 export {
   type Check,
+  CheckError,
   CheckSkipped,
   ConformanceFailure,
   type Exchange,
@@ -26,6 +27,7 @@ export {
 export { EMBEDDED_RESOURCES, type EmbeddedOptions, type EmbeddedServers, startEmbedded } from "./embedded.ts";
 export { RULES, type RuleEntry } from "./generated/rules.ts";
 export { ruleFilter } from "./glob.ts";
+export { preflight } from "./preflight.ts";
 export {
   type CheckResult,
   exitCodeOf,
@@ -33,6 +35,7 @@ export {
   type Report,
   type Status,
   type Summary,
+  type TargetError,
 } from "./report.ts";
 export { reportSchema } from "./report-schema.ts";
 export {

@@ -31,7 +31,11 @@ const check = {
       description: "The rule id of specs/rules.yaml.",
     },
     level: { enum: ["must", "should"] },
-    status: { enum: ["passed", "failed", "skipped"] },
+    status: {
+      enum: ["passed", "failed", "skipped", "error"],
+      description:
+        "error: no verdict for a reason that is not the server's breach of the rule (unreachable target, token refused at pre-flight, timeout, network failure); message names the cause.",
+    },
     message: { type: "string" },
     counterexample: { type: "string", description: "The shrunk fast-check counterexample, as text." },
     seed: { type: "integer" },
@@ -62,6 +66,19 @@ export const reportSchema = {
     startedAt: { type: "string", format: "date-time" },
     durationMs: { type: "integer", minimum: 0 },
     interrupted: { type: "boolean" },
+    untested: {
+      type: "array",
+      description: "Targets that could not be tested at all; their checks are all status error.",
+      items: {
+        type: "object",
+        required: ["protocol", "target", "cause"],
+        properties: {
+          protocol: { enum: ["basespace", "cavatica", "youforce"] },
+          target: { type: "string" },
+          cause: { type: "string" },
+        },
+      },
+    },
     baselinePassing: { type: "array", items: { type: "string" } },
     checks: { type: "array", items: check },
     summary: {
@@ -71,6 +88,7 @@ export const reportSchema = {
         passed: { type: "integer", minimum: 0 },
         failed: { type: "integer", minimum: 0 },
         skipped: { type: "integer", minimum: 0 },
+        errors: { type: "integer", minimum: 0, description: "Checks with status error." },
         baselined: { type: "integer", minimum: 0 },
         broken: { type: "integer", minimum: 0 },
       },

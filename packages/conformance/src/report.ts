@@ -7,7 +7,13 @@
 import type { Exchange, Protocol } from "./check.ts";
 
 export type Level = "must" | "should";
-export type Status = "passed" | "failed" | "skipped";
+/**
+ * `passed`: the rule was kept in every run · `failed`: the server broke the rule (a counterexample) ·
+ * `skipped`: the rule cannot be tested against this target (no second token, data budget…) ·
+ * `error`: no verdict, for a reason that is not the server's breach of the rule (unreachable target,
+ * a token refused at pre-flight, a timeout, a network failure, a defect of the check).
+ */
+export type Status = "passed" | "failed" | "skipped" | "error";
 
 /** One rule's result. */
 export interface CheckResult {
@@ -20,7 +26,7 @@ export interface CheckResult {
   readonly statement?: string;
   readonly level: Level;
   readonly status: Status;
-  /** Why it failed or was skipped (credentials redacted). */
+  /** Why it failed, was skipped or ended in an error (credentials redacted). */
   readonly message?: string;
   /** The shrunk fast-check counterexample, rendered as text. */
   readonly counterexample?: string;
@@ -43,6 +49,8 @@ export interface Summary {
   readonly passed: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Checks that reached no verdict (status `error`). */
+  readonly errors: number;
   /** Failures listed in the baseline. */
   readonly baselined: number;
   /** Failures that decide the exit code: `must` (and `should` under `--strict`), not baselined. */
@@ -66,14 +74,30 @@ export interface Report {
   readonly baselinePassing?: readonly string[];
   /** The run was stopped (SIGINT/SIGTERM) before every check finished. */
   readonly interrupted?: boolean;
+  /**
+   * Targets that could not be tested at all (unreachable, TLS or DNS failure, a token refused at the
+   * pre-flight): every check of that protocol is `error` with this cause, and no rule is judged.
+   */
+  readonly untested?: readonly TargetError[];
+}
+
+/** Why a protocol's target could not be tested at all. */
+export interface TargetError {
+  readonly protocol: Protocol;
+  /** The redacted base URL. */
+  readonly target: string;
+  /** One line naming the cause (credentials redacted). */
+  readonly cause: string;
 }
 
 /**
  * 1 when a rule was broken (a failed `must` check, or `should` under strict, not in the baseline)
- * or the run was interrupted before it could tell; 0 otherwise.
+ * or the run was interrupted before it could tell; otherwise 2 when some check reached no verdict
+ * (status `error`: the target, or part of it, could not be tested); 0 otherwise.
  */
-export function exitCodeOf(report: Report): 0 | 1 {
-  return report.summary.broken > 0 || report.interrupted === true ? 1 : 0;
+export function exitCodeOf(report: Report): 0 | 1 | 2 {
+  if (report.summary.broken > 0 || report.interrupted === true) return 1;
+  return report.summary.errors > 0 ? 2 : 0;
 }
 
 /** Whether a failed result decides the exit code. */
@@ -87,6 +111,7 @@ export function summarise(checks: readonly CheckResult[], strict: boolean): Summ
     passed: count("passed"),
     failed: count("failed"),
     skipped: count("skipped"),
+    errors: count("error"),
     baselined: checks.filter((c) => c.status === "failed" && c.baseline === true).length,
     broken: checks.filter((c) => isBroken(c, strict)).length,
   };

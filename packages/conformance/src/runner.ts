@@ -5,11 +5,13 @@
  *
  * Every rule of the selected protocols appears in the report: a `must` rule that no check
  * implements is failed (the suite cannot vouch for it), a `should` rule without a check is skipped.
+ * A target that fails the pre-flight (preflight.ts) is not tested: its checks end as `error`.
  * MIME-* rules are checked through YouForce's upload, so they belong to `youforce`.
  */
 import { redact } from "@partwise/node";
 import {
   type Check,
+  CheckError,
   CheckSkipped,
   ConformanceFailure,
   type Exchange,
@@ -20,8 +22,9 @@ import { createContext, type Target } from "./context.ts";
 import { type EmbeddedOptions, startEmbedded } from "./embedded.ts";
 import { RULES, type RuleEntry } from "./generated/rules.ts";
 import { ruleFilter } from "./glob.ts";
+import { infrastructureCause, preflight } from "./preflight.ts";
 import { renderCounterexample } from "./render.ts";
-import { type CheckResult, type Level, type Report, summarise } from "./report.ts";
+import { type CheckResult, type Level, type Report, summarise, type TargetError } from "./report.ts";
 
 export const PROTOCOLS: readonly Protocol[] = ["basespace", "cavatica", "youforce"];
 
@@ -263,6 +266,17 @@ function classify(
 ): Omit<CheckResult, "id" | "protocol" | "title" | "level" | "durationMs"> {
   if (error instanceof CheckSkipped) return { status: "skipped", message: redact(error.message, secrets) };
   if (error instanceof Interrupted) return { status: "skipped", message: "interrupted before it finished" };
+  const last = exchanges.at(-1);
+  // No verdict: a timeout, a network failure, a CheckError. Not the server's breach of the rule.
+  const infrastructure = error instanceof CheckTimeout ? error.message : infrastructureCause(error);
+  if (infrastructure !== undefined) {
+    const exchange = error instanceof CheckError && error.exchange ? error.exchange : last;
+    return {
+      status: "error",
+      message: redact(infrastructure, secrets),
+      ...(exchange ? { exchange } : {}),
+    };
+  }
   if (error instanceof PropertyFailure)
     return {
       status: "failed",
@@ -279,15 +293,11 @@ function classify(
       seed,
       ...(error.exchange ? { exchange: error.exchange } : {}),
     };
-  // A timeout, a network failure or a defect of the check itself: the rule is not shown kept.
-  const last = exchanges.at(-1);
-  const message =
-    error instanceof CheckTimeout
-      ? error.message
-      : `${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  // A defect of the check itself (an exception that is no verdict): reported as an error.
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return {
-    status: "failed",
-    message: redact(message, secrets),
+    status: "error",
+    message: redact(`the check itself failed (a defect of the suite, please report it): ${message}`, secrets),
     seed,
     ...(last ? { exchange: last } : {}),
   };
@@ -365,13 +375,31 @@ export async function runConformance(options: RunOptions): Promise<Report> {
   };
 
   const results = new Map<Planned, CheckResult>();
+  const untested: TargetError[] = [];
   let done = 0;
   const total = runnable.length;
-  const lane = async (items: readonly (Planned & { check: Check })[]): Promise<void> => {
+  const lane = async (protocol: Protocol, items: readonly (Planned & { check: Check })[]): Promise<void> => {
+    const target = targets[protocol] as Target;
+    const cause =
+      items.length > 0
+        ? await preflight(target, { fetch: options.fetch, signal: options.signal })
+        : undefined;
+    if (cause !== undefined && !options.signal?.aborted)
+      untested.push({ protocol, target: embedded ? "embedded" : redact(target.baseUrl, secrets), cause });
     for (const item of items) {
       const level = levelOf(item);
       let result: CheckResult;
-      if (options.signal?.aborted) {
+      if (cause !== undefined && !options.signal?.aborted) {
+        result = {
+          id: item.id,
+          protocol: item.protocol,
+          title: item.check.title,
+          level,
+          status: "error",
+          message: `the target could not be tested: ${cause}`,
+          durationMs: 0,
+        };
+      } else if (options.signal?.aborted) {
         result = {
           id: item.id,
           protocol: item.protocol,
@@ -392,9 +420,13 @@ export async function runConformance(options: RunOptions): Promise<Report> {
     }
   };
   try {
-    if (options.sequential) await lane(runnable);
-    else
-      await Promise.all(protocols.map((protocol) => lane(runnable.filter((p) => p.protocol === protocol))));
+    const laneOf = (protocol: Protocol) =>
+      lane(
+        protocol,
+        runnable.filter((p) => p.protocol === protocol),
+      );
+    if (options.sequential) for (const protocol of protocols) await laneOf(protocol);
+    else await Promise.all(protocols.map(laneOf));
   } finally {
     await servers?.close();
   }
@@ -430,5 +462,6 @@ export async function runConformance(options: RunOptions): Promise<Report> {
           baselinePassing: checks.filter((c) => c.status === "passed" && baseline.has(c.id)).map((c) => c.id),
         }),
     ...(options.signal?.aborted ? { interrupted: true } : {}),
+    ...(untested.length > 0 ? { untested } : {}),
   };
 }

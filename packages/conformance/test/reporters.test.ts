@@ -1,15 +1,13 @@
-import { Ajv } from "ajv";
-import addFormats from "ajv-formats";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Check } from "../src/check.ts";
 import type { Report } from "../src/report.ts";
-import { reportSchema } from "../src/report-schema.ts";
 import { formatJson } from "../src/reporters/json.ts";
 import { escapeAttribute, escapeText, formatJunit } from "../src/reporters/junit.ts";
 import { formatPretty, progressPrinter } from "../src/reporters/pretty.ts";
 import { runConformance } from "../src/runner.ts";
 import { checks, rules, scriptedFetch, TOKEN, target } from "./fixtures.ts";
 import { junitIssues } from "./junit-schema.ts";
+import { schemaIssues } from "./report-schema-issues.ts";
 import { parseXml, type XmlElement } from "./xml.ts";
 
 /** Everything XML and terminals choke on: markup, controls, a lone surrogate, a CDATA end, emoji. */
@@ -28,13 +26,6 @@ const nasty: Check = {
     });
   },
 };
-
-export function schemaIssues(value: unknown): string[] {
-  const ajv = new Ajv({ allErrors: true, strict: true });
-  addFormats.default(ajv);
-  const validate = ajv.compile(reportSchema);
-  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-}
 
 let report: Report;
 beforeAll(async () => {

@@ -82,7 +82,7 @@ describe("runConformance", () => {
     expect(byId(report, "T-FAIL").message).toContain("[redacted]");
   });
 
-  test("a check that throws, or outlives its time, fails; clean-up always runs", async () => {
+  test("a check that throws, or outlives its time, ends as an error, not a broken rule; clean-up always runs", async () => {
     const cleaned: string[] = [];
     const withCleanup = (check: Check): Check => ({
       ...check,
@@ -98,13 +98,14 @@ describe("runConformance", () => {
       checkTimeoutMs: 200,
     });
     expect(byId(report, "T-THROW")).toMatchObject({
-      status: "failed",
-      message: "TypeError: undefined is not a function",
+      status: "error",
+      message: expect.stringContaining("TypeError: undefined is not a function"),
     });
     expect(byId(report, "T-HANG")).toMatchObject({
-      status: "failed",
+      status: "error",
       message: expect.stringMatching(/0.2 s/),
     });
+    expect(report.summary.errors).toBe(2);
     expect(cleaned.sort()).toEqual(["T-FAIL", "T-HANG", "T-PASS", "T-SKIP", "T-THROW"]);
   });
 

@@ -3,12 +3,13 @@
  *    (--embedded | --base-url URL [--token T | env PARTWISE_TOKEN] [--other-token T2 | env PARTWISE_OTHER_TOKEN]
  *                 [--app-result ID] [--project OWNER/PROJECT] [--parent FOLDER_ID] [--business-type-id N])
  *    [--seed N] [--num-runs N] [--path P] [--checks GLOB] [--strict] [--baseline FILE] [--max-bytes N]
- *    [--reporter pretty|json|junit] [--output FILE] [--quiet]`
+ *    [--wait DURATION] [--reporter pretty|json|junit] [--output FILE] [--quiet]`
  *
  * Runs the conformance suite (@partwise/conformance) against a server, or against the reference
  * servers in-process with --embedded. Progress on stderr; the report on stdout or in --output.
  * Exit 1 when a rule was broken (a failed `must` check, or `should` with --strict, not in the
- * baseline), 2 on bad usage, 0 otherwise (DESIGN.md, "The public contract"). Tokens never appear
+ * baseline); 2 on bad usage, or when the target (or some check) could not be tested — unreachable, a
+ * token refused at the pre-flight, a timeout: status `error`, never a broken rule; 0 otherwise. Tokens never appear
  * in the output: the report redacts them, and replay commands leave them to the environment.
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -50,6 +51,25 @@ export function parseBytes(flag: string, value: string): number {
       `--${flag} must be a positive number of bytes (e.g. 1073741824 or 1GiB), not "${value}"`,
     );
   return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  "": 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+};
+
+/** A duration: a number with `ms`, `s` (the default), `m`/`min` or `h` (`90s`, `5m`), in ms. */
+export function parseDuration(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = DURATION_UNITS[(match?.[2] ?? "").toLowerCase()];
+  const ms = match && unit !== undefined ? Math.round(Number(match[1]) * unit) : Number.NaN;
+  if (!(Number.isSafeInteger(ms) && ms >= 0))
+    throw new UsageError(`--${flag} must be a duration such as 30s, 5m or 1h, not "${value}"`);
+  return ms;
 }
 
 function positiveInteger(flag: string, value: string | undefined): number | undefined {
@@ -150,6 +170,7 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
       strict: { type: "boolean", default: false },
       baseline: { type: "string" },
       "max-bytes": { type: "string" },
+      wait: { type: "string" },
       reporter: { type: "string", default: "pretty" },
       output: { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -172,7 +193,9 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
   } else if (protocol === "all") {
     throw new UsageError("--protocol all runs only with --embedded; test a server one protocol at a time");
   }
-  const target = embedded ? undefined : await realTarget(protocol as Protocol, values, io);
+  const maxWaitMs = values.wait === undefined ? undefined : parseDuration("wait", values.wait);
+  const found = embedded ? undefined : await realTarget(protocol as Protocol, values, io);
+  const target = found && maxWaitMs !== undefined ? { ...found, maxWaitMs } : found;
   const secrets = target ? [target.token, ...(target.otherToken ? [target.otherToken] : [])] : [];
   const seed = parseSeed(values.seed);
   const numRuns = positiveInteger("num-runs", values["num-runs"]);
@@ -229,6 +252,9 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
     values.output === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true && !io.env.NO_COLOR;
   const text = hideTokens(suite.formatReport(report, reporter, { color: stdoutColor }), secrets);
   const code = suite.exitCodeOf(report);
+  // A target that could not be tested: one line naming the cause, whatever the reporter.
+  for (const { protocol: untested, target: where, cause } of report.untested ?? [])
+    io.stderr.write(hideTokens(`partwise: cannot test ${untested} at ${where}: ${cause}\n`, secrets));
   if (values.output === undefined) io.stdout.write(text);
   else {
     try {
@@ -240,9 +266,9 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
     }
   }
   if (!values.quiet && (reporter !== "pretty" || values.output !== undefined)) {
-    const { passed, failed, skipped, broken } = report.summary;
+    const { passed, failed, skipped, errors, broken } = report.summary;
     io.stderr.write(
-      `partwise: conformance ${passed} passed, ${failed} failed, ${skipped} skipped, ${broken} broken · seed ${report.seed}${values.output ? ` · report in ${values.output}` : ""} · exit ${code}\n`,
+      `partwise: conformance ${passed} passed, ${failed} failed, ${skipped} skipped, ${errors} errors, ${broken} broken · seed ${report.seed}${values.output ? ` · report in ${values.output}` : ""} · exit ${code}\n`,
     );
   }
   return code;

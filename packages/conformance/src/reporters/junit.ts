@@ -1,7 +1,8 @@
 /**
  * The JUnit XML reporter, for CI: one `<testsuite>` per protocol, one `<testcase>` per rule, in the
  * dialect CI servers read (Jenkins' junit-10.xsd, the Ant task's): `<failure message type>` with
- * the details as text, `<skipped message>`. A failure listed in the baseline is a known one, so it
+ * the details as text, `<skipped message>`, and `<error message type="error">` for a check that
+ * reached no verdict (an unreachable target, a timeout: not a broken rule). A failure listed in the baseline is a known one, so it
  * is written as skipped and does not turn the build red; every other failure is a `<failure>` whose
  * `type` is the rule's level.
  */
@@ -46,6 +47,11 @@ function testcase(result: CheckResult): string {
   if (result.status === "skipped")
     return `${head}>\n      <skipped${attributes({ message: result.message ?? "skipped" })}/>\n    </testcase>`;
   const details = escapeText(failureDetails(result));
+  if (result.status === "error")
+    return `${head}>\n      <error${attributes({
+      message: firstLine(result.message) || "error",
+      type: "error",
+    })}>${details}</error>\n    </testcase>`;
   if (result.baseline)
     return `${head}>\n      <skipped${attributes({
       message: `known failure (baseline): ${firstLine(result.message)}`,
@@ -61,7 +67,7 @@ export function formatJunit(report: Report): string {
   const counts = (checks: readonly CheckResult[]) => ({
     tests: checks.length,
     failures: checks.filter((c) => c.status === "failed" && !c.baseline).length,
-    errors: 0,
+    errors: checks.filter((c) => c.status === "error").length,
     skipped: checks.filter((c) => c.status === "skipped" || (c.status === "failed" && c.baseline)).length,
     time: seconds(checks.reduce((sum, c) => sum + c.durationMs, 0)),
   });

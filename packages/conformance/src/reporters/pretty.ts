@@ -5,7 +5,7 @@
  */
 import { type CheckResult, exitCodeOf, type Report, type Status } from "../report.ts";
 import type { ProgressEvent } from "../runner.ts";
-import { failureLines, printable } from "./details.ts";
+import { failureLines, formatExchange, printable } from "./details.ts";
 
 export interface PrettyOptions {
   /** ANSI colours (a terminal without NO_COLOR). */
@@ -18,8 +18,8 @@ const painter =
   (code, text) =>
     color ? `\u001b[${code}m${text}\u001b[0m` : text;
 
-const SYMBOL: Record<Status, string> = { passed: "✓", failed: "✗", skipped: "-" };
-const COLOUR: Record<Status, number> = { passed: 32, failed: 31, skipped: 33 };
+const SYMBOL: Record<Status, string> = { passed: "✓", failed: "✗", skipped: "-", error: "!" };
+const COLOUR: Record<Status, number> = { passed: 32, failed: 31, skipped: 33, error: 35 };
 
 const duration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
@@ -52,10 +52,18 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
     `partwise conformance · protocol ${report.protocol} · target ${report.target} · seed ${report.seed} · ${report.checks.length} rules`,
     "",
   );
-  const idWidth = Math.max(4, ...report.checks.map((c) => c.id.length));
-  const statusWidth = Math.max(6, ...report.checks.map((c) => statusText(c).length + 2));
-  out.push(paint(1, `${"RULE".padEnd(idWidth)}  LEVEL   ${"STATUS".padEnd(statusWidth)}  TIME`));
-  for (const result of report.checks) {
+  const untested = new Set((report.untested ?? []).map((u) => u.protocol));
+  for (const { protocol, target, cause } of report.untested ?? [])
+    out.push(
+      paint(35, printable(`! ${protocol}: ${target} could not be tested: ${cause}. No rule was judged.`)),
+      "",
+    );
+  const tested = report.checks.filter((c) => !untested.has(c.protocol));
+  const idWidth = Math.max(4, ...tested.map((c) => c.id.length));
+  const statusWidth = Math.max(6, ...tested.map((c) => statusText(c).length + 2));
+  if (tested.length > 0)
+    out.push(paint(1, `${"RULE".padEnd(idWidth)}  LEVEL   ${"STATUS".padEnd(statusWidth)}  TIME`));
+  for (const result of tested) {
     const status = `${SYMBOL[result.status]} ${statusText(result)}`.padEnd(statusWidth);
     out.push(
       `${result.id.padEnd(idWidth)}  ${result.level.padEnd(6)}  ${paint(COLOUR[result.status], status)}  ${duration(result.durationMs)}`,
@@ -69,6 +77,15 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
       out.push("", paint(31, `✗ ${head}`), ...rest);
     }
   }
+  const errors = tested.filter((c) => c.status === "error");
+  if (errors.length > 0) {
+    out.push("", paint(1, `Errors (${errors.length}): no verdict, not a broken rule`));
+    for (const result of errors) {
+      out.push(printable(`! ${result.id}: ${result.message ?? "error"}`));
+      if (result.exchange)
+        out.push(`  last exchange: ${formatExchange(result.exchange, "                 ")}`);
+    }
+  }
   const skipped = report.checks.filter((c) => c.status === "skipped");
   if (skipped.length > 0) {
     out.push("", paint(1, `Skipped (${skipped.length}): not tested against this target`));
@@ -79,11 +96,11 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
       "",
       `In the baseline but passing now (remove them from it): ${report.baselinePassing.join(", ")}`,
     );
-  const { passed, failed, skipped: skips, baselined, broken } = report.summary;
+  const { passed, failed, skipped: skips, errors: errored, baselined, broken } = report.summary;
   const code = exitCodeOf(report);
   out.push(
     "",
-    `${paint(32, `${passed} passed`)}, ${paint(failed > 0 ? 31 : 0, `${failed} failed`)}${baselined > 0 ? ` (${baselined} known)` : ""}, ${skips} skipped · ${broken} rule${broken === 1 ? "" : "s"} broken${report.strict ? " (strict)" : ""}${report.interrupted ? " · interrupted" : ""} · seed ${report.seed} · ${duration(report.durationMs)} · exit ${code}`,
+    `${paint(32, `${passed} passed`)}, ${paint(failed > 0 ? 31 : 0, `${failed} failed`)}${baselined > 0 ? ` (${baselined} known)` : ""}, ${skips} skipped${errored > 0 ? `, ${paint(35, `${errored} error${errored === 1 ? "" : "s"}`)}` : ""} · ${broken} rule${broken === 1 ? "" : "s"} broken${report.strict ? " (strict)" : ""}${report.interrupted ? " · interrupted" : ""} · seed ${report.seed} · ${duration(report.durationMs)} · exit ${code}`,
     "",
   );
   return out.join("\n");
