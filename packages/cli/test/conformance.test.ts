@@ -156,6 +156,79 @@ describe("partwise conformance --embedded", () => {
   }, 120_000);
 });
 
+describe("reports people look at", () => {
+  test("--report-dir writes report.html, report.json, report.xml and exchanges.har; GITHUB_STEP_SUMMARY gets a summary", async () => {
+    const out = join(dir, "reports");
+    const summary = join(dir, "step-summary.md");
+    const { code, stderr } = await runPartwise(
+      [
+        "conformance",
+        "--protocol",
+        "all",
+        "--embedded",
+        "--checks",
+        "BS-AUTH,CV-AUTH,YF-AUTH",
+        "--seed",
+        "3",
+        "--report-dir",
+        out,
+        "--quiet",
+      ],
+      { GITHUB_STEP_SUMMARY: summary },
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const html = await readFile(join(out, "report.html"), "utf8");
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("BS-AUTH");
+    expect(schemaIssues(JSON.parse(await readFile(join(out, "report.json"), "utf8")))).toEqual([]);
+    expect(await readFile(join(out, "report.xml"), "utf8")).toMatch(/^<\?xml/);
+    const har = JSON.parse(await readFile(join(out, "exchanges.har"), "utf8"));
+    expect(har.log.version).toBe("1.2");
+    expect(new Set(har.log.entries.map((e: { _rule: string }) => e._rule))).toEqual(
+      new Set(["BS-AUTH", "CV-AUTH", "YF-AUTH"]),
+    );
+    expect(await readFile(summary, "utf8")).toMatch(/^### partwise conformance · all · ✅/);
+  });
+
+  test("--list prints every rule with level, title and needs; --json as an array; nothing runs", async () => {
+    const text = await runPartwise(["conformance", "--list", "--protocol", "cavatica"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^RULE +LEVEL +TITLE\n/);
+    expect(text.stdout).toMatch(/\nCV-AUTH +must +\S/);
+    expect(text.stdout).not.toContain("BS-AUTH");
+    const json = await runPartwise(["conformance", "--list", "--json"]);
+    const rules = JSON.parse(json.stdout) as {
+      id: string;
+      level: string;
+      needs: string[];
+      checked: boolean;
+    }[];
+    expect(rules.map((r) => r.id)).toEqual(
+      expect.arrayContaining(["BS-AUTH", "CV-AUTH", "YF-AUTH", "MIME-BOUNDARY-LENGTH"]),
+    );
+    for (const rule of rules) expect(["must", "should"]).toContain(rule.level);
+    const bad = await runPartwise(["conformance", "--list", "--base-url", "http://x/v2"]);
+    expect(bad.code).toBe(2);
+  });
+
+  test("--reporter github prints one annotation per broken rule", async () => {
+    const { code, stdout } = await runPartwise([
+      "conformance",
+      "--protocol",
+      "basespace",
+      "--embedded",
+      "--checks",
+      "BS-AUTH",
+      "--reporter",
+      "github",
+      "--quiet",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^partwise conformance: 1 passed, 0 failed/);
+  });
+});
+
 describe("a target that cannot be tested", () => {
   test("unreachable: exit 2, one line naming the cause, no rule reported broken (junit <error>)", async () => {
     const net = await import("node:net");

@@ -8,6 +8,7 @@
  * this rule (no second token for isolation, data budget spent, expiry too long to wait for).
  */
 import type { CheckContext } from "./context.ts";
+import type { BodyInfo, HeaderList } from "./exchange.ts";
 
 export type Protocol = "basespace" | "cavatica" | "youforce";
 
@@ -18,8 +19,16 @@ export interface Check {
   readonly protocol: Protocol;
   /** One line shown in reports. */
   readonly title: string;
+  /** What the check needs of the target beyond the token (shown by `--list`); default nothing. */
+  readonly needs?: readonly Need[] | undefined;
   run(ctx: CheckContext): Promise<void>;
 }
+
+/**
+ * `second-token`: a second identity (`--other-token`), else skipped · `data`: uploads of several MiB
+ * (counts against `--max-bytes`) · `waiting`: waits for the server's clock (`--wait`).
+ */
+export type Need = "second-token" | "data" | "waiting";
 
 /** One HTTP request and its answer, as shown for a failure (credentials redacted). */
 export interface Exchange {
@@ -31,6 +40,15 @@ export interface Exchange {
   readonly requestExcerpt?: string | undefined;
   /** The first bytes of the response body (text, or a note for binary), redacted. */
   readonly responseExcerpt?: string | undefined;
+  /** When the request was sent (ISO 8601) and how long until the whole answer was read. */
+  readonly startedAt?: string | undefined;
+  readonly durationMs?: number | undefined;
+  /** Request and response headers, credentials redacted. */
+  readonly requestHeaders?: HeaderList | undefined;
+  readonly responseHeaders?: HeaderList | undefined;
+  /** The bodies: size, MD5, a text or hex excerpt, multipart bodies part by part. */
+  readonly requestBody?: BodyInfo | undefined;
+  readonly responseBody?: BodyInfo | undefined;
 }
 
 /** The server broke the rule: what was expected, what happened, and the exchange that showed it. */
@@ -73,6 +91,8 @@ export class PropertyFailure extends ConformanceFailure {
     readonly counterexample: unknown,
     readonly seed: number,
     readonly path: string,
+    /** Every exchange of the failing run, in order. */
+    readonly exchanges: readonly Exchange[] = [],
   ) {
     super(message, exchange);
   }

@@ -13,6 +13,7 @@ import {
   PropertyFailure,
   type Protocol,
 } from "./check.ts";
+import { credentialValues, describeBody, redactHeaders } from "./exchange.ts";
 import { infrastructureCause } from "./preflight.ts";
 
 /** The server under test and the identities and resources the checks may use. */
@@ -109,6 +110,8 @@ export interface ContextOptions {
   readonly budget: { remaining: number };
   readonly signal: AbortSignal;
   readonly fetch?: typeof fetch | undefined;
+  /** Receives every exchange as it completes, with the index of the property run (0 outside one). */
+  readonly onExchange?: ((exchange: Exchange, run: number) => void) | undefined;
 }
 
 const EXCERPT = 400;
@@ -124,11 +127,23 @@ function excerpt(bytes: Uint8Array | string | undefined, secrets: readonly strin
   return redact(view.length > EXCERPT ? `${text}… (${view.length} bytes)` : text, secrets);
 }
 
-export function createContext(options: ContextOptions): CheckContext & { cleanup(): Promise<void> } {
+export function createContext(
+  options: ContextOptions,
+): CheckContext & { cleanup(): Promise<void>; readonly secrets: readonly string[] } {
   const { target } = options;
+  // Grows with every credential the server hands out (signed URLs), so that a value seen once stays
+  // redacted even where it no longer sits behind its name (a tampered URL).
   const secrets = [target.token, ...(target.otherToken ? [target.otherToken] : [])];
+  const harvest = (text: string): void => {
+    for (const value of credentialValues(text)) if (!secrets.includes(value)) secrets.push(value);
+  };
   const doFetch = options.fetch ?? fetch;
   let exchanges: Exchange[] = [];
+  let run = 0;
+  const record = (exchange: Exchange): void => {
+    exchanges.push(exchange);
+    options.onExchange?.(exchange, run);
+  };
   const cleanups: (() => Promise<void>)[] = [];
   let seedState = options.seed >>> 0 || 1;
   const random = () => {
@@ -144,6 +159,11 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
       return exchanges;
     },
     async request(request) {
+      harvest(request.url);
+      const startedAt = new Date();
+      const started = performance.now();
+      const requestHeaders = Object.entries(request.headers ?? {});
+      const requestType = requestHeaders.find(([name]) => name.toLowerCase() === "content-type")?.[1];
       const base: Omit<Exchange, "status"> = {
         method: request.method,
         url: redact(request.url, secrets),
@@ -153,6 +173,11 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
             : request.body === undefined
               ? undefined
               : "<streamed body>",
+        startedAt: startedAt.toISOString(),
+        requestHeaders: redactHeaders(requestHeaders, secrets),
+        ...(request.body === undefined
+          ? {}
+          : { requestBody: describeBody(request.body, requestType, secrets) }),
       };
       let response: Response;
       try {
@@ -169,18 +194,28 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
           ...base,
           status: "network-error",
           responseExcerpt: redact(String(error), secrets),
+          durationMs: Math.round(performance.now() - started),
         };
-        exchanges.push(exchange);
+        record(exchange);
         throw error;
       }
       const bytes =
         request.method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+      if (bytes.length > 0 && bytes.length < 1024 * 1024) harvest(new TextDecoder().decode(bytes));
+      for (const [, value] of response.headers) harvest(value);
       const exchange: Exchange = {
         ...base,
         status: response.status,
         responseExcerpt: excerpt(bytes, secrets),
+        durationMs: Math.round(performance.now() - started),
+        responseHeaders: redactHeaders(response.headers, secrets),
+        ...(request.method === "HEAD"
+          ? {}
+          : {
+              responseBody: describeBody(bytes, response.headers.get("content-type") ?? undefined, secrets),
+            }),
       };
-      exchanges.push(exchange);
+      record(exchange);
       return {
         status: response.status,
         headers: response.headers,
@@ -203,6 +238,7 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
   };
 
   return {
+    secrets,
     target,
     http,
     random,
@@ -226,6 +262,7 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
       let failing: { exchanges: Exchange[]; error: unknown } | undefined;
       const property = fc.asyncProperty(arbitrary, async (value) => {
         exchanges = [];
+        run += 1;
         try {
           const result = await predicate(value);
           if (result === false) {
@@ -266,6 +303,7 @@ export function createContext(options: ContextOptions): CheckContext & { cleanup
         details.counterexample?.[0],
         details.seed,
         details.counterexamplePath ?? "",
+        failing?.exchanges ?? [],
       );
     },
   };

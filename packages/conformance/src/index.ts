@@ -10,6 +10,7 @@ export {
   CheckSkipped,
   ConformanceFailure,
   type Exchange,
+  type Need,
   PropertyFailure,
   type Protocol,
 } from "./check.ts";
@@ -25,8 +26,10 @@ export {
   type Target,
 } from "./context.ts";
 export { EMBEDDED_RESOURCES, type EmbeddedOptions, type EmbeddedServers, startEmbedded } from "./embedded.ts";
+export { type BodyInfo, type BodyPart, describeBody, type HeaderList, redactHeaders } from "./exchange.ts";
 export { RULES, type RuleEntry } from "./generated/rules.ts";
 export { ruleFilter } from "./glob.ts";
+export { formatRuleList, type ListedRule, listRules } from "./list.ts";
 export { preflight } from "./preflight.ts";
 export {
   type CheckResult,
@@ -39,8 +42,13 @@ export {
 } from "./report.ts";
 export { reportSchema } from "./report-schema.ts";
 export {
+  escapeHtml,
+  formatGithub,
+  formatHar,
+  formatHtml,
   formatJson,
   formatJunit,
+  formatMarkdown,
   formatPretty,
   formatReport,
   type PrettyOptions,
@@ -54,6 +62,7 @@ export {
   PROTOCOLS,
   type ProgressEvent,
   protocolOfRule,
+  type RecordedExchange,
   type RunOptions,
   randomSeed,
   replayCommand,

@@ -37,6 +37,10 @@ export interface CheckResult {
   readonly durationMs: number;
   /** The HTTP exchange that showed the violation (credentials redacted). */
   readonly exchange?: Exchange;
+  /** Every exchange of the failing run, in order (at most the last 20), credentials redacted. */
+  readonly exchanges?: readonly Exchange[];
+  /** The document the rule rests on (its `source` in specs/rules.yaml). */
+  readonly source?: string;
   /** The command that replays this failure. */
   readonly replay?: string;
   /** A failure listed in the baseline (known): reported, but it does not decide the exit code. */

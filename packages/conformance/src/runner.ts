@@ -66,6 +66,8 @@ export interface RunOptions {
   /** Run the protocols one after another instead of side by side. */
   readonly sequential?: boolean | undefined;
   readonly onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /** Receives every exchange of the run as it completes (for `--har`), credentials redacted. */
+  readonly onExchange?: ((entry: RecordedExchange) => void) | undefined;
   /** Stops the run: the running checks clean up, the rest are skipped. */
   readonly signal?: AbortSignal | undefined;
   /** The checks to choose from; default every check of the suite. */
@@ -83,6 +85,15 @@ export type ProgressEvent =
       readonly done: number;
       readonly total: number;
     };
+
+/** One exchange of a run, tagged with the rule whose check made it and the property run's index. */
+export interface RecordedExchange {
+  readonly rule: string;
+  readonly protocol: Protocol;
+  /** The property run (1, 2, …), or 0 for requests outside a property. */
+  readonly run: number;
+  readonly exchange: Exchange;
+}
 
 /** Options that cannot make a run (no target, a filter that selects nothing…); the CLI exits 2. */
 export class ConformanceConfigError extends Error {
@@ -199,6 +210,7 @@ interface Shared {
   readonly embedded: boolean;
   readonly signal: AbortSignal | undefined;
   readonly fetch: typeof fetch | undefined;
+  readonly onExchange: ((entry: RecordedExchange) => void) | undefined;
 }
 
 async function runCheck(check: Check, level: Level, target: Target, shared: Shared): Promise<CheckResult> {
@@ -214,6 +226,12 @@ async function runCheck(check: Check, level: Level, target: Target, shared: Shar
     budget: shared.budget,
     signal: controller.signal,
     fetch: shared.fetch,
+    ...(shared.onExchange
+      ? {
+          onExchange: (exchange: Exchange, run: number) =>
+            shared.onExchange?.({ rule: check.id, protocol: check.protocol, run, exchange }),
+        }
+      : {}),
   });
   const base = { id: check.id, protocol: check.protocol, title: check.title, level };
   const started = performance.now();
@@ -235,7 +253,7 @@ async function runCheck(check: Check, level: Level, target: Target, shared: Shar
     await Promise.race([running, timeout.promise, interrupted]);
     outcome = { status: "passed" };
   } catch (error) {
-    outcome = classify(error, ctx.http.exchanges, secrets, shared.seed);
+    outcome = classify(error, ctx.http.exchanges, ctx.secrets, shared.seed);
   } finally {
     timeout.cancel();
     if (onAbort) shared.signal?.removeEventListener("abort", onAbort);
@@ -277,8 +295,10 @@ function classify(
       ...(exchange ? { exchange } : {}),
     };
   }
+  const kept = (list: readonly Exchange[]) => (list.length > 0 ? { exchanges: list.slice(-20) } : {});
   if (error instanceof PropertyFailure)
     return {
+      ...kept(error.exchanges),
       status: "failed",
       message: redact(error.message, secrets),
       counterexample: redact(renderCounterexample(error.counterexample), secrets),
@@ -288,6 +308,7 @@ function classify(
     };
   if (error instanceof ConformanceFailure)
     return {
+      ...kept(exchanges),
       status: "failed",
       message: redact(error.message, secrets),
       seed,
@@ -372,6 +393,7 @@ export async function runConformance(options: RunOptions): Promise<Report> {
     embedded,
     signal: options.signal,
     fetch: options.fetch,
+    onExchange: options.onExchange,
   };
 
   const results = new Map<Planned, CheckResult>();
@@ -439,7 +461,7 @@ export async function runConformance(options: RunOptions): Promise<Report> {
       id,
       protocol,
       title,
-      ...(p.rule ? { statement: p.rule.statement } : {}),
+      ...(p.rule ? { statement: p.rule.statement, source: p.rule.source } : {}),
       ...rest,
       ...(rest.status === "failed" && baseline.has(id) ? { baseline: true } : {}),
     };

@@ -144,7 +144,7 @@ describe("the pretty report", () => {
     expect(text).not.toContain("\u001b[");
     // The server's text cannot drive the terminal: escapes and CRs are shown, not obeyed.
     expect(text).toContain("\\x00\\x07\\x1b[31m \uD800 \uFFFE 🦀 \\r");
-    expect(text).toMatch(/^T-PASS\s+must\s+✓ passed\s+\d+ ms$/m);
+    expect(text).toMatch(/^T-PASS\s+must\s+✓ passed\s+\d+ ms\s+always kept$/m);
     expect(text).toMatch(/^T-SHOULD\s+should\s+✗ failed \(known\)/m);
     expect(text).toContain("✗ T-PROPERTY (must): part numbers outside 1..10000 are refused");
     expect(text).toContain("rule:           statement of T-PROPERTY");

@@ -3,7 +3,9 @@
  *    (--embedded | --base-url URL [--token T | env PARTWISE_TOKEN] [--other-token T2 | env PARTWISE_OTHER_TOKEN]
  *                 [--app-result ID] [--project OWNER/PROJECT] [--parent FOLDER_ID] [--business-type-id N])
  *    [--seed N] [--num-runs N] [--path P] [--checks GLOB] [--strict] [--baseline FILE] [--max-bytes N]
- *    [--wait DURATION] [--reporter pretty|json|junit] [--output FILE] [--quiet]`
+ *    [--wait DURATION] [--reporter pretty|json|junit|html|github] [--output FILE] [--report-dir DIR]
+ *    [--har FILE] [--quiet]`
+ * `partwise conformance --list [--protocol P|all] [--json]`
  *
  * Runs the conformance suite (@partwise/conformance) against a server, or against the reference
  * servers in-process with --embedded. Progress on stderr; the report on stdout or in --output.
@@ -12,14 +14,15 @@
  * token refused at the pre-flight, a timeout: status `error`, never a broken rule; 0 otherwise. Tokens never appear
  * in the output: the report redacts them, and replay commands leave them to the environment.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { redact } from "@partwise/node";
 import { type Io, PROTOCOLS, type Protocol, UsageError } from "../usage.ts";
 
 type Flags = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
 
-const REPORTERS = ["pretty", "json", "junit"] as const;
+const REPORTERS = ["pretty", "json", "junit", "html", "github"] as const;
 type Reporter = (typeof REPORTERS)[number];
 
 /** The flags that name a protocol's resources, and the protocol each belongs to. */
@@ -173,9 +176,15 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
       wait: { type: "string" },
       reporter: { type: "string", default: "pretty" },
       output: { type: "string" },
+      "report-dir": { type: "string" },
+      har: { type: "string" },
+      list: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
     },
   });
+  if (values.list) return list(values, io);
+  if (values.json) throw new UsageError("--json goes with --list; for a JSON report use --reporter json");
   const protocol = values.protocol;
   if (protocol === undefined) throw new UsageError(`--protocol is required (${PROTOCOLS.join(", ")} or all)`);
   if (protocol !== "all" && !(PROTOCOLS as readonly string[]).includes(protocol))
@@ -227,6 +236,9 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
   const progress = values.quiet
     ? undefined
     : suite.progressPrinter((text) => io.stderr.write(text), { color: stderrColor });
+  const reportDir = values["report-dir"];
+  const harFile = values.har ?? (reportDir === undefined ? undefined : join(reportDir, "exchanges.har"));
+  const recorded: Parameters<NonNullable<Parameters<typeof suite.runConformance>[0]["onExchange"]>>[0][] = [];
   let report: Awaited<ReturnType<typeof suite.runConformance>>;
   try {
     report = await suite.runConformance({
@@ -241,6 +253,7 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
       maxBytes,
       path: values.path,
       onProgress: progress,
+      ...(harFile === undefined ? {} : { onExchange: (entry) => recorded.push(entry) }),
       signal: io.signal,
     });
   } catch (error) {
@@ -255,21 +268,56 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
   // A target that could not be tested: one line naming the cause, whatever the reporter.
   for (const { protocol: untested, target: where, cause } of report.untested ?? [])
     io.stderr.write(hideTokens(`partwise: cannot test ${untested} at ${where}: ${cause}\n`, secrets));
-  if (values.output === undefined) io.stdout.write(text);
-  else {
+  const write = async (flag: string, file: string, content: string): Promise<void> => {
     try {
-      await writeFile(values.output, text);
+      await writeFile(file, hideTokens(content, secrets));
     } catch (error) {
-      throw new UsageError(
-        `cannot write --output ${values.output}: ${(error as NodeJS.ErrnoException).code}`,
-      );
+      throw new UsageError(`cannot write ${flag} ${file}: ${(error as NodeJS.ErrnoException).code}`);
     }
+  };
+  if (values.output === undefined) io.stdout.write(text);
+  else await write("--output", values.output, text);
+  if (reportDir !== undefined) {
+    await mkdir(reportDir, { recursive: true }).catch(() => {});
+    for (const [name, format] of [
+      ["report.html", "html"],
+      ["report.json", "json"],
+      ["report.xml", "junit"],
+    ] as const)
+      await write("--report-dir", join(reportDir, name), suite.formatReport(report, format));
   }
-  if (!values.quiet && (reporter !== "pretty" || values.output !== undefined)) {
+  if (harFile !== undefined) await write("--har", harFile, suite.formatHar(recorded, report));
+  const stepSummary = io.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary)
+    await appendFile(stepSummary, hideTokens(suite.formatMarkdown(report), secrets)).catch(() => {});
+  if (!values.quiet && (reporter !== "pretty" || values.output !== undefined || reportDir !== undefined)) {
     const { passed, failed, skipped, errors, broken } = report.summary;
     io.stderr.write(
-      `partwise: conformance ${passed} passed, ${failed} failed, ${skipped} skipped, ${errors} errors, ${broken} broken · seed ${report.seed}${values.output ? ` · report in ${values.output}` : ""} · exit ${code}\n`,
+      `partwise: conformance ${passed} passed, ${failed} failed, ${skipped} skipped, ${errors} errors, ${broken} broken · seed ${report.seed}${values.output ? ` · report in ${values.output}` : ""}${reportDir ? ` · reports in ${reportDir}` : ""} · exit ${code}\n`,
     );
   }
   return code;
+}
+
+/** `--list`: every rule of the chosen protocol(s), as a table or JSON; runs nothing. */
+async function list(values: Flags, io: Io): Promise<number> {
+  const protocol = string(values, "protocol") ?? "all";
+  if (protocol !== "all" && !(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new UsageError(`unknown protocol "${protocol}" (expected ${PROTOCOLS.join(", ")} or all)`);
+  for (const flag of [
+    "base-url",
+    "token",
+    "other-token",
+    "reporter",
+    "output",
+    "har",
+    "report-dir",
+    "checks",
+  ])
+    if (flag !== "reporter" && flag !== "checks" && string(values, flag) !== undefined)
+      throw new UsageError(`--list runs nothing: --${flag} does not go with it`);
+  const suite = await import("@partwise/conformance");
+  const rules = await suite.listRules({ protocol: protocol as Protocol | "all" });
+  io.stdout.write(suite.formatRuleList(rules, values.json === true ? "json" : "text"));
+  return 0;
 }

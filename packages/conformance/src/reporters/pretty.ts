@@ -62,11 +62,16 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   const idWidth = Math.max(4, ...tested.map((c) => c.id.length));
   const statusWidth = Math.max(6, ...tested.map((c) => statusText(c).length + 2));
   if (tested.length > 0)
-    out.push(paint(1, `${"RULE".padEnd(idWidth)}  LEVEL   ${"STATUS".padEnd(statusWidth)}  TIME`));
+    out.push(
+      paint(
+        1,
+        `${"RULE".padEnd(idWidth)}  LEVEL   ${"STATUS".padEnd(statusWidth)}  ${"TIME".padEnd(8)}  TITLE`,
+      ),
+    );
   for (const result of tested) {
     const status = `${SYMBOL[result.status]} ${statusText(result)}`.padEnd(statusWidth);
     out.push(
-      `${result.id.padEnd(idWidth)}  ${result.level.padEnd(6)}  ${paint(COLOUR[result.status], status)}  ${duration(result.durationMs)}`,
+      `${result.id.padEnd(idWidth)}  ${result.level.padEnd(6)}  ${paint(COLOUR[result.status], status)}  ${duration(result.durationMs).padEnd(8)}  ${printable(result.title)}`,
     );
   }
   const failures = report.checks.filter((c) => c.status === "failed");
