@@ -93,7 +93,7 @@ export class BlobWriter {
 
   /** Creates (or truncates) the file at `path`. */
   static async create(path: string, options: BlobWriterOptions): Promise<BlobWriter> {
-    const file = await open(path, "w");
+    const file = await open(path, "w", 0o600);
     let direct: FileHandle | undefined;
     const flag = constants.O_DIRECT as number | undefined;
     if ((options.directIo ?? true) && flag !== undefined) {

@@ -23,6 +23,8 @@
  * - A response body that fails mid-way destroys the connection, so the client sees a broken
  *   response, never a short one that looks complete.
  */
+
+import { readFileSync } from "node:fs";
 import {
   createServer,
   type IncomingMessage,
@@ -31,7 +33,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { NodeBody } from "./body.ts";
+import { type BodyPacing, DEFAULT_BODY_PACING, NodeBody } from "./body.ts";
 
 /** A fetch-style handler: the whole contract between a reference server and its transport. */
 export type FetchHandler = (request: Request) => Promise<Response> | Response;
@@ -82,6 +84,20 @@ export interface ListenOptions {
   readonly lingerMs?: number;
   /** Called with every handler failure that is not a fault; must not include tokens. */
   readonly onError?: (error: unknown, request: Request) => void;
+  /**
+   * How slowly a client may send a body the handler waits for (BodyPacing: default at most 30 s
+   * without a byte, and 240 bytes/s on average after 5 s of waiting); a slower body fails with
+   * `ETIMEDOUT` and its connection closes.
+   */
+  readonly bodyPacing?: Partial<BodyPacing>;
+  /**
+   * Open connections at most (default a quarter of the process's open-file limit, at least 16):
+   * requests on connections past it are answered 503 with `Retry-After` and the connection closed,
+   * before files can run out for the uploads already accepted.
+   */
+  readonly maxConnections?: number;
+  /** The 503 answer past `maxConnections` (a protocol's error envelope); default a JSON message. */
+  readonly overloaded?: () => Response;
 }
 
 export interface RunningServer {
@@ -94,9 +110,24 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** A quarter of the soft open-file limit (Linux /proc), so connections leave room for files. */
+function defaultMaxConnections(): number {
+  try {
+    const limits = readFileSync("/proc/self/limits", "utf8");
+    const soft = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]);
+    if (Number.isSafeInteger(soft) && soft > 0) return Math.max(16, Math.floor(soft / 4));
+  } catch {}
+  return 256;
+}
+
 interface Settings {
   /** The listener's own URL, for requests without a usable Host header. */
   origin: string;
+  readonly pacing: BodyPacing;
+  readonly maxConnections: number;
+  readonly overloaded: () => Response;
+  /** Connections open now. */
+  open: number;
   readonly maxDrainBytes: number;
   readonly lingerMs: number;
   readonly onError: ListenOptions["onError"];
@@ -119,7 +150,19 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
     maxDrainBytes: options.maxDrainBytes ?? 1024 * 1024,
     lingerMs: options.lingerMs ?? 2_000,
     onError: options.onError,
+    pacing: { ...DEFAULT_BODY_PACING, ...options.bodyPacing },
+    maxConnections: options.maxConnections ?? defaultMaxConnections(),
+    overloaded:
+      options.overloaded ??
+      (() => Response.json({ message: "Too many connections; retry later" }, { status: 503 })),
+    open: 0,
   };
+  server.on("connection", (socket: Socket) => {
+    settings.open += 1;
+    socket.once("close", () => {
+      settings.open -= 1;
+    });
+  });
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
     serve(handler, req, res, settings, expectContinue).catch((error: unknown) => {
       // Nothing may escape as an unhandled rejection: that would end the process.
@@ -162,13 +205,14 @@ function makeRequest(
   origin: string,
   signal: AbortSignal | undefined,
   onFirstRead: (() => void) | undefined,
+  pacing?: BodyPacing,
 ): { request: Request; body: NodeBody | undefined } {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2)
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const body = hasBody ? new NodeBody(req, onFirstRead) : undefined;
+  const body = hasBody ? new NodeBody(req, onFirstRead, pacing) : undefined;
   const request = new Request(requestUrl(req, origin), {
     method,
     headers,
@@ -212,7 +256,7 @@ async function serve(
     : undefined;
   let made: ReturnType<typeof makeRequest>;
   try {
-    made = makeRequest(req, settings.origin, aborted.signal, onFirstRead);
+    made = makeRequest(req, settings.origin, aborted.signal, onFirstRead, settings.pacing);
   } catch {
     // A request the Fetch API cannot represent (an invalid header value, say).
     res.writeHead(400, { "content-type": "text/plain", connection: "close" });
@@ -221,6 +265,21 @@ async function serve(
     return;
   }
   const { request, body } = made;
+  if (settings.open > settings.maxConnections) {
+    const refusal = settings.overloaded();
+    const headers = new Headers(refusal.headers);
+    headers.set("retry-after", "1");
+    headers.set("connection", "close");
+    await writeResponse(
+      req,
+      res,
+      new Response(refusal.body, { status: 503, headers }),
+      body,
+      settings,
+      expectContinue,
+    );
+    return;
+  }
   let response: Response;
   try {
     response = await handler(request);

@@ -42,9 +42,23 @@ const TOKEN_NAMES = [
   "apikey",
 ];
 
+/**
+ * A name as a pattern in which every character may also be percent-encoded (`acc%65ss_token` is
+ * `access_token` to a server that decodes its query), in either case of the hex digits.
+ */
+const encodable = (name: string): string =>
+  Array.from(name, (char) => {
+    const hex = char.charCodeAt(0).toString(16).padStart(2, "0");
+    const literal = /[A-Za-z0-9]/.test(char) ? char : `\\${char}`;
+    return `(?:${literal}|%${hex})`;
+  }).join("");
+
 /** `name` not preceded by a name character, then `:` or `=` (possibly inside JSON quotes). */
 const named = (names: readonly string[], value: string): RegExp =>
-  new RegExp(`((?<![A-Za-z0-9_-])["']?(?:${names.join("|")})["']?\\s*[:=]\\s*["']?)${value}`, "gi");
+  new RegExp(
+    `((?<![A-Za-z0-9_-])["']?(?:${names.map(encodable).join("|")})["']?\\s*(?::|=|%3[Dd])\\s*["']?)${value}`,
+    "gi",
+  );
 
 const PATTERNS: readonly RegExp[] = [
   // `Bearer <token>` anywhere (RFC 6750 §2.1), up to the next delimiter even past token68.

@@ -153,7 +153,10 @@ export function composeServer(compose: ComposeOptions): ReferenceServer {
     dataDir: compose.dataDir,
     async listen(listenOptions?: ListenOptions) {
       if (closing) throw new Error("the reference server is closed");
-      const server = await listen(handler, listenOptions);
+      const server = await listen(handler, {
+        overloaded: () => compose.errorResponse(503, "Too many connections; retry later"),
+        ...listenOptions,
+      });
       running.push(server);
       return server;
     },

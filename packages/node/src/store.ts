@@ -15,7 +15,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BatchBufferPool, BlobWriter } from "./blob-writer.ts";
 import { nodeChunks } from "./body.ts";
@@ -38,12 +38,22 @@ export function isStorageError(error: unknown): boolean {
 
 /**
  * True for a request body that broke off before its end: the client closed the connection
- * (the listener's bodies fail with `ECONNRESET`) or the stream was cut short.
+ * (the listener's bodies fail with `ECONNRESET`), the stream was cut short, or the client sent it
+ * too slowly (`ETIMEDOUT`, the listener's body pacing).
  */
 export function isBodyAborted(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "ECONNRESET" || code === "ECONNABORTED" || code === "ERR_STREAM_PREMATURE_CLOSE";
+  return (
+    code === "ECONNRESET" ||
+    code === "ECONNABORTED" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    code === "ETIMEDOUT"
+  );
 }
+
+/** Permissions of the store's directories and files: its owner only. */
+export const PRIVATE_DIR = 0o700;
+export const PRIVATE_FILE = 0o600;
 
 /** A key or id from a request that cannot be a store key (traversal, odd characters, length). */
 export class InvalidStoreKeyError extends Error {
@@ -114,9 +124,15 @@ export class DiskStore {
    * process owns a store at a time: opening it sweeps the temp files of any other user.
    */
   static async open(dir: string, options: DiskStoreOptions = {}): Promise<DiskStore> {
-    for (const sub of ["tmp", "blobs", "state"]) await mkdir(join(dir, sub), { recursive: true });
+    // Only the server's own user may read what clients stored and the signing secrets (0700 dirs,
+    // 0600 files): another local user could otherwise read uploads or forge signed URLs.
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+    for (const sub of ["tmp", "blobs", "state"]) {
+      await mkdir(join(dir, sub), { recursive: true, mode: PRIVATE_DIR });
+      await chmod(join(dir, sub), PRIVATE_DIR);
+    }
     await rm(join(dir, "tmp"), { recursive: true, force: true });
-    await mkdir(join(dir, "tmp"), { recursive: true });
+    await mkdir(join(dir, "tmp"), { recursive: true, mode: PRIVATE_DIR });
     return new DiskStore(dir, options.fsync ?? false, options.directIo ?? true);
   }
 
@@ -304,7 +320,7 @@ export class DiskStore {
     if (text === undefined) throw new TypeError(`putJson("${name}"): the value has no JSON form`);
     const temp = this.tempPath();
     try {
-      const file = await open(temp, "w");
+      const file = await open(temp, "w", PRIVATE_FILE);
       try {
         await file.writeFile(text);
         if (this.fsync) await file.sync();

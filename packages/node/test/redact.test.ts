@@ -36,6 +36,9 @@ const FORMS = [
   "'authorization': 'Bearer <T>'",
   "Cookie: IComLogin=<T>; other=1",
   "Cookie: a=1; IComLogin=<T>",
+  "GET /v1pre3/files/1?acc%65ss_token=<T>",
+  "GET /v1pre3/files/1?ACCESS%5FTOKEN=<T>",
+  "https://storage.test/p?%73ignature=<T>",
 ];
 
 const surroundings = fc.string({
@@ -45,6 +48,25 @@ const surroundings = fc.string({
 const separator = fc.constantFrom(" ", "\n", "\r\n", "\t", "; ", ", ", "&", " | ");
 
 describe("redact", () => {
+  test("a credential's name with any of its characters percent-encoded is still redacted", () => {
+    const names = ["access_token", "signature", "x-amz-signature", "uploadToken", "sig", "token"];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...names),
+        fc.infiniteStream(fc.boolean()),
+        token,
+        (name, encode, secret) => {
+          const it = encode[Symbol.iterator]();
+          const encoded = Array.from(name, (c) =>
+            it.next().value ? `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}` : c,
+          ).join("");
+          const out = redact(`GET /x?a=1&${encoded}=${secret}&b=2`);
+          expect(out, `${encoded}=${secret}`).not.toContain(secret);
+        },
+      ),
+    );
+  });
+
   test.each(FORMS)("removes the token from %j", (form) => {
     const secret = "s3cr3tT0ken-abc.DEF~1";
     const out = redact(form.replace("<T>", secret));

@@ -389,6 +389,27 @@ describe("JSON documents", () => {
   });
 });
 
+describe("permissions", () => {
+  test("only the server's user can read the store: 0700 directories, 0600 blobs and documents", async () => {
+    const dir = freshDir();
+    await mkdir(dir, { mode: 0o755 });
+    await mkdir(join(dir, "blobs"), { mode: 0o755 }); // left by an earlier version
+    const store = await DiskStore.open(dir);
+    const staged = await store.ingest(iterate([new Uint8Array([1, 2, 3])]));
+    await staged.commit("blob");
+    await store.putJson("signing-secret", { secret: "00" });
+    const { stat } = await import("node:fs/promises");
+    const mode = async (path: string) => (await stat(path)).mode & 0o777;
+    for (const sub of ["blobs", "state", "tmp"])
+      expect((await mode(join(dir, sub))).toString(8), sub).toBe("700");
+    expect((await mode(join(dir, "blobs", "blob"))).toString(8)).toBe("600");
+    expect((await mode(join(dir, "state", "signing-secret"))).toString(8)).toBe("600");
+    const fresh = freshDir();
+    await DiskStore.open(fresh);
+    expect((await mode(fresh)).toString(8)).toBe("700");
+  });
+});
+
 describe("durability", () => {
   test("opening a store sweeps temp files a crash left and keeps blobs and documents", async () => {
     const dir = freshDir();
