@@ -81,7 +81,7 @@ export function expectStatus(
 ): void {
   const allowed = typeof expected === "number" ? [expected] : expected;
   if (!allowed.includes(answer.status))
-    ctx.fail(`${what}: expected ${allowed.join(" or ")}, got ${answer.status}`, answer.exchange);
+    ctx.fail(`${what} answered ${answer.status}, expected ${allowed.join(" or ")}`, answer.exchange);
 }
 
 /**
@@ -90,7 +90,7 @@ export function expectStatus(
  */
 export function expectRefused(ctx: CheckContext, answer: HttpAnswer, what: string, expected = "a 4xx"): void {
   if (answer.status < 400 || answer.status >= 500)
-    ctx.fail(`${what}: expected a refusal (${expected}), got ${answer.status}`, answer.exchange);
+    ctx.fail(`${what} answered ${answer.status}, expected a refusal (${expected})`, answer.exchange);
 }
 
 /** True when the answer is a refusal (4xx). */
@@ -124,7 +124,7 @@ export function envelopeOf<T>(
 export function expectErrorBody(ctx: CheckContext, answer: HttpAnswer, what: string): void {
   const checked = basespaceSchemas.validate("ErrorBody", answer.json<unknown>());
   if (!checked.ok)
-    ctx.fail(`${what}: the ${answer.status} answer has no BaseSpace error body`, answer.exchange);
+    ctx.fail(`${what} answered ${answer.status} without a BaseSpace error body`, answer.exchange);
 }
 
 export const md5Hex = async (bytes: Uint8Array): Promise<string> => toHex(await md5(bytes));

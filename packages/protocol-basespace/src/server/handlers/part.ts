@@ -177,7 +177,9 @@ async function mutantPart(
       concatStreams([store.read(key), store.read(first.key, { start: answer.size, end: first.size - 1 })]),
     );
     await store.delete(key);
-    record = await state.commitPart(file.id, { ...answer, size: first.size }, merged);
+    // The earlier copy's length stays on disk; the answer still reports the bytes received.
+    await state.commitPart(file.id, { ...answer, size: first.size }, merged);
+    return { ...answer, key: first.key };
   } else if (
     first !== undefined &&
     mutations.has("BS-PART-REPLACE:in-flight") &&
