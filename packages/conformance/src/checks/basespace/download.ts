@@ -104,7 +104,8 @@ export const bsDownload: Check = {
         const metaAnswer = await send(ctx, { method: "GET", path: `/files/${id}/content?redirect=meta` });
         expectStatus(ctx, metaAnswer, 200, "redirect=meta");
         const meta = envelopeOf<FileContentMeta>(ctx, metaAnswer, "FileContentMetaResponse", "redirect=meta");
-        const href = await follow(ctx, meta.HrefContent);
+        const hrefContent = new URL(meta.HrefContent, ctx.target.baseUrl).href;
+        const href = await follow(ctx, hrefContent);
         expectStatus(ctx, href, 200, "GET HrefContent");
         expectBytes(ctx, href, bytes, "HrefContent");
 
@@ -125,7 +126,7 @@ export const bsDownload: Check = {
             expectBytes(ctx, ranged, expected, `Range ${header}`);
           }
           if (meta.SupportsRange === true) {
-            const signed = await follow(ctx, meta.HrefContent, { range: header });
+            const signed = await follow(ctx, hrefContent, { range: header });
             expectStatus(ctx, signed, 206, `HrefContent (SupportsRange true) with Range ${header}`);
             if (signed.headers.get("content-range") !== contentRange)
               ctx.fail(

@@ -134,7 +134,7 @@ export const bsCompleteOrder: Check = {
           false,
           `parts ${low} and ${low + gap}, the final part sent first`,
         ),
-      { numRuns: 2, shrink: false },
+      { numRuns: 1, shrink: false },
     );
   },
 };
