@@ -177,7 +177,7 @@ export const RULES: readonly RuleEntry[] = [
     "level": "should",
     "source": "inference from [S1] \"Upon getting this response, the file upload is complete.\" and S3 semantics (new rule of the audit)",
     "statement": "A completed upload is final; a later part (new or a replacement) and a later abort are refused, or at least leave the File complete with the same content.",
-    "check": "After completing, a new part, a replacement of a stored part and an abort are sent in generated order; each is refused or ignored, and the File stays complete with exactly its completed bytes."
+    "check": "Model-based lifecycles (fc.commands) of part PUTs, completions, aborts and reads; once complete, a new part, a replacement, another completion and an abort are each refused or ignored, and every read finds the File complete with exactly its completed Size and bytes."
   },
   {
     "id": "BS-ABORT",

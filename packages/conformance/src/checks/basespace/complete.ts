@@ -9,9 +9,11 @@
  * - BS-COMPLETE-EMPTY (should): completing an upload that has no stored part is refused (any 4xx)
  *   and leaves the upload pending. Source: inference (PROTOCOLS.md 1.7, undocumented).
  * - BS-COMPLETE-FINAL (should): a completed upload is final. Inference from [S1] "Upon getting
- *   this response, the file upload is complete." and S3. After completing, a new part, a
- *   replacement of the stored part and an abort, in generated order, are each refused or ignored;
- *   the File must stay complete with exactly its completed Size and bytes.
+ *   this response, the file upload is complete." and S3. Model-based (`fc.commands`): generated
+ *   lifecycles of PUTs of part 1 (re-sent while pending), completions, aborts and reads; once
+ *   complete, a new part, a replacement, another completion and an abort may each be refused or
+ *   ignored (any status below 500), and every read must find the File complete with exactly the
+ *   Size and bytes it was completed with. A fixed sequence with each late request runs first.
  */
 import type { File } from "@partwise/protocol-basespace";
 import fc from "fast-check";
@@ -20,7 +22,6 @@ import type { CheckContext } from "../../context.ts";
 import {
   byteSeed,
   bytesOf,
-  complete,
   envelopeOf,
   expectContent,
   expectErrorBody,
@@ -110,41 +111,136 @@ export const bsCompleteEmpty: Check = {
   },
 };
 
-type Late = "new-part" | "replacement" | "abort";
-const LATE: readonly Late[] = ["new-part", "replacement", "abort"];
+interface LifeModel {
+  status: "pending" | "complete" | "aborted";
+  /** The last accepted bytes of part 1 while pending; the File's bytes once complete. */
+  bytes: Uint8Array | undefined;
+}
+
+interface LifeReal {
+  readonly ctx: CheckContext;
+  readonly upload: Upload;
+}
+
+/** PUT part 1 (the only part while pending) or a new part 2 (after the end only). */
+class PutPartCommand implements fc.AsyncCommand<LifeModel, LifeReal> {
+  constructor(
+    readonly number: 1 | 2,
+    readonly size: number,
+    readonly seed: number,
+  ) {}
+  check(model: Readonly<LifeModel>): boolean {
+    // Part 2 would make part 1 non-final and too small to complete: sent only once complete.
+    return model.status === "complete" || (model.status === "pending" && this.number === 1);
+  }
+  async run(model: LifeModel, { ctx, upload }: LifeReal): Promise<void> {
+    const bytes = bytesOf(this.size, this.seed);
+    const answer = await putPart(ctx, upload.id, this.number, bytes);
+    if (model.status === "pending") {
+      expectStatus(ctx, answer, 200, `PUT part ${this.number} of the pending upload`);
+      model.bytes = bytes;
+    } else if (answer.status >= 500)
+      ctx.fail(`PUT part ${this.number} after completion answered ${answer.status}`, answer.exchange);
+  }
+  toString(): string {
+    return `PUT part ${this.number} (${this.size} bytes, seed ${this.seed})`;
+  }
+}
+
+class CompleteCommand implements fc.AsyncCommand<LifeModel, LifeReal> {
+  check(model: Readonly<LifeModel>): boolean {
+    return model.status === "complete" || (model.status === "pending" && model.bytes !== undefined);
+  }
+  async run(model: LifeModel, { ctx, upload }: LifeReal): Promise<void> {
+    const answer = await setStatus(ctx, upload.id, "complete");
+    if (model.status === "pending") {
+      expectStatus(ctx, answer, [200, 201], "completing the upload");
+      upload.ended = true;
+      model.status = "complete";
+    } else if (answer.status >= 500)
+      ctx.fail(`completing the complete upload again answered ${answer.status}`, answer.exchange);
+  }
+  toString(): string {
+    return "complete";
+  }
+}
+
+class AbortCommand implements fc.AsyncCommand<LifeModel, LifeReal> {
+  check(model: Readonly<LifeModel>): boolean {
+    return model.status !== "aborted";
+  }
+  async run(model: LifeModel, { ctx, upload }: LifeReal): Promise<void> {
+    const answer = await setStatus(ctx, upload.id, "aborted");
+    if (model.status === "pending") {
+      // Abort itself is BS-ABORT's; here it only ends the sequence.
+      if (answer.status < 300) upload.ended = true;
+      model.status = "aborted";
+    } else if (answer.status >= 500)
+      ctx.fail(`aborting the complete upload answered ${answer.status}`, answer.exchange);
+  }
+  toString(): string {
+    return "abort";
+  }
+}
+
+/** Once complete: GET files/{id} says complete with the Size, and the content is the File's bytes. */
+class ReadCommand implements fc.AsyncCommand<LifeModel, LifeReal> {
+  check(model: Readonly<LifeModel>): boolean {
+    return model.status === "complete";
+  }
+  async run(model: LifeModel, { ctx, upload }: LifeReal): Promise<void> {
+    const bytes = model.bytes ?? new Uint8Array(0);
+    const after = await getFile(ctx, upload.id);
+    if (after.UploadStatus !== "complete" || after.Size !== bytes.length)
+      ctx.fail(
+        `the completed upload now reports UploadStatus ${after.UploadStatus} and Size ${after.Size}, expected complete and ${bytes.length}`,
+      );
+    await expectContent(ctx, upload.id, bytes, "the completed file");
+  }
+  toString(): string {
+    return "read";
+  }
+}
+
+const lifeCommands = [
+  fc
+    .record({ number: fc.constantFrom<1 | 2>(1, 2), size: fc.integer({ min: 1, max: 512 }), seed: byteSeed })
+    .map(({ number, size, seed }) => new PutPartCommand(number, size, seed)),
+  fc.constant(new CompleteCommand()),
+  fc.constant(new AbortCommand()),
+  fc.constant(new ReadCommand()),
+];
 
 export const bsCompleteFinal: Check = {
   id: "BS-COMPLETE-FINAL",
   protocol: "basespace",
-  title: "after completion, parts, replacements and an abort leave the File complete and unchanged",
+  title:
+    "after completion, parts, replacements, completions and an abort leave the File complete and unchanged",
   async run(ctx) {
+    // One fixed sequence first: every late request once, then a read.
+    const first = await initiate(ctx, { name: "final.bin" });
+    await fc.asyncModelRun(
+      () => ({ model: { status: "pending", bytes: undefined } as LifeModel, real: { ctx, upload: first } }),
+      [
+        new PutPartCommand(1, 100, 1),
+        new CompleteCommand(),
+        new PutPartCommand(2, 50, 2),
+        new PutPartCommand(1, 70, 3),
+        new AbortCommand(),
+        new CompleteCommand(),
+        new ReadCommand(),
+      ],
+    );
+    // Model-based: generated lifecycles, each ending with a read once complete.
     await ctx.property(
-      fc.record({
-        order: fc.shuffledSubarray([...LATE], { minLength: LATE.length }),
-        size: fc.integer({ min: 1, max: 512 }),
-        seed: byteSeed,
-      }),
-      async ({ order, size, seed }) => {
+      fc.commands(lifeCommands, { maxCommands: 10 }),
+      async (commands) => {
         const upload = await initiate(ctx, { name: "final.bin" });
-        const bytes = bytesOf(size, seed);
-        await storePart(ctx, upload.id, 1, bytes);
-        await complete(ctx, upload);
-        for (const late of order) {
-          const answer =
-            late === "abort"
-              ? await setStatus(ctx, upload.id, "aborted")
-              : await putPart(ctx, upload.id, late === "new-part" ? 2 : 1, bytesOf(size + 7, ~seed));
-          if (answer.status >= 500)
-            ctx.fail(`${late} after completion answered ${answer.status}`, answer.exchange);
-        }
-        const after = await getFile(ctx, upload.id);
-        if (after.UploadStatus !== "complete" || after.Size !== size)
-          ctx.fail(
-            `after ${order.join(", ")} sent to the completed upload, it reports UploadStatus ${after.UploadStatus} and Size ${after.Size}, expected complete and ${size}`,
-          );
-        await expectContent(ctx, upload.id, bytes, `the completed file after ${order.join(", ")}`);
+        const model: LifeModel = { status: "pending", bytes: undefined };
+        await fc.asyncModelRun(() => ({ model, real: { ctx, upload } }), commands);
+        if (model.status === "complete") await new ReadCommand().run(model, { ctx, upload });
       },
-      { numRuns: 3 },
+      { numRuns: 4 },
     );
   },
 };
