@@ -145,7 +145,7 @@ export const RULES: readonly RuleEntry[] = [
     "level": "must",
     "source": "[S1] \"You may upload the parts in parallel and each part may be retried if the connection fails.\"",
     "statement": "Parts may be uploaded in any order and in parallel, including several parts of one upload in flight at once.",
-    "check": "Parts are sent in random order, several genuinely in flight at once (their bodies held open until all have started); every PUT succeeds."
+    "check": "A final part then a lower one, then generated sets of parts in random order, several genuinely in flight at once (their bodies held open until all have started); every part but the highest-numbered has 5 MiB, and every PUT succeeds."
   },
   {
     "id": "BS-COMPLETE-ORDER",
@@ -153,7 +153,7 @@ export const RULES: readonly RuleEntry[] = [
     "level": "must",
     "source": "[S1] \"These must be numbered 1 to 10000 and will be reassembled by ascending part number when the upload is marked as completed later.\"",
     "statement": "On completion the parts are joined in ascending part-number order (as numbers, so 9 before 10), whatever order they were uploaded in, including parts uploaded concurrently.",
-    "check": "After random-order and concurrent uploads (two parts at generated numbers, parts 9 and 10, and once eleven parts 1..11 sent at once) the downloaded file equals the parts concatenated by ascending number, byte for byte."
+    "check": "After random-order and concurrent uploads (two parts at generated numbers, the final part sent first, and once eleven parts 1..11 sent at once) the downloaded file equals the parts concatenated by ascending number, byte for byte."
   },
   {
     "id": "BS-COMPLETE-STATUS",

@@ -37,6 +37,11 @@ export interface ReadingPolicy {
   readonly minPartSize: number;
   /** BS-PART-MAX-SIZE, "25MB" [S1]: 26,214,400 (MiB) or 25,000,000 (10^6) bytes. */
   readonly maxPartSize: number;
+  /**
+   * BS-PART-MIN-SIZE: also refuse, at its PUT, a part under the minimum when a higher-numbered part
+   * is already stored (it cannot be the final part); otherwise the minimum is checked at completion.
+   */
+  readonly minimumAtPut: boolean;
   /** BS-SIMPLE-UPLOAD: the largest simple upload (undocumented). */
   readonly maxSimpleUploadSize: number;
   /** BS-PART-MAX-SIZE: the status of an oversize part (undocumented: 413 or 400). */
@@ -76,6 +81,7 @@ export interface ReadingPolicy {
 const DEFAULT: ReadingPolicy = {
   minPartSize: 5 * MiB,
   maxPartSize: 25 * MiB,
+  minimumAtPut: false,
   maxSimpleUploadSize: 25 * MiB,
   partTooLargeStatus: 413,
   unknownTokenStatus: 401,
@@ -108,6 +114,7 @@ const POLICIES: Readonly<Record<Reading, ReadingPolicy>> = {
   strict: {
     ...DEFAULT,
     maxPartSize: 25_000_000,
+    minimumAtPut: true,
     maxSimpleUploadSize: 25_000_000,
     partTooLargeStatus: 400,
     unknownTokenStatus: 403,

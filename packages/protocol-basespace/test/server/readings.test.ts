@@ -98,6 +98,16 @@ describe("where the readings differ", () => {
     }
   });
 
+  test("an undersized part below a stored higher-numbered one: stored (refused at completion), except by the strict reading (400 at its PUT)", async () => {
+    for (const reading of ["default", "lenient", "strict"] as const) {
+      const { owner, file } = await pendingWithPart(reading);
+      await owner.putPartRaw(file.Id, 5, bytesOf(10)).then((r) => r.arrayBuffer());
+      const low = await owner.putPartRaw(file.Id, 2, bytesOf(10));
+      if (reading === "strict") await expectError(low, 400, "BS-PART-MIN-SIZE");
+      else expect((await answer(low, "FilePartResponse")).status).toBe(200);
+    }
+  });
+
   test("a part over the maximum: 413, 413, 400", async () => {
     for (const [reading, status] of [
       ["default", 413],

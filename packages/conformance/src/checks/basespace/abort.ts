@@ -46,7 +46,9 @@ export const bsAbort: Check = {
       }),
       async ({ stored, probes, later, seed }) => {
         const upload = await initiate(ctx, { name: "abort.bin" });
-        for (const number of stored) await storePart(ctx, upload.id, number, bytesOf(8, seed + number));
+        // Ascending: each small part may still be the final one, so none may be refused for its size.
+        for (const number of [...stored].sort((a, b) => a - b))
+          await storePart(ctx, upload.id, number, bytesOf(8, seed + number));
         if (other !== undefined) {
           const intruder = await setStatus(ctx, upload.id, "aborted", other);
           expectRefused(ctx, intruder, "aborting the first token's upload with the second token");

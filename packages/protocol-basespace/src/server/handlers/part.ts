@@ -122,6 +122,17 @@ async function storePart(
       // Completion or abort may have happened while the bytes streamed in.
       const current = ctx.state.file(file.id) ?? file;
       assertAcceptsParts(current, mutations);
+      // The strict reading refuses a part that is under the minimum and cannot be the final one.
+      if (
+        policy.minimumAtPut &&
+        staged.size < ctx.limits.minPartSize &&
+        ctx.state.partList(file.id).some((part) => part.number > number)
+      )
+        refuse(
+          400,
+          `Part ${number} has ${staged.size} bytes and a higher-numbered part is stored: every part but the last must have at least ${ctx.limits.minPartSize}`,
+          "BS-PART-MIN-SIZE",
+        );
       if (mutations.size > 0) {
         const mutant = await mutantPart(ctx, current, { number, size: staged.size, etag }, staged, before);
         if (mutant !== undefined) return mutant;
