@@ -15,119 +15,151 @@ export const RULES: readonly RuleEntry[] = [
     "id": "BS-AUTH",
     "protocol": "basespace",
     "level": "must",
-    "source": "https://developer.basespace.illumina.com/docs/content/documentation/rest-api/v1-api-reference",
-    "statement": "Every request carries an access token as the `x-access-token` header, an `Authorization: Bearer` header or the `access_token` query parameter; a request without a valid token is refused with 401.",
-    "check": "Each endpoint is called with no token and with a wrong token and must answer 401 with the error envelope; the same call succeeds with each of the three token carriers."
+    "source": "[S0] \"A file may be uploaded to an AppResult to which your application has WRITE access.\"; every request of [S0][S1] carries \"-H \"x-access-token: {access token}\"\"",
+    "statement": "Every request carries an access token; the documented carrier is the `x-access-token` header, which the server accepts, and a request without a token or with a token the server does not know is refused (4xx: the status is not documented, see BS-AUTH-401).",
+    "check": "Each endpoint is called with no token and with generated wrong tokens in x-access-token and must be refused (any 4xx); the documented flow succeeds with the token in x-access-token."
+  },
+  {
+    "id": "BS-AUTH-401",
+    "protocol": "basespace",
+    "level": "should",
+    "source": "inference: RFC 9110 §15.5.2 (401 for missing or invalid credentials); basespace-java-sdk DefaultClientConnectionProvider.java maps 401 to UnauthorizedException; ServiceStack default mapping (PROTOCOLS.md 1.5)",
+    "statement": "A request without a token or with a token the server does not know is refused with 401 (split from BS-AUTH by the audit; the documents give no status, and a server may answer 403 for a token it does not know).",
+    "check": "Each endpoint is called with no token and with generated wrong tokens in each carrier and must answer 401 with an error body."
+  },
+  {
+    "id": "BS-AUTH-CARRIERS",
+    "protocol": "basespace",
+    "level": "should",
+    "source": "BaseSpace v1 API reference, https://developer.basespace.illumina.com/docs/content/documentation/rest-api/v1-api-reference (paraphrased in PROTOCOLS.md 1.1; not among the seeds, so not quoted); basespace-python-sdk and basespace-csharp-sdk send Authorization: Bearer",
+    "statement": "Besides `x-access-token`, the token may be sent as an `Authorization: Bearer` header or as the `access_token` query parameter (split from BS-AUTH by the audit: the seeds show only `x-access-token`).",
+    "check": "The documented flow (initiate, part, file, list, complete, content) succeeds with the token as Authorization Bearer and as access_token; wrong tokens in those carriers are refused (any 4xx)."
   },
   {
     "id": "BS-AUTH-ISOLATION",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S0][S1] (WRITE access to the AppResult is required)",
-    "statement": "A token may write only to AppResults it has WRITE access to, and cannot read, upload parts to, complete or abort another token's file.",
-    "check": "A file initiated with one token is fetched, written and completed with a second token; every call must be refused with 403 or 404 and leave the upload unchanged."
+    "source": "[S0][S1] \"A file may be uploaded to an AppResult to which your application has WRITE access.\"",
+    "statement": "A token without WRITE access cannot upload to another token's AppResult or upload: initiating in it, PUTting a part of its upload and completing that upload are refused (any 4xx; the documents give no status, servers answer 403 or 404) and leave the upload unchanged.",
+    "check": "An upload initiated with one token, one part stored, is written to, completed and initiated into with a second token, in generated orders; every call must be refused (any 4xx) and the owner's upload stays pending and completes with exactly its own bytes."
+  },
+  {
+    "id": "BS-AUTH-ISOLATION-READ",
+    "protocol": "basespace",
+    "level": "should",
+    "source": "inference from the access model of [S0] (\"WRITE access\") and basespace-java-sdk ResourceForbiddenException/ResourceNotFoundException; reading is not described by the seeds (split from BS-AUTH-ISOLATION by the audit)",
+    "statement": "A second token cannot read another token's File metadata (GET files/{id}) or content (GET files/{id}/content), and its listing of the first token's AppResult is refused or leaves the File out.",
+    "check": "For a pending and a completed upload of the first token, the second token's GET files/{id}, content and listing are refused (any 4xx) or, for the listing, leave the File out."
   },
   {
     "id": "BS-INIT-NAME",
     "protocol": "basespace",
-    "level": "must",
-    "source": "[S0][S1]",
-    "statement": "Initiating an upload requires the `name` parameter; a request without it is refused with 400.",
-    "check": "POST appresults/{id}/files?multipart=true without `name` must answer 400 with the error envelope."
+    "level": "should",
+    "source": "inference: [S0] calls only the directory optional (\"An optional directory query parameter may also be included.\"), and every SDK sends `name`; the documents give no refusal status (must→should by the audit)",
+    "statement": "Initiating an upload without the `name` parameter is refused (any 4xx; the reference server answers 400).",
+    "check": "Generated nameless initiations (query, JSON body or form; with or without a directory; an empty name) must be refused with a 4xx and an error body."
   },
   {
     "id": "BS-INIT-MULTIPART",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S0][S1]",
-    "statement": "POST appresults/{id}/files with `multipart=true` answers 200 with a File whose UploadStatus is `pending` and Size is 0.",
-    "check": "Initiate with generated names, directories and content types; the response is 200, validates against File, and echoes Name, Path (`directory/name`) and ContentType."
+    "source": "[S0] \"If successful, a 200 OK is returned with a JSON file object. The UploadStatus should be pending.\"; \"This will initiate a multipart upload of a file named reportarchive.zip having a mimetype of application/zip to app result id 38040.\"",
+    "statement": "POST appresults/{id}/files?name=…&multipart=true with the file's Content-Type answers 200 with a File whose UploadStatus is `pending`, whose Name is the name and whose ContentType is the Content-Type sent (compared by media type, case-insensitively; the audit moved Path and Size to BS-INIT-PATH).",
+    "check": "Initiate exactly as [S0] shows it, with generated names (several extensions, mixed case), optional one-segment directories and content types; the response is 200, validates against File, is pending and echoes Name and ContentType."
+  },
+  {
+    "id": "BS-INIT-PATH",
+    "protocol": "basespace",
+    "level": "should",
+    "source": "inference from the [S0] example (\"Size\":0, \"Path\":\"reportarchive.zip\") and basespace-python-sdk test/unit_tests.py (Path == os.path.join(directory, name)); nested directories are undocumented (split from BS-INIT-MULTIPART by the audit)",
+    "statement": "An initiated File has Size 0 and Path `directory/name` (the name alone without a directory), also for nested directories.",
+    "check": "Initiate with generated names and directories of one to three segments; Size is 0 and Path is `directory/name`."
   },
   {
     "id": "BS-SIMPLE-UPLOAD",
     "protocol": "basespace",
     "level": "should",
-    "source": "basespace-python-sdk:src/BaseSpacePy/api/BaseSpaceAPI.py (__singlepartFileUpload__), test/unit_tests.py",
-    "statement": "POST appresults/{id}/files without `multipart` stores the request body as the whole file and answers with a File whose UploadStatus is `complete`.",
-    "check": "Simple uploads of random small files read back byte for byte through files/{id}/content."
+    "source": "basespace-python-sdk src/BaseSpacePy/api/BaseSpaceAPI.py (__singlepartFileUpload__), test/unit_tests.py; [S0] names \"the simpler POST:appresults/{id}/files\" without describing it",
+    "statement": "POST appresults/{id}/files without `multipart` stores the request body as the whole file and answers 200 or 201 (undocumented) with a File whose UploadStatus is `complete`, whatever the file's Content-Type.",
+    "check": "Simple uploads of random small files of generated media types read back byte for byte through files/{id}/content."
   },
   {
     "id": "BS-PARAMS-ANYWHERE",
     "protocol": "basespace",
     "level": "should",
     "source": "basespace-csharp-sdk (JSON DTO bodies), basespace-java-sdk DefaultApiClient.java (form bodies), basespace-python-sdk APIClient.py (query plus JSON body)",
-    "statement": "The parameters `name`, `directory`, `multipart` and `uploadstatus` are read from the query string, a JSON body or a urlencoded form, with names matched case-insensitively, because the official SDKs send each of these forms.",
+    "statement": "The parameters `name`, `directory`, `multipart` and `uploadstatus` are read from the query string, a JSON body or a urlencoded form, with names matched case-insensitively, because the official SDKs send each of these forms (the documents show the query only).",
     "check": "Initiate and complete with the parameters in the query, in a JSON body and in a form body, each with different letter case; all must succeed."
   },
   {
     "id": "BS-PART-NUMBER",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]",
-    "statement": "Part numbers are integers from 1 to 10000; any other part number is refused with 400.",
-    "check": "PUT parts numbered 0, 10001, -1 and non-numeric are refused with 400; parts 1 and 10000 are accepted."
+    "source": "[S1] \"These must be numbered 1 to 10000 and will be reassembled by ascending part number when the upload is marked as completed later.\"",
+    "statement": "Part numbers are integers from 1 to 10000; parts 1 and 10000 are accepted and any other part number is refused (any 4xx; the documents give no status, the reference server answers 400).",
+    "check": "PUT parts numbered 0, 10001, -1, decimal and non-numeric are refused (any 4xx); parts 1 and 10000 are accepted."
   },
   {
     "id": "BS-PART-MIN-SIZE",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]",
-    "statement": "Every part except the last (the highest-numbered) is at least 5 MB; Partwise reads MB as MiB (5,242,880 bytes), which the official SDKs' default part sizes satisfy (the Python SDK's near-equal parts of at most 25 MiB are never under 12.5 MiB), and checks it when the upload is completed.",
-    "check": "An upload with a non-final part of 5,242,879 bytes cannot be completed (400); one whose non-final parts are exactly 5,242,880 bytes and whose final part is 1 byte completes."
+    "source": "[S1] \"Each part must be at least 5MB in size except for the final one.\"",
+    "statement": "Every part except the last (the highest-numbered) is at least 5 MB. \"MB\" is undocumented: a non-final part under 5,000,000 bytes is refused under either reading (at its PUT or at completion, any 4xx), one of 5,242,880 bytes (5 MiB) or more is accepted under either, and the final part may be smaller.",
+    "check": "Two-part uploads (generated numbers, ascending or descending, and 9/10 across the digit boundary) whose non-final part has 4,999,999 bytes cannot be completed; with 5,242,880 bytes and a small final part they complete with the summed Size."
   },
   {
     "id": "BS-PART-MAX-SIZE",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]; basespace-python-sdk MultipartFileTransfer.py (parts up to 25 MiB)",
-    "statement": "No part is larger than 25 MB; because the Python SDK sends parts up to 25 MiB, the limit is read as 26,214,400 bytes and a larger part is refused (413) while it streams in, without being stored.",
-    "check": "A part of 26,214,400 bytes is accepted and one of 26,214,401 bytes is refused with 413 and not stored."
+    "source": "[S1] \"Currently a part may not be larger than 25MB.\"",
+    "statement": "No part is larger than 25 MB. \"MB\" is undocumented: a part of 25,000,000 bytes is accepted under either reading, and one of more than 26,214,400 bytes (25 MiB) is refused (400 or 413, or the connection closed while it streams in) and not stored.",
+    "check": "A part of 25,000,000 bytes is accepted (ETag checked) and one of 26,214,401 bytes is refused (any 4xx, or a closed connection) and is not part of the completed file."
   },
   {
     "id": "BS-PART-MD5",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]; RFC 1864",
-    "statement": "When a part carries `Content-MD5` (base64 of the 16-byte MD5 of the part bytes) and it does not match the bytes received, the part is rejected with 400 and nothing is stored.",
-    "check": "Parts sent with a wrong or malformed Content-MD5 are refused with 400 and a previously stored part of the same number stays as it was."
+    "source": "[S1] \"If the server-calculated value does not match the provided value, the upload is rejected.\"; \"Although it's optional, its use is strongly recommended to ensure end-to-end data integrity.\"",
+    "statement": "Content-MD5 is optional (a part without it is stored); when a part carries a Content-MD5 that does not match the bytes received, the part is rejected (any 4xx; the reference server answers 400) and nothing is stored.",
+    "check": "A part stored with or without Content-MD5 is re-sent with other bytes and a Content-MD5 that cannot match under any base64 decoding (another digest, a 15-byte digest, junk), small and once of 25,000,000 bytes; it must be refused (any 4xx) and the completed file still holds the first bytes."
   },
   {
     "id": "BS-PART-ETAG",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]",
-    "statement": "A stored part answers 200 with a FilePart whose ETag is the lowercase hex MD5 of the stored bytes and whose Size is their length.",
-    "check": "For random part bytes the returned ETag equals hex(md5(bytes)) and Size equals the byte count."
+    "source": "[S1] \"If successful, a 200 OK is returned with a JSON file part object.\"; \"The ETag included in the response is a hex encoded MD5 digest of the uploaded part data.\"",
+    "statement": "A stored part answers 200 with a FilePart whose ETag is the hex MD5 of the stored bytes (either letter case; the documents do not fix it), whose Number is its number and whose Size is its byte count.",
+    "check": "For random part bytes, and once for a part of 25,000,000 bytes, the returned ETag equals hex(md5(bytes)) ignoring case and Size equals the byte count."
   },
   {
     "id": "BS-PART-REPLACE",
     "protocol": "basespace",
     "level": "should",
-    "source": "[S1] (a failed part may be retried); inference from S3 semantics",
-    "statement": "Uploading a part number again replaces the earlier bytes of that part; the completed file contains only the last accepted version.",
-    "check": "Model-based sequences re-send random parts with new bytes before completing; the downloaded file must contain the last accepted bytes of each part."
+    "source": "[S1] (\"each part may be retried if the connection fails\"); inference from S3 semantics",
+    "statement": "Uploading a part number again replaces the earlier bytes of that part, also when the new copy is shorter or is sent while the first is still in flight; the completed file contains one whole accepted version of each part, the last one when they were sent one after the other.",
+    "check": "Model-based sequences re-send random parts with new bytes (including a shorter copy) before completing, and two copies of one part are sent at once; the download must contain the last accepted bytes of each part, or for the concurrent copies exactly one of them."
   },
   {
     "id": "BS-PART-ANY-ORDER",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]",
-    "statement": "Parts may be uploaded in any order and in parallel.",
-    "check": "Parts are sent in random order with random concurrency; every PUT succeeds."
+    "source": "[S1] \"You may upload the parts in parallel and each part may be retried if the connection fails.\"",
+    "statement": "Parts may be uploaded in any order and in parallel, including several parts of one upload in flight at once.",
+    "check": "A final part then a lower one, then generated sets of parts in random order, several genuinely in flight at once (their bodies held open until all have started); every part but the highest-numbered has 5 MiB, and every PUT succeeds."
   },
   {
     "id": "BS-COMPLETE-ORDER",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]",
-    "statement": "On completion the parts are joined in ascending part-number order, whatever order they were uploaded in.",
-    "check": "After random-order concurrent uploads the downloaded file equals the parts concatenated by ascending number, byte for byte."
+    "source": "[S1] \"These must be numbered 1 to 10000 and will be reassembled by ascending part number when the upload is marked as completed later.\"",
+    "statement": "On completion the parts are joined in ascending part-number order (as numbers, so 9 before 10), whatever order they were uploaded in, including parts uploaded concurrently.",
+    "check": "After random-order and concurrent uploads (two parts at generated numbers, the final part sent first, and once eleven parts 1..11 sent at once) the downloaded file equals the parts concatenated by ascending number, byte for byte."
   },
   {
     "id": "BS-COMPLETE-STATUS",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S1]",
+    "source": "[S1] \"If successful, a 201 Created is returned with the JSON file object. The UploadStatus should be complete.\"",
     "statement": "POST files/{id}?uploadstatus=complete answers 201 Created with the File, UploadStatus `complete` and the final Size.",
     "check": "Completion answers 201, UploadStatus is `complete` and Size is the sum of the part sizes."
   },
@@ -135,25 +167,33 @@ export const RULES: readonly RuleEntry[] = [
     "id": "BS-COMPLETE-EMPTY",
     "protocol": "basespace",
     "level": "should",
-    "source": "inference (PROTOCOLS.md 1.7, undocumented)",
-    "statement": "Completing an upload that has no stored part is refused with 400 and leaves the upload pending.",
-    "check": "Initiate, then complete immediately; the answer is 400 with the error envelope and the file stays pending."
+    "source": "inference (PROTOCOLS.md 1.7, undocumented; S3 refuses a completion without parts)",
+    "statement": "Completing an upload that has no stored part is refused (any 4xx) and leaves the upload pending.",
+    "check": "Initiate, then complete immediately; the answer is a 4xx with the error envelope and the file stays pending."
+  },
+  {
+    "id": "BS-COMPLETE-FINAL",
+    "protocol": "basespace",
+    "level": "should",
+    "source": "inference from [S1] \"Upon getting this response, the file upload is complete.\" and S3 semantics (new rule of the audit)",
+    "statement": "A completed upload is final; a later part (new or a replacement) and a later abort are refused, or at least leave the File complete with the same content.",
+    "check": "Model-based lifecycles (fc.commands) of part PUTs, completions, aborts and reads; once complete, a new part, a replacement, another completion and an abort are each refused or ignored, and every read finds the File complete with exactly its completed Size and bytes."
   },
   {
     "id": "BS-ABORT",
     "protocol": "basespace",
     "level": "should",
-    "source": "basespace-csharp-sdk Infrastructure/FileUpload.cs; basespace-java-sdk entity/UploadStatus.java",
-    "statement": "POST files/{id}?uploadstatus=aborted ends the upload, its parts are discarded, and it can no longer receive parts or be completed.",
-    "check": "After abort, PUT part and complete are refused and the file reports UploadStatus `aborted`."
+    "source": "basespace-csharp-sdk Infrastructure/FileUpload.cs; basespace-java-sdk entity/UploadStatus.java (undocumented in the seeds)",
+    "statement": "POST files/{id}?uploadstatus=aborted by the upload's owner ends the upload, its parts are discarded, and it can no longer receive parts or be completed; another token cannot abort it.",
+    "check": "Another token's abort is refused; the owner's abort answers 2xx; then a PUT of a part and a completion are refused (any 4xx) and the File reports UploadStatus `aborted` or is gone (404)."
   },
   {
     "id": "BS-ENVELOPE",
     "protocol": "basespace",
     "level": "must",
-    "source": "[S0][S1]",
-    "statement": "Every JSON response is the envelope `{Response, ResponseStatus, Notifications}`; on success ResponseStatus is `{}` and Notifications is an array.",
-    "check": "Every successful JSON response validates against its envelope schema."
+    "source": "[S0][S1] every answer shown, e.g. [S1] \"{ \"Response\":{ \"Number\":1, \"ETag\":\"f66be8eaa680f852f5b1bb089f5b674e\", \"Size\":10496561 }, \"ResponseStatus\":{}, \"Notifications\":[] }\"",
+    "statement": "Every JSON answer of the documented flow (initiate, part, complete) is the envelope `{Response, ResponseStatus, Notifications}`; on success ResponseStatus carries no error and Notifications is an array.",
+    "check": "Every successful answer of the documented flow validates against its envelope schema; the answers of the SDK-only endpoints are checked by the rules that use them."
   },
   {
     "id": "BS-ERROR-ENVELOPE",
@@ -168,7 +208,7 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "basespace",
     "level": "should",
     "source": "basespace-python-sdk BaseSpaceAPI.py (fileUrl, fileS3metadata); basespace-csharp-sdk Types/FileContent.cs",
-    "statement": "GET files/{id}/content returns the file bytes (redirect=false), a redirect to them (redirect=true) or `{HrefContent, Expires, SupportsRange}` (redirect=meta), honouring Range.",
+    "statement": "GET files/{id}/content returns the file bytes (redirect=false), a redirect to them or the bytes themselves (redirect=true; which one is undocumented) or `{HrefContent, Expires, SupportsRange}` (redirect=meta); a Range request is answered 206 or with the whole file, and HrefContent honours Range when SupportsRange is true.",
     "check": "A completed file is read back with each redirect mode and with random byte ranges; all equal the uploaded bytes."
   },
   {

@@ -309,7 +309,7 @@ export interface components {
              */
             Number: number;
             /**
-             * @description Lowercase hex MD5 of the stored part bytes (BS-PART-ETAG), unquoted.
+             * @description Hex MD5 of the stored part bytes (BS-PART-ETAG), unquoted. [S1] says "hex encoded" without a letter case; its example is lower case, which clients should compare case-insensitively.
              * @example f66be8eaa680f852f5b1bb089f5b674e
              */
             ETag: string;

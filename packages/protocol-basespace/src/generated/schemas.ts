@@ -60,7 +60,7 @@ export const FileListResponseSchema = Type.Object({ "Response": FileListSchema, 
 export type FileListResponse = Static<typeof FileListResponseSchema>;
 
 /** A stored part of a multipart upload [S1] (also basespace-java-sdk GetFileUploadResponse.java). */
-export const FilePartSchema = Type.Object({ "Number": Type.Integer({"minimum":1,"maximum":10000,"description":"The part number (BS-PART-NUMBER)."}), "ETag": Type.String({"minLength":32,"maxLength":32,"pattern":"^[0-9a-f]{32}$","description":"Lowercase hex MD5 of the stored part bytes (BS-PART-ETAG), unquoted."}), "Size": Type.Integer({"minimum":0,"maximum":26214400,"description":"Bytes stored for this part; at most 26,214,400 (BS-PART-MAX-SIZE)."}) }, {"description":"A stored part of a multipart upload [S1] (also basespace-java-sdk GetFileUploadResponse.java)."});
+export const FilePartSchema = Type.Object({ "Number": Type.Integer({"minimum":1,"maximum":10000,"description":"The part number (BS-PART-NUMBER)."}), "ETag": Type.String({"minLength":32,"maxLength":32,"pattern":"^[0-9a-fA-F]{32}$","description":"Hex MD5 of the stored part bytes (BS-PART-ETAG), unquoted. [S1] says \"hex encoded\" without a letter case; its example is lower case, which clients should compare case-insensitively."}), "Size": Type.Integer({"minimum":0,"maximum":26214400,"description":"Bytes stored for this part; at most 26,214,400 (BS-PART-MAX-SIZE)."}) }, {"description":"A stored part of a multipart upload [S1] (also basespace-java-sdk GetFileUploadResponse.java)."});
 export type FilePart = Static<typeof FilePartSchema>;
 
 /** Envelope whose `Response` is a FilePart (BS-ENVELOPE) [S1]. */

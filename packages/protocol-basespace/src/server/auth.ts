@@ -21,10 +21,14 @@ export function identityOf(token: string): IdentityId {
 
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
 
-/** The token a request carries: `x-access-token`, then `Authorization: Bearer`, then `access_token`. */
-export function tokenOf(request: Request, url: URL): string | undefined {
+/**
+ * The token a request carries: `x-access-token`, then `Authorization: Bearer`, then `access_token`.
+ * `headerOnly` (the BS-AUTH-CARRIERS mutant; testing conformance suites only) reads the first alone.
+ */
+export function tokenOf(request: Request, url: URL, headerOnly = false): string | undefined {
   const header = request.headers.get("x-access-token")?.trim();
   if (header) return header;
+  if (headerOnly) return undefined;
   const bearer = BEARER.exec(request.headers.get("authorization") ?? "")?.[1];
   if (bearer) return bearer;
   for (const [key, value] of url.searchParams)
@@ -32,27 +36,40 @@ export function tokenOf(request: Request, url: URL): string | undefined {
   return undefined;
 }
 
+export interface AuthPolicy {
+  /** Any non-empty token is an identity when undefined; else the digests of `options.tokens`. */
+  readonly accepted: ReadonlySet<IdentityId> | undefined;
+  /** The status of a missing token (BS-AUTH-401: 401). */
+  readonly missingStatus: 401 | 403;
+  /** The status of a token the server does not know (401; 403 in the strict reading). */
+  readonly unknownStatus: 401 | 403;
+  /** Read `x-access-token` only (the BS-AUTH-CARRIERS mutant). */
+  readonly headerOnly: boolean;
+}
+
 /**
- * Checks a request's token against `accepted` (the digests of `options.tokens`; any non-empty
- * token when undefined) and returns its identity, or throws the 401 of BS-AUTH.
+ * Checks a request's token against `policy.accepted` and returns its identity, or throws the
+ * refusal of BS-AUTH (401, or 403 for an unknown token in the strict reading).
  */
-export function authenticate(
-  request: Request,
-  url: URL,
-  accepted: ReadonlySet<IdentityId> | undefined,
-): IdentityId {
-  const token = tokenOf(request, url);
+export function authenticate(request: Request, url: URL, policy: AuthPolicy): IdentityId {
+  const token = tokenOf(request, url, policy.headerOnly);
   const challenge = { "www-authenticate": 'Bearer realm="basespace"' };
   if (token === undefined)
     throw new BasespaceHttpError(
-      401,
+      policy.missingStatus,
       "An access token is required (x-access-token, Authorization Bearer or access_token)",
       "BS-AUTH",
       undefined,
       challenge,
     );
   const identity = identityOf(token);
-  if (accepted !== undefined && !accepted.has(identity))
-    throw new BasespaceHttpError(401, "The access token is not valid", "BS-AUTH", undefined, challenge);
+  if (policy.accepted !== undefined && !policy.accepted.has(identity))
+    throw new BasespaceHttpError(
+      policy.unknownStatus,
+      "The access token is not valid",
+      "BS-AUTH",
+      undefined,
+      policy.unknownStatus === 401 ? challenge : undefined,
+    );
   return identity;
 }

@@ -6,8 +6,9 @@ import type { PartLimits } from "@partwise/engine";
 import type { DiskStore } from "@partwise/node";
 import type { IdentityId } from "./auth.ts";
 import { refuse } from "./errors.ts";
-import type { Mutations } from "./mutations.ts";
+import type { BasespaceMutation, Mutations } from "./mutations.ts";
 import type { Params } from "./params.ts";
+import type { ReadingPolicy } from "./readings.ts";
 import type { RouteParams } from "./routes.ts";
 import type { ContentSigner } from "./signing.ts";
 import type { BasespaceState, FileRecord } from "./state.ts";
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly now: () => number;
   /** Rules this server deliberately breaks (testing conformance suites only); empty when faithful. */
   readonly mutations: Mutations;
+  /** How this server decides the points the documents leave open (`reading` option). */
+  readonly policy: ReadingPolicy;
 }
 
 export interface RequestContext {
@@ -46,32 +49,60 @@ export function appResultIdOf(params: RouteParams): string {
   return id;
 }
 
+/** What a request does to a File, for isolation (BS-AUTH-ISOLATION, BS-AUTH-ISOLATION-READ, BS-ABORT). */
+export type FileVerb = "read" | "content" | "part" | "complete" | "abort";
+
+/** The mutation that lets another identity use `verb` on a File (testing conformance suites only). */
+const VERB_MUTATIONS = {
+  read: "BS-AUTH-ISOLATION-READ",
+  content: "BS-AUTH-ISOLATION-READ:content",
+  part: "BS-AUTH-ISOLATION:part",
+  complete: "BS-AUTH-ISOLATION:complete",
+  abort: "BS-ABORT:isolation",
+} as const satisfies Record<FileVerb, BasespaceMutation>;
+
 /**
- * The File of the path when the caller owns it. Another token's File answers exactly like a
- * missing one (404, BS-AUTH-ISOLATION), so a token cannot learn which ids exist.
+ * The File of the path when the caller owns it. Another token's File is refused with the reading's
+ * status (BS-AUTH-ISOLATION): 404 by default, exactly like a missing one, so a token cannot learn
+ * which ids exist; 403 in the strict reading.
  */
-export function ownFile(ctx: ServerContext, rctx: RequestContext): FileRecord {
+export function ownFile(ctx: ServerContext, rctx: RequestContext, verb: FileVerb): FileRecord {
   const id = rctx.params.fileId ?? "";
   const file = FILE_ID.test(id) ? ctx.state.file(id) : undefined;
-  const ownerOnly = !ctx.mutations.has("BS-AUTH-ISOLATION");
-  if (file === undefined || (ownerOnly && file.owner !== rctx.identity))
-    refuse(404, `File ${id.slice(0, 40)} not found`);
+  if (file === undefined) refuse(404, `File ${id.slice(0, 40)} not found`);
+  const shared =
+    ctx.mutations.size > 0 &&
+    (ctx.mutations.has("BS-AUTH-ISOLATION") || ctx.mutations.has(VERB_MUTATIONS[verb]));
+  if (file.owner !== rctx.identity && !shared) {
+    const status = ctx.policy.foreignFileStatus;
+    refuse(
+      status,
+      status === 404 ? `File ${id.slice(0, 40)} not found` : `The access token has no access to File ${id}`,
+      status === 404 ? undefined : "BS-AUTH-ISOLATION",
+    );
+  }
   return file;
 }
 
-/** Refuses (403, BS-AUTH-ISOLATION) a token that may not write to the AppResult. */
+/** Refuses (BS-AUTH-ISOLATION) a token that may not write to the AppResult. */
 export async function claimAppResult(
   ctx: ServerContext,
   rctx: RequestContext,
   appResultId: string,
 ): Promise<void> {
-  if (!(await ctx.state.claim(appResultId, rctx.identity)))
-    refuse(403, `The access token has no WRITE access to AppResult ${appResultId}`, "BS-AUTH-ISOLATION");
+  if (ctx.mutations.has("BS-AUTH-ISOLATION:initiate")) return;
+  if (!(await ctx.state.claim(appResultId, rctx.identity))) refuseAppResult(ctx, appResultId);
 }
 
-/** Refuses (403) early, before a body is read, when another identity already owns the AppResult. */
+/** Refuses early, before a body is read, when another identity already owns the AppResult. */
 export function assertMayWrite(ctx: ServerContext, rctx: RequestContext, appResultId: string): void {
+  if (ctx.mutations.has("BS-AUTH-ISOLATION:initiate")) return;
   const owner = ctx.state.ownerOf(appResultId);
-  if (owner !== undefined && owner !== rctx.identity)
-    refuse(403, `The access token has no WRITE access to AppResult ${appResultId}`, "BS-AUTH-ISOLATION");
+  if (owner !== undefined && owner !== rctx.identity) refuseAppResult(ctx, appResultId);
+}
+
+/** Another identity's AppResult: 403 by default, 404 in the strict reading (BS-AUTH-ISOLATION). */
+export function refuseAppResult(ctx: ServerContext, appResultId: string): never {
+  if (ctx.policy.foreignAppResultStatus === 404) refuse(404, "AppResult not found");
+  refuse(403, `The access token has no WRITE access to AppResult ${appResultId}`, "BS-AUTH-ISOLATION");
 }

@@ -1,10 +1,10 @@
 /**
- * The fetch-style handler: route (404, 405), authenticate (401, BS-AUTH), dispatch by operationId,
+ * The fetch-style handler: route (404, 405), authenticate (BS-AUTH), dispatch by operationId,
  * and turn every refusal into the error envelope (BS-ERROR-ENVELOPE). Anything unexpected is a
  * 500 with a generic message, never a crash and never a stack or token in the answer.
  */
 import { ConnectionResetSignal, type FetchHandler } from "@partwise/node";
-import { authenticate, type IdentityId } from "./auth.ts";
+import { type AuthPolicy, authenticate, type IdentityId } from "./auth.ts";
 import type { RequestContext, ServerContext } from "./context.ts";
 import { BasespaceHttpError, errorResponse } from "./errors.ts";
 import { getFileContent, getSignedContent, isSignedContentRequest } from "./handlers/content.ts";
@@ -20,27 +20,29 @@ export function createHandler(
   ctx: ServerContext,
   accepted: ReadonlySet<IdentityId> | undefined,
 ): FetchHandler {
-  const answer = async (request: Request, tokens: ReadonlySet<IdentityId> | undefined) => {
+  const { mutations, policy } = ctx;
+  const auth: AuthPolicy = {
+    // The BS-AUTH mutant (testing conformance suites only) accepts any token.
+    accepted: mutations.has("BS-AUTH") ? undefined : accepted,
+    missingStatus: mutations.has("BS-AUTH-401") ? 403 : 401,
+    unknownStatus: mutations.has("BS-AUTH-401") ? 403 : policy.unknownTokenStatus,
+    headerOnly: mutations.has("BS-AUTH-CARRIERS"),
+  };
+  const answer = async (request: Request) => {
     try {
-      return await dispatch(ctx, tokens, request);
+      return await dispatch(ctx, auth, request);
     } catch (error) {
       if (error instanceof BasespaceHttpError) return error.toResponse();
       if (error instanceof ConnectionResetSignal) throw error;
       return errorResponse(500, "An unexpected error occurred");
     }
   };
-  if (ctx.mutations.size === 0) return (request) => answer(request, accepted);
-  // A mutant server (testing conformance suites only): BS-AUTH's accepts any token; the envelope
-  // mutants rewrite the answers.
-  const mutantTokens = ctx.mutations.has("BS-AUTH") ? undefined : accepted;
-  return async (request) => mutateAnswer(ctx.mutations, await answer(request, mutantTokens));
+  if (mutations.size === 0) return answer;
+  // A mutant server (testing conformance suites only): the envelope mutants rewrite the answers.
+  return async (request) => mutateAnswer(mutations, await answer(request));
 }
 
-async function dispatch(
-  ctx: ServerContext,
-  accepted: ReadonlySet<IdentityId> | undefined,
-  request: Request,
-): Promise<Response> {
+async function dispatch(ctx: ServerContext, auth: AuthPolicy, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const route = resolveRoute(request.method, url.pathname);
   if (route.kind === "not-found")
@@ -56,7 +58,7 @@ async function dispatch(
     url,
     query: queryParams(url),
     params: route.params,
-    identity: authenticate(request, url, accepted),
+    identity: authenticate(request, url, auth),
   };
   switch (route.op) {
     case "createAppResultFile":

@@ -19,13 +19,14 @@ import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { createHandler } from "./handler.ts";
 import { Mutations } from "./mutations.ts";
+import { readingPolicy } from "./readings.ts";
 import { operationOf } from "./routes.ts";
 import { ContentSigner } from "./signing.ts";
 import { BasespaceState } from "./state.ts";
 
 export { errorResponse } from "./errors.ts";
 export { BASESPACE_MUTATIONS, type BasespaceMutation } from "./mutations.ts";
-export { BASESPACE_READINGS } from "./readings.ts";
+export { BASESPACE_READINGS, type ReadingPolicy, readingPolicy } from "./readings.ts";
 export { BASESPACE_BASE_PATH, type BasespaceOperationId, operationOf } from "./routes.ts";
 
 export interface BasespaceServerOptions extends ReferenceServerOptions {
@@ -37,10 +38,14 @@ export interface BasespaceServerOptions extends ReferenceServerOptions {
   readonly appResults?: Readonly<Record<string, string>> | undefined;
   /**
    * Part rules to enforce; default `basespaceServerLimits` (5 MiB minimum for non-final parts,
-   * 25 MiB maximum, 10,000 parts). Tests may shrink the sizes to stay fast.
+   * 25 MiB maximum, 10,000 parts) with the sizes of the `reading` (lenient: 5,000,000 bytes minimum;
+   * strict: 25,000,000 bytes maximum). Tests may shrink the sizes to stay fast.
    */
   readonly limits?: PartLimits | undefined;
-  /** Largest simple (single-request) upload in bytes; default 26,214,400 (the SDKs switch to multipart below it). */
+  /**
+   * Largest simple (single-request) upload in bytes; default the reading's: 26,214,400 (the SDKs
+   * switch to multipart below it), lenient 1 GiB, strict 25,000,000.
+   */
   readonly maxSimpleUploadSize?: number | undefined;
   /** Lifetime of the signed URLs of `redirect=meta`/`redirect=true`, in seconds; default 3600. */
   readonly contentUrlTtlSeconds?: number | undefined;
@@ -56,9 +61,14 @@ export interface BasespaceServerOptions extends ReferenceServerOptions {
 }
 
 export async function createBasespaceServer(options: BasespaceServerOptions = {}): Promise<ReferenceServer> {
-  const limits = options.limits ?? basespaceServerLimits;
+  const policy = readingPolicy(options.reading);
+  const limits = options.limits ?? {
+    ...basespaceServerLimits,
+    minPartSize: policy.minPartSize,
+    maxPartSize: policy.maxPartSize,
+  };
   validateLimits(limits);
-  const maxSimpleUploadSize = options.maxSimpleUploadSize ?? basespaceServerLimits.maxPartSize;
+  const maxSimpleUploadSize = options.maxSimpleUploadSize ?? policy.maxSimpleUploadSize;
   const contentUrlTtlSeconds = options.contentUrlTtlSeconds ?? 3600;
   if (!Number.isSafeInteger(maxSimpleUploadSize) || maxSimpleUploadSize < 0)
     throw new RangeError("maxSimpleUploadSize must be a non-negative safe integer");
@@ -81,6 +91,7 @@ export async function createBasespaceServer(options: BasespaceServerOptions = {}
     contentUrlTtlSeconds,
     now: options.now ?? Date.now,
     mutations,
+    policy,
   };
   const tokens = options.tokens ?? [];
   const accepted = tokens.length === 0 ? undefined : new Set(tokens.map(identityOf));

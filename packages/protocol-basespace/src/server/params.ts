@@ -6,6 +6,7 @@
  * matched case-insensitively; the query wins when both carry a name (specs/basespace.yaml,
  * "Conventions"). Parameter bodies are bounded and refused while they stream in.
  */
+import type { RequestContext, ServerContext } from "./context.ts";
 import { BasespaceHttpError, refuse } from "./errors.ts";
 
 /** Largest body read as parameters (a JSON DTO or form is a few hundred bytes). */
@@ -30,6 +31,22 @@ function searchParams(search: URLSearchParams): Map<string, unknown> {
 /** The first value found for `name` (lower case), looking through `sources` in order. */
 export function lookup(name: string, ...sources: readonly (Params | undefined)[]): unknown {
   for (const source of sources) if (source?.has(name)) return source.get(name);
+  return undefined;
+}
+
+/**
+ * An upload parameter (`name`, `directory`, `multipart`, `uploadstatus`) as the server's reading
+ * finds it: from the query, then `body`, any letter case (BS-PARAMS-ANYWHERE); in the strict
+ * reading from the query only and spelt exactly as documented (lower case) [S0][S1].
+ */
+export function param(
+  ctx: ServerContext,
+  rctx: RequestContext,
+  name: string,
+  body: Params | undefined,
+): unknown {
+  if (!ctx.policy.exactParams) return lookup(name, rctx.query, ctx.policy.paramsInBody ? body : undefined);
+  for (const [key, value] of rctx.url.searchParams) if (key === name) return value;
   return undefined;
 }
 

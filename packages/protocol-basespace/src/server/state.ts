@@ -266,6 +266,31 @@ export class BasespaceState {
     return record;
   }
 
+  /** Rewrites the document of a committed part (the BS-PART-ETAG mutant; testing conformance suites only). */
+  async recordPart(fileId: string, record: PartRecord): Promise<PartRecord> {
+    await this.store.putJson(partDoc(fileId, record.number), record);
+    this.partsOf(fileId).set(record.number, record);
+    return record;
+  }
+
+  /**
+   * Forgets, in memory only, the parts of an upload not in `numbers` (the BS-COMPLETE-ORDER
+   * lost-update mutant; testing conformance suites only).
+   */
+  forgetPartsExcept(fileId: string, numbers: readonly number[]): void {
+    const keep = new Set(numbers);
+    const parts = this.partsOf(fileId);
+    for (const number of [...parts.keys()]) if (!keep.has(number)) parts.delete(number);
+  }
+
+  /** Deletes a File's document and makes it invisible (the strict reading's abort). */
+  async deleteFile(id: string): Promise<void> {
+    const file = this.files.get(id);
+    await this.store.deleteJson(fileDoc(id));
+    this.files.delete(id);
+    if (file) this.byAppResult.get(file.appResultId)?.delete(id);
+  }
+
   /**
    * Forgets an upload's part documents after its File document recorded the outcome; the blobs
    * go too unless the complete File now owns them. The caller holds the upload's lock.

@@ -5,12 +5,12 @@
  */
 import type { Check } from "../../check.ts";
 import { bsAbort } from "./abort.ts";
-import { bsAuth } from "./auth.ts";
-import { bsCompleteEmpty, bsCompleteStatus } from "./complete.ts";
+import { bsAuth, bsAuth401, bsAuthCarriers } from "./auth.ts";
+import { bsCompleteEmpty, bsCompleteFinal, bsCompleteStatus } from "./complete.ts";
 import { bsDownload } from "./download.ts";
 import { bsEnvelope, bsErrorEnvelope } from "./envelope.ts";
-import { bsInitMultipart, bsInitName } from "./initiate.ts";
-import { bsAuthIsolation } from "./isolation.ts";
+import { bsInitMultipart, bsInitName, bsInitPath } from "./initiate.ts";
+import { bsAuthIsolation, bsAuthIsolationRead } from "./isolation.ts";
 import { bsParamsAnywhere } from "./params.ts";
 import { bsPartEtag, bsPartMd5 } from "./part-integrity.ts";
 import { bsPartNumber } from "./part-number.ts";
@@ -21,9 +21,13 @@ import { bsSimpleUpload } from "./simple-upload.ts";
 
 export const basespaceChecks: readonly Check[] = [
   bsAuth,
+  bsAuth401,
+  bsAuthCarriers,
   bsAuthIsolation,
+  bsAuthIsolationRead,
   bsInitName,
   bsInitMultipart,
+  bsInitPath,
   bsSimpleUpload,
   bsParamsAnywhere,
   bsPartNumber,
@@ -36,6 +40,7 @@ export const basespaceChecks: readonly Check[] = [
   bsCompleteOrder,
   bsCompleteStatus,
   bsCompleteEmpty,
+  bsCompleteFinal,
   bsAbort,
   bsEnvelope,
   bsErrorEnvelope,

@@ -1,7 +1,12 @@
 /**
- * BS-PART-REPLACE (should): uploading a part number again replaces the earlier bytes of that part;
- * the completed file contains only the last accepted version.
- * Source: [S1] (a failed part may be retried); inference from S3 semantics.
+ * BS-PART-REPLACE (should): uploading a part number again replaces the earlier bytes of that part,
+ * also when the new copy is shorter or is sent while the first is still in flight; the completed
+ * file contains one whole accepted version of each part, the last when they were sent in turn.
+ * Source: [S1] ("each part may be retried if the connection fails"); inference from S3 semantics.
+ *
+ * First a part re-sent shorter (the file must not keep the longer copy's tail), then two copies
+ * of one part sent at once (`putAtOnce`: both genuinely in flight); each is stored (200) or
+ * refused (4xx), and the file must be exactly one of the stored copies. Then:
  *
  * Model-based (`fc.asyncModelRun`): generated sequences of PUTs to two part numbers — a low one
  * whose versions are 5 MiB (the fewest 5 MiB parts that keep the upload completable) and a small
@@ -17,11 +22,16 @@ import {
   byteSeed,
   bytesOf,
   complete,
+  difference,
   expectContent,
+  expectStatus,
+  getContent,
   initiate,
+  isRefusal,
   joinByNumber,
   MAX_PART_NUMBER,
   minimumPart,
+  putAtOnce,
   storePart,
   type Upload,
 } from "./support.ts";
@@ -73,6 +83,43 @@ export const bsPartReplace: Check = {
   protocol: "basespace",
   title: "a re-sent part replaces the earlier one; the file holds the last accepted version of each part",
   async run(ctx) {
+    const shorter = await initiate(ctx, { name: "replace-shorter.bin" });
+    await storePart(ctx, shorter.id, 1, bytesOf(300, 0x10c));
+    const short = bytesOf(100, 0x5407);
+    await storePart(ctx, shorter.id, 1, short);
+    await complete(ctx, shorter);
+    await expectContent(
+      ctx,
+      shorter.id,
+      short,
+      "the file after part 1 was re-sent shorter (300, then 100 bytes)",
+    );
+
+    const racing = await initiate(ctx, { name: "replace-in-flight.bin" });
+    const copies = [bytesOf(96 * 1024, 0xc0b1), bytesOf(64 * 1024, 0xc0b2)] as const;
+    const answers = await putAtOnce(ctx, racing.id, [
+      [1, copies[0]],
+      [1, copies[1]],
+    ]);
+    const stored = copies.filter((_, i) => answers[i]!.status === 200);
+    answers.forEach((answer, i) => {
+      if (answer.status !== 200 && !isRefusal(answer))
+        ctx.fail(
+          `copy ${i + 1} of part 1, sent while the other was in flight, answered ${answer.status}`,
+          answer.exchange,
+        );
+    });
+    if (stored.length === 0)
+      ctx.fail("both copies of part 1 sent at once were refused", answers[1]!.exchange);
+    await complete(ctx, racing);
+    const content = await getContent(ctx, racing.id);
+    expectStatus(ctx, content, 200, "downloading the file after two copies of part 1 were sent at once");
+    if (!stored.some((copy) => difference(content.bytes, copy) === undefined))
+      ctx.fail(
+        `after two copies of part 1 (${copies[0].length} and ${copies[1].length} bytes) were sent at once, the file (${content.bytes.length} bytes) is neither`,
+        content.exchange,
+      );
+
     await ctx.property(
       fc.record({
         low: fc.noShrink(fc.integer({ min: 1, max: MAX_PART_NUMBER - 50 })),

@@ -21,7 +21,7 @@ import {
   type ServerContext,
 } from "../context.ts";
 import { envelope, refuse } from "../errors.ts";
-import { assertDeclaredLength, expectedMd5, ingestBody, verifyMd5 } from "../ingest.ts";
+import { assertDeclaredLength, type BodyBound, expectedMd5, ingestBody, verifyMd5 } from "../ingest.ts";
 import { fileNames } from "../names.ts";
 import {
   booleanParam,
@@ -32,6 +32,7 @@ import {
   type MediaType,
   mediaTypes,
   type Params,
+  param,
   parseParamsBody,
   readBounded,
 } from "../params.ts";
@@ -44,12 +45,22 @@ export async function createAppResultFile(ctx: ServerContext, rctx: RequestConte
   const appResultId = appResultIdOf(rctx.params);
   assertMayWrite(ctx, rctx, appResultId);
   const types = mediaTypes(rctx.request.headers.get("content-type"));
-  const multipart = booleanParam("multipart", rctx.query.get("multipart"));
+  const rawMultipart = param(ctx, rctx, "multipart", undefined);
+  // The strict reading takes `multipart=true` exactly as documented [S0]; other spellings are refused.
+  if (
+    ctx.policy.exactParams &&
+    rawMultipart !== undefined &&
+    rawMultipart !== "true" &&
+    rawMultipart !== "false"
+  )
+    refuse(400, "The multipart parameter must be true", "BS-PARAMS-ANYWHERE");
+  const multipart = booleanParam("multipart", rawMultipart);
   if (multipart === true) {
     const bytes = await readBounded(bodyOf(rctx), MAX_PARAMS_BODY, "BS-PARAMS-ANYWHERE");
-    return initiate(ctx, rctx, appResultId, parseParamsBody(bytes, types, true), types);
+    const body = ctx.policy.paramsInBody ? parseParamsBody(bytes, types, true) : undefined;
+    return initiate(ctx, rctx, appResultId, body, types);
   }
-  if (multipart === undefined && isParamsType(types)) {
+  if (multipart === undefined && ctx.policy.paramsInBody && isParamsType(types)) {
     const head = await readAhead(bodyOf(rctx), MAX_PARAMS_BODY);
     if (head.done) {
       const body = parseParamsBody(joinChunks(head.chunks, head.size), types, false);
@@ -74,20 +85,35 @@ async function initiate(
   body: Params | undefined,
   types: readonly MediaType[],
 ): Promise<Response> {
-  const { mutations } = ctx;
-  let rawName = lookup("name", rctx.query, body);
-  // The BS-INIT-NAME mutant (testing conformance suites only) names a nameless upload.
-  if (mutations.has("BS-INIT-NAME") && (rawName === undefined || rawName === "")) rawName = "unnamed";
-  const names = fileNames(rawName, lookup("directory", rctx.query, body));
+  const { mutations, policy } = ctx;
+  let rawName = param(ctx, rctx, "name", body);
+  const rawDirectory = param(ctx, rctx, "directory", body);
+  const id = ctx.state.allocateId();
+  const nameless = rawName === undefined || rawName === null || rawName === "";
+  // The lenient reading names a nameless upload after its id (no document says it is refused);
+  // the BS-INIT-NAME mutant (testing conformance suites only) calls it `unnamed`.
+  if (nameless && policy.namelessInitiation === "name-by-id") rawName = `file-${id}`;
+  if (nameless && mutations.has("BS-INIT-NAME")) rawName = "unnamed";
+  const names = fileNames(rawName, rawDirectory);
+  // The strict reading requires the file's Content-Type, which [S0] has the client send.
+  if (policy.requireContentType && types.length === 0)
+    refuse(400, "The Content-Type header (the file's media type) is required", "BS-INIT-MULTIPART");
+  if (mutations.size > 0) assertMutantInitiation(ctx, names.directory);
   await claimAppResult(ctx, rctx, appResultId);
+  let name = names.name;
+  if (mutations.has("BS-INIT-MULTIPART:file-name")) name = lastExtensionOnly(name);
   const record: FileRecord = {
-    id: ctx.state.allocateId(),
+    id,
     appResultId,
     owner: rctx.identity,
-    name: names.name,
-    // The BS-INIT-MULTIPART mutant forgets the directory, so Path is the name alone.
-    directory: mutations.has("BS-INIT-MULTIPART") ? null : names.directory,
-    contentType: initiatedType(types),
+    name,
+    // The BS-INIT-PATH mutant forgets the directory, so Path is the name alone.
+    directory: mutations.has("BS-INIT-PATH") ? null : names.directory,
+    contentType: mutations.has("BS-INIT-MULTIPART:content-type")
+      ? OCTET_STREAM
+      : policy.exactParams
+        ? (types[0]?.value ?? OCTET_STREAM)
+        : initiatedType(types),
     dateCreated: dotNetDate(ctx.now()),
     multipart: true,
     uploadStatus: "pending",
@@ -95,8 +121,21 @@ async function initiate(
     segments: [],
   };
   await ctx.state.saveFile(record);
-  // BS-INIT-MULTIPART: 200 with UploadStatus pending and Size 0 [S0][S1].
-  return envelope(toFile(record), 200);
+  // BS-INIT-MULTIPART: 200 with UploadStatus pending and Size 0 [S0][S1] (201: the mutant's).
+  return envelope(toFile(record), mutations.has("BS-INIT-MULTIPART") ? 201 : 200);
+}
+
+/** The too-strict initiation mutant (testing conformance suites only): the directory is required. */
+function assertMutantInitiation(ctx: ServerContext, directory: string | null): void {
+  if (ctx.mutations.has("BS-INIT-MULTIPART:too-strict") && directory === null)
+    refuse(400, "The directory parameter is required", "BS-INIT-MULTIPART");
+}
+
+/** `reads.fastq.gz` → `reads.gz`: the BS-INIT-MULTIPART:file-name mutant (testing conformance suites only). */
+function lastExtensionOnly(name: string): string {
+  const first = name.indexOf(".", 1);
+  const last = name.lastIndexOf(".");
+  return first === -1 || first === last ? name : name.slice(0, first) + name.slice(last);
 }
 
 async function simpleUpload(
@@ -107,14 +146,22 @@ async function simpleUpload(
   body: AsyncIterable<Uint8Array>,
 ): Promise<Response> {
   // The body is the file, so the parameters can only be in the query.
-  const names = fileNames(rctx.query.get("name"), rctx.query.get("directory"));
-  const max = ctx.maxSimpleUploadSize;
-  assertDeclaredLength(rctx.request, max, "BS-SIMPLE-UPLOAD", "A simple upload");
+  const names = fileNames(param(ctx, rctx, "name", undefined), param(ctx, rctx, "directory", undefined));
+  const bound: BodyBound = {
+    max: ctx.maxSimpleUploadSize,
+    status: ctx.policy.partTooLargeStatus,
+    rule: "BS-SIMPLE-UPLOAD",
+    what: "A simple upload",
+  };
+  assertDeclaredLength(rctx.request, bound);
+  // The too-strict BS-SIMPLE-UPLOAD mutant (testing conformance suites only) takes octet-streams only.
+  if (ctx.mutations.has("BS-SIMPLE-UPLOAD:too-strict") && types[0]?.essence !== OCTET_STREAM)
+    refuse(400, "A simple upload must be application/octet-stream", "BS-SIMPLE-UPLOAD");
   // RFC 1864 holds for any body; a simple upload that sends Content-MD5 gets it checked too.
-  const expected = expectedMd5(rctx.request);
+  const expected = expectedMd5(rctx.request, ctx.policy.contentMd5Forms);
   await claimAppResult(ctx, rctx, appResultId);
   const id = ctx.state.allocateId();
-  const staged: StagedBlob = await ingestBody(ctx.store, body, max, "BS-SIMPLE-UPLOAD", "A simple upload");
+  const staged: StagedBlob = await ingestBody(ctx.store, body, bound);
   const key = ctx.state.blobKey(`f${id}`);
   try {
     await verifyMd5(staged, expected);

@@ -7,13 +7,19 @@
  * (at most 1024), SortBy Id, SortDir Asc, and echoes what it applied.
  */
 import type { File } from "../../generated/schemas.ts";
-import { appResultIdOf, ownFile, type RequestContext, type ServerContext } from "../context.ts";
+import {
+  appResultIdOf,
+  ownFile,
+  type RequestContext,
+  refuseAppResult,
+  type ServerContext,
+} from "../context.ts";
 import { envelope, refuse } from "../errors.ts";
 import type { FileRecord } from "../state.ts";
 import { pathOf, toFile } from "../view.ts";
 
 export function getFile(ctx: ServerContext, rctx: RequestContext): Response {
-  return envelope(toFile(ownFile(ctx, rctx)));
+  return envelope(toFile(ownFile(ctx, rctx, "read")));
 }
 
 const DEFAULT_LIMIT = 10;
@@ -59,8 +65,9 @@ function compare(by: SortBy): (a: FileRecord, b: FileRecord) => number {
 export function listAppResultFiles(ctx: ServerContext, rctx: RequestContext): Response {
   const appResultId = appResultIdOf(rctx.params);
   const owner = ctx.state.ownerOf(appResultId);
-  if (owner !== undefined && owner !== rctx.identity)
-    refuse(403, `The access token has no access to AppResult ${appResultId}`, "BS-AUTH-ISOLATION");
+  // The BS-AUTH-ISOLATION-READ:list mutant (testing conformance suites only) lists every token's Files.
+  const everyone = ctx.mutations.has("BS-AUTH-ISOLATION-READ:list");
+  if (owner !== undefined && owner !== rctx.identity && !everyone) refuseAppResult(ctx, appResultId);
   const query = rctx.query;
   const offset = integerParam("Offset", query.get("offset"), 0, 0);
   const limit = Math.min(integerParam("Limit", query.get("limit"), 1, DEFAULT_LIMIT), MAX_LIMIT);
@@ -73,7 +80,7 @@ export function listAppResultFiles(ctx: ServerContext, rctx: RequestContext): Re
     .map((ext) => (ext.startsWith(".") ? ext : `.${ext}`));
   const files = ctx.state
     .filesOf(appResultId)
-    .filter((file) => file.owner === rctx.identity)
+    .filter((file) => everyone || file.owner === rctx.identity)
     .filter(
       (file) => extensions.length === 0 || extensions.some((ext) => file.name.toLowerCase().endsWith(ext)),
     )
