@@ -1,11 +1,13 @@
 /**
- * CV-COMPLETE-MIN-SIZE (must): every part except the last is at least 5 MiB when the upload is
+ * CV-COMPLETE-MIN-SIZE (should): every part except the last is at least 5 MiB when the upload is
  * completed; otherwise completion is refused.
- * Source: sevenbridges-python `PartSize.MINIMUM` (5 MiB); S3 multipart limits.
+ * Source: inference from sevenbridges-python `PartSize.MINIMUM` (5 MiB) and S3 multipart limits;
+ * the documents state no minimum.
  *
  * Check: an upload of part 1 = 5 MiB - 1 bytes and part 2 = a generated small tail, both stored
- * and reported, cannot be completed (409 or 400) and stays open; part 1 is then stored again with
- * exactly 5 MiB and reported, and the upload completes with the size of both parts. About 10 MiB.
+ * and reported, cannot be completed (any 4xx; the platform answers 409) and stays open; part 1 is
+ * then stored again with exactly 5 MiB and reported, and the upload completes with the size of
+ * both parts. About 10 MiB.
  */
 import type { Check } from "../../check.ts";
 import {
@@ -14,6 +16,7 @@ import {
   completeUpload,
   expectCompleted,
   initUpload,
+  isRefusal,
   MIN_PART_SIZE,
   seedOf,
   sendPart,
@@ -37,7 +40,7 @@ export const cvCompleteMinSize: Check = {
     await sendPart(ctx, id, 1, bytesOf(MIN_PART_SIZE - 1, seed + 1));
     await sendPart(ctx, id, 2, tail);
     const refused = await completeUpload(ctx, id);
-    if (refused.status !== 409 && refused.status !== 400)
+    if (!isRefusal(refused.status))
       ctx.fail(
         `completing with a non-final part of 5 MiB - 1 bytes answered ${refused.status}, not 409 or 400`,
       );

@@ -15,7 +15,7 @@ const CV_RULES = RULES.filter((rule) => rule.protocol === "cavatica");
 describe("the catalogue", () => {
   test("one check per CV-* rule, in the catalogue's order, each protocol cavatica", () => {
     expect(cavaticaChecks.map((check) => check.id)).toEqual(CV_RULES.map((rule) => rule.id));
-    expect(cavaticaChecks.length).toBe(24);
+    expect(cavaticaChecks.length).toBe(32);
     for (const check of cavaticaChecks) expect(check.protocol).toBe("cavatica");
   });
 
