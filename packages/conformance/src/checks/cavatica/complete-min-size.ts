@@ -15,7 +15,7 @@ import {
   call,
   completeUpload,
   expectCompleted,
-  initUpload,
+  initWithPartSize,
   isRefusal,
   MIN_PART_SIZE,
   seedOf,
@@ -31,7 +31,7 @@ export const cvCompleteMinSize: Check = {
   async run(ctx) {
     const seed = seedOf(ctx);
     const tail = bytesOf(1 + Math.floor(ctx.random() * 64 * 1024), seed);
-    const upload = await initUpload(ctx, {
+    const upload = await initWithPartSize(ctx, {
       name: uniqueName("complete-min-size"),
       size: MIN_PART_SIZE + tail.length,
       part_size: MIN_PART_SIZE,

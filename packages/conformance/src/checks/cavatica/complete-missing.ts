@@ -23,6 +23,7 @@ import {
   expectCompleted,
   expectReported,
   initUpload,
+  initWithPartSize,
   isRefusal,
   isSuccess,
   MAX_PART_NUMBER,
@@ -85,7 +86,7 @@ export const cvCompleteMissing: Check = {
     const seed = seedOf(ctx);
     const tail = bytesOf(1 + Math.floor(ctx.random() * 64 * 1024), seed);
     const first = bytesOf(MIN_PART_SIZE, seed + 1);
-    const upload = await initUpload(ctx, {
+    const upload = await initWithPartSize(ctx, {
       name: uniqueName("complete-missing"),
       size: first.length + tail.length,
       part_size: MIN_PART_SIZE,

@@ -28,7 +28,7 @@ import {
   etagOf,
   expectCompleted,
   getPartUrl,
-  initUpload,
+  initWithPartSize,
   isSuccess,
   MIN_PART_SIZE,
   md5Hex,
@@ -139,7 +139,7 @@ export const cvCompleteOrder: Check = {
         const parts = Array.from({ length: PARTS - 1 }, (_, i) => bytesOf(MIN_PART_SIZE, seed + i));
         const copyA = bytesOf(tail, seed + 100);
         const copyB = bytesOf(tail + longer, seed + 101);
-        const upload = await initUpload(ctx, {
+        const upload = await initWithPartSize(ctx, {
           name: uniqueName("complete-order"),
           size: (PARTS - 1) * MIN_PART_SIZE + tail,
           part_size: MIN_PART_SIZE,

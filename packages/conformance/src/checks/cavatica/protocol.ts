@@ -163,6 +163,25 @@ export async function initUpload(
   return upload;
 }
 
+/**
+ * Starts an upload whose parts the check sends in exactly `fields.part_size` bytes. The answered
+ * `part_size` is authoritative (CV-PART-SIZE-PREFERENCE): when the server answers another one, the
+ * check's parts are not the ones a client would send, so the check is skipped, saying why.
+ */
+export async function initWithPartSize(
+  ctx: CheckContext,
+  fields: InitFields & { readonly part_size: number },
+): Promise<MultipartUpload> {
+  const upload = await initUpload(ctx, fields);
+  if (upload.part_size !== fields.part_size) {
+    await abortUpload(ctx, upload.upload_id);
+    return ctx.skip(
+      `the server answered part_size ${upload.part_size} for the requested ${fields.part_size}; this check sends parts of exactly ${fields.part_size} bytes`,
+    );
+  }
+  return upload;
+}
+
 function withoutUndefined(fields: InitFields): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }

@@ -90,6 +90,36 @@ describe("targets a check cannot test", () => {
     }
   });
 
+  test("CV-PART-URL-EXPIRY honours the target's maxWaitMs (--wait): 5 s URLs are not waited for with 1 s", async () => {
+    const served = await serve({}, { maxWaitMs: 1_000 });
+    try {
+      const check = cavaticaChecks.find((c) => c.id === "CV-PART-URL-EXPIRY")!;
+      const outcome = await runCheck(check, served.target);
+      expect(outcome.status, explain(outcome)).toBe("skipped");
+      expect(outcome.status === "skipped" && outcome.reason).toMatch(
+        /expires in \d+ s, longer than this check waits \(1 s\); raise --wait/,
+      );
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("the 5 MiB-part checks skip, saying why, when the server answers another part_size", async () => {
+    const served = await serve({ limits: { minPartSize: 6 * 1024 * 1024 } });
+    try {
+      for (const id of ["CV-COMPLETE-ORDER", "CV-COMPLETE-MIN-SIZE", "CV-COMPLETE-MISSING"]) {
+        const check = cavaticaChecks.find((c) => c.id === id)!;
+        const outcome = await runCheck(check, served.target);
+        expect(outcome.status, `${id}: ${explain(outcome)}`).toBe("skipped");
+        expect(outcome.status === "skipped" && outcome.reason, id).toMatch(
+          /answered part_size 6291456 for the requested 5242880/,
+        );
+      }
+    } finally {
+      await served.close();
+    }
+  });
+
   test("every check skips without a project or parent", async () => {
     const served = await serve({}, { project: undefined });
     try {
