@@ -359,7 +359,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-LIST-PARTS",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cancergenomicscloud.org/reference/get-details-of-a-multipart-upload: `list_parts` (boolean), when true the reported parts are included; `uploaded_parts_count`",
+    "source": "https://docs.cancergenomicscloud.org/reference/get-details-of-a-multipart-upload, as PROTOCOLS.md 2.2 records it: \"`list_parts` (boolean). When true, reported parts are included.\" and the response's `uploaded_parts_count`",
     "statement": "GET /upload/multipart/{upload_id}?list_parts=true lists every reported part once with its last reported headers, and `uploaded_parts_count` counts them; their order is CV-LIST-PARTS-ORDER.",
     "check": "Model-based: after generated stores, re-stores and reports, the details list exactly the reported part numbers, in any order, each with its last reported ETag."
   },
@@ -407,7 +407,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-COMPLETE-TERMINAL",
     "protocol": "cavatica",
     "level": "should",
-    "source": "inference from 8003 \"Requested upload does not exist\": a completed upload no longer exists",
+    "source": "inference from 8003 \"Requested upload does not exist\" and the abort page (\"This call aborts an ongoing upload.\"): a completed upload no longer exists",
     "statement": "After completion the upload is gone: part URLs, reports, completion and abort of it are refused, and a storage request with a part URL obtained before the completion does not change the file.",
     "check": "After completing, each call on the upload is refused (4xx), an abort does not delete the file, and a storage PUT with an earlier part URL leaves the file's bytes unchanged."
   },
@@ -415,7 +415,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-ABORT",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://sb-biodatacatalyst.readme.io/reference/abort-a-multipart-upload (DELETE /upload/multipart/{upload_id}, 204); api-status-codes 8003 \"Requested upload does not exist\"",
+    "source": "https://docs.cavatica.org/docs/abort-a-multipart-upload: \"This call aborts an ongoing upload.\" (DELETE /upload/multipart/{upload_id}); its BioData Catalyst twin shows \"HTTP/1.1 204 No Content\"; api-status-codes 8003 \"Requested upload does not exist\"",
     "statement": "DELETE /upload/multipart/{upload_id} answers 204 and discards the upload; it can no longer be used and its part URLs store nothing.",
     "check": "Model-based: after abort, details, part URLs, reports and completion are refused (404, 409 or 410), a second abort is refused or answers 204, and a part URL from before the abort stores nothing."
   },

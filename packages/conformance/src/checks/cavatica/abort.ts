@@ -1,7 +1,8 @@
 /**
  * CV-ABORT (must): DELETE /upload/multipart/{upload_id} answers 204 and discards the upload; it can
  * no longer be used and its part URLs store nothing.
- * Source: https://sb-biodatacatalyst.readme.io/reference/abort-a-multipart-upload (DELETE, 204);
+ * Source: https://docs.cavatica.org/docs/abort-a-multipart-upload, "This call aborts an ongoing
+ * upload.", its BioData Catalyst twin answering "HTTP/1.1 204 No Content";
  * api-status-codes 8003 "Requested upload does not exist" (404).
  *
  * Check: model-based (fast-check `asyncModelRun`). On a new upload, generated sequences of commands

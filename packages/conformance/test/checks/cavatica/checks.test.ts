@@ -19,6 +19,13 @@ describe("the catalogue", () => {
     for (const check of cavaticaChecks) expect(check.protocol).toBe("cavatica");
   });
 
+  test("every must rule quotes a document sentence; every should rule says what it is inferred from", () => {
+    const unquoted = CV_RULES.filter((rule) => rule.level === "must" && !/"[^"]{12,}"/.test(rule.source));
+    expect(unquoted.map((rule) => rule.id)).toEqual([]);
+    const unexplained = CV_RULES.filter((rule) => rule.level === "should" && !/inference/i.test(rule.source));
+    expect(unexplained.map((rule) => rule.id)).toEqual([]);
+  });
+
   test.each(cavaticaChecks.map((check) => [check.id]))(
     "%s: its file opens with the rule and its source",
     async (id) => {
