@@ -273,6 +273,19 @@ const POINTS: readonly Point[] = [
     strict: "init 409",
   },
   {
+    point: "a second abort of an aborted upload (CV-ABORT)",
+    observe: async (h) => {
+      const id = await start(h);
+      expect((await api(h, "DELETE", `/upload/multipart/${id}`, { token: ALICE })).status).toBe(204);
+      const again = (await api(h, "DELETE", `/upload/multipart/${id}`, { token: ALICE })).status;
+      const other = (await api(h, "DELETE", `/upload/multipart/${id}`, { token: BOB })).status;
+      return [again, other];
+    },
+    default: [404, 404],
+    lenient: [204, 404],
+    strict: [404, 404],
+  },
+  {
     point: "a storage part over the maximum (CV-PART-SIZE)",
     observe: async (h) =>
       (

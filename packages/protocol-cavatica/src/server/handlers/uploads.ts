@@ -121,8 +121,16 @@ export const getUpload: OperationHandler = async (context, request, url, params)
 };
 
 /**
+ * Uploads this server aborted, by id → owner, for the lenient reading's idempotent abort (in memory
+ * only: after a restart a repeated abort is 404 again, which the documents allow too).
+ */
+const abortedBy = new WeakMap<ServerContext, Map<string, string>>();
+
+/**
  * DELETE /upload/multipart/{upload_id} (CV-ABORT): 204, then the upload, its parts and its storage
- * URLs are gone. sevenbridges-python sends the body `{}`; it is ignored.
+ * URLs are gone. sevenbridges-python sends the body `{}`; it is ignored. Aborting it again is
+ * 404 / 8003, except in the lenient reading, where a repeated DELETE of one's own aborted upload
+ * answers 204 again (an idempotent DELETE; the documents do not say).
  */
 export const abortUpload: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
@@ -136,10 +144,21 @@ export const abortUpload: OperationHandler = async (context, request, _url, para
       return new Response(null, { status: 204 });
     }
   }
+  const lenient = context.reading === "lenient";
+  if (
+    lenient &&
+    context.state.upload(uploadId) === undefined &&
+    abortedBy.get(context)?.get(uploadId) === owner
+  )
+    return new Response(null, { status: 204 });
   findUpload(context, owner, uploadId, "abort");
   return context.state.locks.run(uploadId, async () => {
     const entry = findUpload(context, owner, uploadId, "abort");
     await context.state.deleteUpload(entry);
+    if (lenient) {
+      const aborted = abortedBy.get(context) ?? new Map<string, string>();
+      abortedBy.set(context, aborted.set(uploadId, owner));
+    }
     return new Response(null, { status: 204 });
   });
 };
