@@ -215,23 +215,23 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-AUTH",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S2][S3]",
-    "statement": "Every API call carries the `X-SBG-Auth-Token` header; a missing or invalid token is refused with 401 and the error body (code 90001 or similar).",
-    "check": "Each endpoint is called without a token and with a wrong one and must answer 401 with the error body."
+    "source": "[S2][S3] header table: \"X-SBG-Auth-Token required | Your CAVATICA authentication token.\"; https://docs.sevenbridges.com/reference/api-status-codes (90001 Unauthorized, HTTP 401)",
+    "statement": "Every API call carries the `X-SBG-Auth-Token` header; a call without a token or with an invalid one is refused with 401 and does nothing; the error body is CV-ERROR-ENVELOPE's business.",
+    "check": "Each endpoint is called, on a real upload and file of the token, without a token and with a wrong one and must answer 401; the upload is unchanged afterwards."
   },
   {
     "id": "CV-AUTH-ISOLATION",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.sevenbridges.com/reference/api-status-codes (8001 insufficient privileges for the upload)",
-    "statement": "An upload started with one token cannot be read, listed, reported, completed or aborted with another token.",
-    "check": "A second token calls every upload endpoint on the first token's upload; all are refused with 403 or 404 and the upload is unchanged."
+    "source": "https://docs.sevenbridges.com/reference/api-status-codes: 8001 \"Insufficient privileges to access the requested upload\" (403) and 8003 \"Requested upload does not exist\" (404)",
+    "statement": "An upload started with one token cannot be read, listed, given part URLs, reported, completed or aborted with another token: every verb is refused with 403 or 404 (the documents give both codes) and the upload is unchanged.",
+    "check": "A second token calls every upload endpoint on the first token's upload in generated orders; each answer must be 403 or 404, and the upload is unchanged and still open."
   },
   {
     "id": "CV-INIT-TARGET",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cancergenomicscloud.org/reference/initialize-a-multipart-upload; error codes 5029, 5031",
+    "source": "https://sb-biodatacatalyst.readme.io/docs/initialize-a-multipart-upload: \"project Required | String | The name of the project you want to upload a file to.\"; api-status-codes 5029 \"Missing parent or project\" and 5031 (both given), HTTP 400",
     "statement": "Initialization names exactly one target, `project` or `parent`; neither or both is refused with 400.",
     "check": "Init bodies with neither and with both are refused with 400; each alone succeeds."
   },
@@ -239,135 +239,191 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-INIT-NAME",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cancergenomicscloud.org/reference/initialize-a-multipart-upload",
-    "statement": "The file `name` is required, may not contain `/` and is at most 255 characters.",
-    "check": "Names missing, containing `/`, or 256 characters long are refused with 400; generated valid names are accepted."
+    "source": "https://sb-biodatacatalyst.readme.io/docs/initialize-a-multipart-upload: \"name Required | String | The name of the file you are about to upload.\"",
+    "statement": "The file `name` is required and is a string; an init without one is refused with 400. Which characters and lengths a name may have is CV-INIT-NAME-CHARS, an inference.",
+    "check": "Init bodies without a name or with a name that is not a string are refused with 400; a plain generated name is accepted."
+  },
+  {
+    "id": "CV-INIT-NAME-CHARS",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference: PROTOCOLS.md 2.3 records the CGC init page as allowing any character but `/` and at most 255 characters (no sentence of the seeds states it); split from CV-INIT-NAME in the audit",
+    "statement": "A name containing `/` or longer than 255 characters is refused with 400; every other name of 1 to 255 characters (spaces, punctuation, non-ASCII letters) is accepted.",
+    "check": "Names containing `/` at a generated place, or 256 generated characters long, are refused with 400; generated names of 1 to 255 letters, digits, punctuation, spaces and non-ASCII letters are accepted."
   },
   {
     "id": "CV-INIT-OVERWRITE",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cancergenomicscloud.org/reference/initialize-a-multipart-upload",
-    "statement": "A name that already exists in the target is refused with 409 unless the query has `overwrite=true`, which replaces the file.",
-    "check": "Upload a file, initialize again with the same name (409), then with overwrite=true (and overwrite=True) and complete; the new bytes replace the old."
+    "source": "https://sb-biodatacatalyst.readme.io/docs/initialize-a-multipart-upload: name \"must be unique in the project, unless you are also enabling the overwrite query parameter\"; \"If overwrite is set to true and a file already exists under the name specified in the request, the existing file will be deleted and a new one created in its place.\"",
+    "statement": "A name that already exists in the target cannot be uploaded again without `overwrite=true`: the init or, at the latest, the completion is refused (4xx; the documents set no code, the platform uses 409); with `overwrite=true` the new file replaces the old one.",
+    "check": "Upload a file; upload the same name again without overwrite: the init or the completion is refused and the old file is intact; then with `overwrite=true`: it completes and the name holds the new bytes."
+  },
+  {
+    "id": "CV-BOOLEAN-QUERY",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference from sevenbridges-python (requests serialises True as `overwrite=True`); the documents say \"Boolean: true or false\"",
+    "statement": "The boolean query flags `overwrite` and `list_parts` also accept `True`, as sevenbridges-python sends them.",
+    "check": "A name is replaced with `overwrite=True`, and `list_parts=True` lists the reported parts."
+  },
+  {
+    "id": "CV-PART-SIZE-PREFERENCE",
+    "protocol": "cavatica",
+    "level": "must",
+    "source": "https://sb-biodatacatalyst.readme.io/docs/initialize-a-multipart-upload: \"part_size | Integer | The preferred size for upload parts. If omitted or set to a value that is incompatible with the cloud storage provider (AWS), a default value will be used.\"",
+    "statement": "A preferred `part_size` never makes initialization fail: an incompatible one is replaced, and the answer's `part_size` (a positive integer) is the one to use.",
+    "check": "Init with generated preferred part sizes, inside and outside 5 MiB..5 GiB, is accepted and answers a positive integer part_size."
   },
   {
     "id": "CV-PART-SIZE",
     "protocol": "cavatica",
-    "level": "must",
-    "source": "sevenbridges-python sevenbridges/models/enums.py PartSize; sevenbridges2 R/utils-validations.R",
-    "statement": "The `part_size` the server answers is authoritative and lets the file fit in 10,000 parts of 5 MiB to 5 GiB; clients use it even when it differs from the one they asked for.",
+    "level": "should",
+    "source": "inference from sevenbridges-python sevenbridges/models/enums.py PartSize and sevenbridges2 R/utils-validations.R (5 MiB..5 GiB, 10,000 parts), which match S3's multipart limits; the documents state no limit (was `must` before the audit)",
+    "statement": "The `part_size` the server answers lies within 5 MiB..5 GiB and lets the file fit in 10,000 parts.",
     "check": "Init with random sizes and preferred part sizes; the answered part_size is within 5 MiB..5 GiB and ceil(size / part_size) is at most 10,000."
   },
   {
     "id": "CV-PART-NUMBER",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S3] (part numbers start from 1); sevenbridges-python PartSize.MAXIMUM_TOTAL_PARTS",
-    "statement": "Part numbers are integers from 1 to 10,000; others are refused with 400 (code 8012).",
-    "check": "GET part URLs for 0 and 10001 are refused with 400; 1 and 10000 succeed."
+    "source": "[S3] \"part_number | The number of the file part you are uploading. Part numbers start from 1.\"",
+    "statement": "Part numbers start from 1: a part URL for part 0 is refused (400, code 8012) and part 1 and the numbers after it are given URLs; the upper bound is CV-PART-NUMBER-MAX, an inference.",
+    "check": "The part URL of part 0 is refused with a 4xx; those of part 1 and of generated numbers up to 10000 succeed."
+  },
+  {
+    "id": "CV-PART-NUMBER-MAX",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference from sevenbridges-python PartSize.MAXIMUM_TOTAL_PARTS (10,000) and S3's limit; no document states a maximum (split from CV-PART-NUMBER in the audit)",
+    "statement": "Part numbers above 10,000 are refused with 400 (code 8012); 10,000 is accepted.",
+    "check": "The part URLs of 10001 and generated larger numbers are refused with 400; 10000 succeeds."
   },
   {
     "id": "CV-MAX-FILE-SIZE",
     "protocol": "cavatica",
     "level": "should",
-    "source": "sevenbridges-python transfer/upload.py (5 TiB); S3 multipart limits",
-    "statement": "A file is at most 5 TiB; an initialization declaring a larger `size` is refused with 400.",
-    "check": "Init with size 5 TiB + 1 is refused with 400."
+    "source": "inference from sevenbridges-python transfer/upload.py (5 TiB) and S3 multipart limits",
+    "statement": "A file is at most 5 TiB; an initialization declaring a larger `size` is refused with 400 or 413.",
+    "check": "Init with size 5 TiB + 1, and generated larger sizes, is refused with 400 or 413."
   },
   {
     "id": "CV-PART-URL",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S3]",
-    "statement": "The part URL response carries `method`, `url`, `expires`, `headers` and `report` with `headers` (e.g. `[\"ETag\"]`) and `success_codes` (e.g. `[200]`).",
-    "check": "For random part numbers the response validates against PartUrl."
+    "source": "[S3] \"The response object contains information about the URL to which you should upload the file part\", with the keys method, url, expires, headers, report and success_codes",
+    "statement": "The part URL response carries `method`, an absolute `url`, `expires`, `headers` and `report` with `headers` (e.g. `[\"ETag\"]`), and `success_codes` in `report` or at the top level (the document shows both); `expires` is an ISO 8601 time or an integer (the document shows both).",
+    "check": "For random part numbers the response validates against PartUrl, in either documented shape."
+  },
+  {
+    "id": "CV-PART-URL-LIFETIME",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference from [S3] \"expires ... by when the HTTP part upload request should be made\": a URL issued already expired could never be used",
+    "statement": "A part URL's `expires` lies after the time it was issued (the response's `Date`).",
+    "check": "For generated part numbers, `expires` is later than the answer's Date header (server clock)."
   },
   {
     "id": "CV-PART-URL-EXPIRY",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S3] (`expires`: by when the request should be made)",
+    "source": "[S3] \"expires | ISO 8601 combined date and time representation in Coordinated Universal Time (UTC) by when the HTTP part upload request should be made.\"",
     "statement": "A storage request made after the part URL's `expires` time is refused and stores nothing.",
-    "check": "A URL obtained from a server configured with a short expiry is used after it; the storage request is refused (403) and the part stays unstored."
+    "check": "A part URL whose expires is at most `--wait` (default 15 s) away is used after it; the storage request is refused (4xx) and nothing is stored. Skipped, with the reason, for longer lifetimes."
   },
   {
     "id": "CV-PART-URL-SIGNATURE",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S3] (signed URL)",
-    "statement": "The part URL is signed; a URL whose upload id, part number, expiry or signature has been altered is refused and stores nothing.",
-    "check": "Random single-character changes to the signed URL's path and query are refused with 403."
+    "source": "[S3] \"This call returns the signed URL required to upload a part of a multipart upload.\"",
+    "statement": "The part URL is signed for one upload and one part number: a URL whose characters have been altered (its upload id, part number, expiry or signature), or edited to name another part or another upload, is refused and stores nothing.",
+    "check": "Random single-character changes to the URL's path and query, the URL of part n edited to part m, and the URL of upload A edited to upload B, are all refused (4xx)."
+  },
+  {
+    "id": "CV-PART-URL-METHOD",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference from [S3] (\"method | The HTTP method to use when making the HTTP part upload request\") and S3 pre-signed URLs, which sign the method",
+    "statement": "A part URL used with another method than its `method` (GET, POST, DELETE for a PUT URL) is refused and changes nothing.",
+    "check": "After a part is stored, GET, POST and DELETE to its URL are refused (4xx) and the completed file still holds the bytes stored with PUT."
   },
   {
     "id": "CV-SUCCESS-CODES",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S3]",
-    "statement": "A successful storage request answers one of the `report.success_codes` of its part URL.",
-    "check": "Every storage PUT in the suite answers a status listed in its report.success_codes."
+    "source": "[S3] \"success_codes | A list of status codes returned by the HTTP part upload request that should be recognized as success.\"",
+    "statement": "A successful storage request answers one of the `success_codes` of its part URL.",
+    "check": "Every storage PUT in the suite answers a status listed in its success_codes."
   },
   {
     "id": "CV-REPORT-HEADERS",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S3]",
+    "source": "[S3] \"headers | A list of HTTP headers whose values should be collected from a successful response to the HTTP part upload request.\"",
     "statement": "A successful storage response carries every header named in `report.headers`, to be reported back.",
-    "check": "Every storage PUT response carries each header named by report.headers."
+    "check": "Every storage PUT response carries each header named by report.headers, and reporting them is accepted."
   },
   {
     "id": "CV-STORAGE-ETAG",
     "protocol": "cavatica",
     "level": "should",
-    "source": "S3 PutObject/UploadPart ETag; sevenbridges-python _submit_part (strips quotes)",
-    "statement": "The storage response's ETag is the quoted lowercase hex MD5 of the part bytes; clients strip the quotes before reporting.",
-    "check": "For random bytes the storage ETag equals `\"` + hex(md5(bytes)) + `\"`."
+    "source": "inference from S3 PutObject/UploadPart ETag and sevenbridges-python _submit_part (strips quotes)",
+    "statement": "The storage response's ETag is the quoted lowercase hex MD5 of the part bytes, for small parts and for parts of several MiB alike.",
+    "check": "For random bytes, and one part over 5 MiB, the storage ETag equals `\"` + hex(md5(bytes)) + `\"`."
   },
   {
     "id": "CV-REPORT-BODY",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.sevenbridges.com/reference/report-an-uploaded-file-part",
-    "statement": "A part report is `{part_number, response: {headers: {...}}}` POSTed to /upload/multipart/{upload_id}/part; a malformed report is refused with 400 (code 8014).",
-    "check": "Reports with a missing part_number, a missing response or a wrong type are refused with 400; valid reports are accepted."
+    "source": "https://docs.sevenbridges.com/reference/report-an-uploaded-file-part: the body `{\"part_number\": 1, \"response\": {\"headers\": {\"ETag\": ...}}}`; \"their values are the strings that you have collected from the HTTP part upload request\"; api-status-codes 8014 \"Invalid part report\" (400)",
+    "statement": "A part report is `{part_number, response: {headers: {...}}}` POSTed to /upload/multipart/{upload_id}/part, the header values as collected (the ETag with or without its quotes); a malformed report is refused with 400 (code 8014).",
+    "check": "Reports with a missing part_number, a missing response or a wrong type are refused with 400 or 422; valid reports, the ETag quoted or not, are accepted."
   },
   {
     "id": "CV-REPORT-ETAG",
     "protocol": "cavatica",
     "level": "should",
-    "source": "inference (PROTOCOLS.md 2.8; S3 CompleteMultipartUpload checks ETags)",
+    "source": "inference (PROTOCOLS.md 2.8 leaves open whether ETags are checked; S3 CompleteMultipartUpload checks them)",
     "statement": "A reported ETag that does not match the stored part (with or without quotes) is refused with 400, as is a report for a part that was never stored.",
-    "check": "Reporting a random wrong ETag, or a part never PUT, is refused with 400; the right ETag with and without quotes is accepted."
+    "check": "Reporting a random wrong ETag, or a part never PUT, is refused with 400, 409 or 422; the right ETag with and without quotes is accepted."
   },
   {
     "id": "CV-REPORT-BATCH",
     "protocol": "cavatica",
     "level": "must",
-    "source": "[S2]",
+    "source": "[S2] \"This call allows you to report the upload multiple file parts at once.\" with the key \"parts | Array of Objects\"; api-status-codes 8015 \"Invalid parts list\" (400)",
     "statement": "POST /upload/multipart/{upload_id} with `{parts: [...]}` reports several parts at once; a body without a `parts` array is refused with 400 (code 8015).",
-    "check": "Random batches of parts are reported at once and show up in list_parts; a body without `parts` is refused with 400."
+    "check": "Random batches of parts are reported at once and show up in list_parts; a body without `parts` is refused with 400 or 422."
   },
   {
     "id": "CV-LIST-PARTS",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cancergenomicscloud.org/reference/get-details-of-a-multipart-upload",
-    "statement": "GET /upload/multipart/{upload_id}?list_parts=true lists every reported part with its reported headers, and `uploaded_parts_count` counts them.",
-    "check": "After random reports the details list exactly the reported part numbers and ETags."
+    "source": "https://docs.cancergenomicscloud.org/reference/get-details-of-a-multipart-upload, as PROTOCOLS.md 2.2 records it: \"`list_parts` (boolean). When true, reported parts are included.\" and the response's `uploaded_parts_count`",
+    "statement": "GET /upload/multipart/{upload_id}?list_parts=true lists every reported part once with its last reported headers, and `uploaded_parts_count` counts them; their order is CV-LIST-PARTS-ORDER.",
+    "check": "Model-based: after generated stores, re-stores and reports, the details list exactly the reported part numbers, in any order, each with its last reported ETag."
+  },
+  {
+    "id": "CV-LIST-PARTS-ORDER",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference from S3 ListParts (ascending part numbers); the documents do not say (split from CV-LIST-PARTS in the audit)",
+    "statement": "The listed parts are in ascending numeric part-number order (10 after 9, not after 1).",
+    "check": "Parts reported in a generated order, their numbers on both sides of 10, are listed in ascending numeric order."
   },
   {
     "id": "CV-COMPLETE-MISSING",
     "protocol": "cavatica",
-    "level": "must",
-    "source": "https://docs.cavatica.org/docs/complete-a-multipart-upload; error code 8007",
-    "statement": "Completing an upload with a missing or unreported part (a gap in 1..N) is refused (409 or 400) and the upload stays open.",
-    "check": "Complete with a random part left unreported; it is refused and the upload can still be completed after reporting it."
+    "level": "should",
+    "source": "inference from error 8007 \"Failed to complete upload\" and the SDKs, which report every part they store (a completion that drops a stored part truncates the file); the complete page states no refusal (was `must` before the audit). Gaps are not part of the rule: the documents say nothing of them and S3 completes with them.",
+    "statement": "Completion is refused (4xx) and the upload stays open while no part is reported, or while a part that was stored is not reported. A completion whose reported parts have gaps in their numbers may be refused or may join the reported parts.",
+    "check": "Completion with no part, and with a stored part 1 left unreported, is refused and the upload stays open; after reporting part 1 it completes with both parts. A gap is accepted either way."
   },
   {
     "id": "CV-COMPLETE-MIN-SIZE",
     "protocol": "cavatica",
-    "level": "must",
-    "source": "sevenbridges-python PartSize.MINIMUM (5 MiB); S3 multipart limits",
+    "level": "should",
+    "source": "inference from sevenbridges-python PartSize.MINIMUM (5 MiB) and S3 multipart limits; the documents state no minimum (was `must` before the audit)",
     "statement": "Every part except the last is at least 5 MiB when the upload is completed; otherwise completion is refused.",
     "check": "An upload whose non-final part is 5 MiB - 1 cannot be completed; at 5 MiB it completes."
   },
@@ -375,31 +431,39 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-COMPLETE-ORDER",
     "protocol": "cavatica",
     "level": "must",
-    "source": "S3 CompleteMultipartUpload (parts in ascending order); sevenbridges-python splits by part number",
-    "statement": "The completed file is the parts joined in ascending part-number order.",
-    "check": "Parts uploaded and reported in random order and concurrently are read back byte for byte through download info."
+    "source": "[S3] \"part_number | The number of the file part you are uploading.\" (a part's number is its place in the file)",
+    "statement": "The completed file is the last stored copy of each reported part, joined in ascending numeric part-number order, whatever the order or overlap in which parts were sent.",
+    "check": "Eleven parts (numbers across 10) are stored all at once, the last one also re-sent, shorter, while a first copy is still in flight; reported in a generated order and completed, the file read back equals the parts joined 1..11."
   },
   {
     "id": "CV-COMPLETE-FILE",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cavatica.org/docs/complete-a-multipart-upload",
-    "statement": "A successful completion answers 200 or 201 with the File object (`id`, `name`, `size`, `project`...).",
-    "check": "The completion response validates against File and `size` equals the bytes uploaded."
+    "source": "https://docs.cavatica.org/docs/complete-a-multipart-upload: \"This call must be issued to report the completion of a file upload. An optional list of remaining parts may be given in the body\", and its example File response; 200 (OAS) or 201 (CGC example)",
+    "statement": "A completion, with or without a body, answers 200 or 201 with the File object (`id`, `name`, `size`, `project`...).",
+    "check": "The completion response (no body sent) validates against File and `size` equals the bytes uploaded."
+  },
+  {
+    "id": "CV-COMPLETE-TERMINAL",
+    "protocol": "cavatica",
+    "level": "should",
+    "source": "inference from 8003 \"Requested upload does not exist\" and the abort page (\"This call aborts an ongoing upload.\"): a completed upload no longer exists",
+    "statement": "After completion the upload is gone: part URLs, reports, completion and abort of it are refused, and a storage request with a part URL obtained before the completion does not change the file.",
+    "check": "After completing, each call on the upload is refused (4xx), an abort does not delete the file, and a storage PUT with an earlier part URL leaves the file's bytes unchanged."
   },
   {
     "id": "CV-ABORT",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://sb-biodatacatalyst.readme.io/reference/abort-a-multipart-upload",
-    "statement": "DELETE /upload/multipart/{upload_id} answers 204 and discards the upload; it can no longer be used.",
-    "check": "After abort, details, part URLs, reports and completion all answer 404."
+    "source": "https://docs.cavatica.org/docs/abort-a-multipart-upload: \"This call aborts an ongoing upload.\" (DELETE /upload/multipart/{upload_id}); its BioData Catalyst twin shows \"HTTP/1.1 204 No Content\"; api-status-codes 8003 \"Requested upload does not exist\"",
+    "statement": "DELETE /upload/multipart/{upload_id} answers 204 and discards the upload; it can no longer be used and its part URLs store nothing.",
+    "check": "Model-based: after abort, details, part URLs, reports and completion are refused (404, 409 or 410), a second abort is refused or answers 204, and a part URL from before the abort stores nothing."
   },
   {
     "id": "CV-ERROR-ENVELOPE",
     "protocol": "cavatica",
-    "level": "must",
-    "source": "sevenbridges-python decorators.py check_for_error; sevenbridges-java DefaultError.java",
+    "level": "should",
+    "source": "inference from sevenbridges-python decorators.py check_for_error and sevenbridges-java DefaultError.java, which read these four keys; the documents only say codes \"may be contained in the body of the response\" (was `must` before the audit)",
     "statement": "An API error answers a JSON body `{status, code, message, more_info}`.",
     "check": "Every refused API request in the suite answers a body that validates against Error."
   },

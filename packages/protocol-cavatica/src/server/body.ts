@@ -8,7 +8,12 @@
  *   the [S2] page's misspelling `application_json`) is read as JSON;
  * - JSON bodies are bounded and refused while they stream in, never buffered past the bound;
  * - boolean query flags accept `true`/`True`/`TRUE`/`1` and `false`/`False`/`FALSE`/`0`
- *   (`BooleanQueryFlag`; Python `requests` sends `True`), anything else is 400 / 90000.
+ *   (`BooleanQueryFlag`; Python `requests` sends `True`, CV-BOOLEAN-QUERY), anything else is
+ *   400 / 90000.
+ *
+ * Readings (readings.ts): the lenient one reads a body of any Content-Type as JSON; the strict one
+ * takes only the documented `true`/`false` (and handler.ts requires `Content-Type: application/json`,
+ * which the documents list as required, on every API call).
  */
 import { cavaticaSchemas } from "../index.ts";
 import { badRequest, CavaticaApiError, Code } from "./errors.ts";
@@ -72,11 +77,12 @@ function isJsonMediaType(contentType: string | null): boolean {
 export async function readJson(
   request: Request,
   rule: string,
+  anyMediaType = false,
   limit: number = MAX_JSON_BYTES,
 ): Promise<JsonBody> {
   const bytes = await readBounded(request, limit, rule);
   if (bytes.length === 0) return NO_BODY;
-  if (!isJsonMediaType(request.headers.get("content-type")))
+  if (!anyMediaType && !isJsonMediaType(request.headers.get("content-type")))
     throw new CavaticaApiError(
       415,
       Code.unsupportedMediaType,
@@ -102,11 +108,16 @@ export async function ignoreBody(request: Request): Promise<void> {
   if (request.body !== null) await readBounded(request, MAX_IGNORED_BYTES, undefined);
 }
 
-/** A boolean query flag (`overwrite`, `list_parts`); absent is false. */
-export function booleanFlag(url: URL, name: string, rule: string): boolean {
+/**
+ * A boolean query flag (`overwrite`, `list_parts`); absent is false. `documentedOnly` (the strict
+ * reading) takes only the documented `true` and `false` (CV-BOOLEAN-QUERY).
+ */
+export function booleanFlag(url: URL, name: string, rule: string, documentedOnly = false): boolean {
   const values = url.searchParams.getAll(name);
   if (values.length === 0) return false;
   const value = values.at(-1)!;
+  if (documentedOnly && value !== "true" && value !== "false")
+    throw badRequest(Code.badRequest, `Query parameter ${name} must be true or false`, "CV-BOOLEAN-QUERY");
   if (values.length > 1 || !cavaticaSchemas.validate("BooleanQueryFlag", value).ok)
     throw badRequest(
       Code.badRequest,
@@ -114,6 +125,12 @@ export function booleanFlag(url: URL, name: string, rule: string): boolean {
       rule,
     );
   return value === "true" || value === "True" || value === "TRUE" || value === "1";
+}
+
+/** The media type of a Content-Type header, lowercased, or undefined. */
+export function mediaTypeOf(contentType: string | null): string | undefined {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase();
+  return type === undefined || type === "" ? undefined : type;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -24,6 +24,7 @@ type CodeName =
   | "missingTarget"
   | "bothTargets"
   | "uploadNotFound"
+  | "uploadForbidden"
   | "fileExists"
   | "completeFailed"
   | "malformedProject"
@@ -50,6 +51,7 @@ export const Code: Readonly<Record<CodeName, number>> = {
   fileNotFound: 5002,
   missingTarget: 5029,
   bothTargets: 5031,
+  uploadForbidden: 8001,
   uploadNotFound: 8003,
   fileExists: 8005,
   completeFailed: 8007,
@@ -146,7 +148,7 @@ export const uploadNotFound = (): CavaticaApiError =>
   new CavaticaApiError(
     404,
     Code.uploadNotFound,
-    "Requested upload does not exist (CV-AUTH-ISOLATION, CV-ABORT, CV-COMPLETE-FILE).",
+    "Requested upload does not exist (CV-AUTH-ISOLATION, CV-ABORT, CV-COMPLETE-TERMINAL).",
   );
 export const fileNotFound = (): CavaticaApiError =>
   new CavaticaApiError(404, Code.fileNotFound, "Requested file does not exist.", "CV-AUTH-ISOLATION");

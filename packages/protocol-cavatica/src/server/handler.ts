@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type FetchHandler, InvalidStoreKeyError } from "@partwise/node";
+import { mediaTypeOf } from "./body.ts";
 import { breaks, type OperationHandler, type ServerContext } from "./context.ts";
 import { CavaticaApiError, Code, errorResponse, toErrorResponse } from "./errors.ts";
 import { completeUpload } from "./handlers/complete.ts";
@@ -30,6 +31,23 @@ const OPERATIONS = {
   storageGetFile,
 } as const satisfies Record<OperationId, OperationHandler>;
 
+/** The signed storage URLs, which are not API calls (no token, no JSON). */
+const STORAGE: ReadonlySet<OperationId> = new Set(["storagePutPart", "storageGetFile"]);
+
+/**
+ * The strict reading: every API call carries `Content-Type: application/json`, as the documents'
+ * header tables list it ("Content-Type required | application/json" [S3]); else 415 / 90008.
+ */
+function requireJsonContentType(request: Request): void {
+  if (mediaTypeOf(request.headers.get("content-type")) !== "application/json")
+    throw new CavaticaApiError(
+      415,
+      Code.unsupportedMediaType,
+      "Content-Type: application/json is required on every API call",
+      "CV-ERROR-ENVELOPE",
+    );
+}
+
 export function createHandler(context: ServerContext, onError?: (error: unknown) => void): FetchHandler {
   const dispatch = async (request: Request): Promise<Response> => {
     let url: URL;
@@ -42,11 +60,21 @@ export function createHandler(context: ServerContext, onError?: (error: unknown)
     try {
       switch (match.kind) {
         case "operation":
+          if (context.reading === "strict" && !STORAGE.has(match.op)) requireJsonContentType(request);
           return await OPERATIONS[match.op](context, request, url, match.params);
-        case "method":
+        case "method": {
+          // The CV-PART-URL-METHOD mutant serves a part URL whatever the method.
+          const storage = matchRoute("PUT", url.pathname);
+          if (
+            breaks(context, "CV-PART-URL-METHOD") &&
+            storage.kind === "operation" &&
+            storage.op === "storagePutPart"
+          )
+            return await storagePutPart(context, request, url, storage.params);
           return errorResponse(405, "Method not allowed", "CV-ERROR-ENVELOPE", Code.methodNotAllowed, {
             allow: match.allow.join(", "),
           });
+        }
         case "storage":
           return errorResponse(
             403,

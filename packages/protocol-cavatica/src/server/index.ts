@@ -115,6 +115,7 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
     fixedOwners: fixedOwners(options),
     baseUrl: (request) => baseUrl ?? `${new URL(request.url).origin}${CAVATICA_API_BASE_PATH}`,
     mutations,
+    reading: options.reading ?? "default",
   };
   return composeServer({
     handler: createHandler(context, options.onError),

@@ -15,6 +15,8 @@ export function choosePartSize(
   limits: PartLimits,
   size: number | undefined,
   requested: number | undefined,
+  /** The CV-PART-SIZE mutant: for a known size, ceil(size / maxParts) without the minimum. */
+  noFloor = false,
 ): number {
   const min = Math.max(1, limits.minPartSize);
   const max = limits.maxPartSize;
@@ -29,5 +31,6 @@ export function choosePartSize(
     Math.ceil(size / requested) <= limits.maxParts
   )
     return requested;
+  if (noFloor) return Math.max(1, Math.ceil(size / limits.maxParts));
   return Math.min(max, Math.max(min, Math.ceil(size / limits.maxParts)));
 }

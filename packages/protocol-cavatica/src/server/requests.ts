@@ -24,10 +24,26 @@ export interface InitRequest {
 const PROJECT = /^[^/]+\/[^/]+$/;
 
 /**
- * `initUpload`'s body (CV-INIT-TARGET, CV-INIT-NAME, CV-MAX-FILE-SIZE, CV-PART-SIZE).
- * `allowBothTargets` is the CV-INIT-TARGET mutant (mutations.ts): both given, the project wins.
+ * How `parseInit` departs from the default: the lenient reading (`anySize`) and the mutants of
+ * mutations.ts (each named after the rule it breaks).
  */
-export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = false): InitRequest {
+export interface InitPolicy {
+  /** CV-INIT-TARGET mutant: both given, the project wins. */
+  readonly allowBothTargets?: boolean | undefined;
+  /** CV-INIT-NAME mutant: no name is the name `untitled`. */
+  readonly defaultName?: boolean | undefined;
+  /** CV-INIT-NAME-CHARS mutant: `/` allowed. */
+  readonly allowSlash?: boolean | undefined;
+  /** CV-INIT-NAME-CHARS:ascii-only mutant: spaces and non-ASCII refused. */
+  readonly asciiOnly?: boolean | undefined;
+  /** Lenient reading and the CV-MAX-FILE-SIZE mutant: no maximum `size` at init. */
+  readonly anySize?: boolean | undefined;
+  /** CV-PART-SIZE-PREFERENCE mutant: a preference outside the limits is refused, not replaced. */
+  readonly refuseOddPartSize?: boolean | undefined;
+}
+
+/** `initUpload`'s body (CV-INIT-TARGET, CV-INIT-NAME, CV-INIT-NAME-CHARS, CV-MAX-FILE-SIZE, CV-PART-SIZE). */
+export function parseInit(body: unknown, limits: PartLimits, policy: InitPolicy = {}): InitRequest {
   if (body === NO_BODY || !isObject(body))
     throw badRequest(
       Code.invalidInit,
@@ -39,7 +55,7 @@ export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = 
   // CV-INIT-TARGET: exactly one of project and parent (error codes 5029 and 5031).
   if (!present("project") && !present("parent"))
     throw badRequest(Code.missingTarget, 'Missing "parent" or "project" in the request', "CV-INIT-TARGET");
-  if (present("project") && present("parent") && !allowBothTargets)
+  if (present("project") && present("parent") && !policy.allowBothTargets)
     throw badRequest(
       Code.bothTargets,
       'Providing both "parent" and "project" is not allowed',
@@ -66,16 +82,24 @@ export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = 
     target = { kind: "parent", id: parent };
   }
 
-  // CV-INIT-NAME: required, 1..255 characters, no "/". "." and ".." name directories, not files.
-  const name = body.name;
+  // CV-INIT-NAME: required, a string. CV-INIT-NAME-CHARS: 1..255 characters, no "/". "." and ".."
+  // name directories, not files.
+  const name = body.name === undefined && policy.defaultName ? "untitled" : body.name;
   if (typeof name !== "string")
     throw badRequest(Code.invalidInit, "Invalid init request: name is required", "CV-INIT-NAME");
   const length = [...name].length;
-  if (length < 1 || length > 255 || name.includes("/") || name === "." || name === "..")
+  if (
+    length < 1 ||
+    length > 255 ||
+    (name.includes("/") && !policy.allowSlash) ||
+    name === "." ||
+    name === ".." ||
+    (policy.asciiOnly && /[^\x21-\x7e]/.test(name))
+  )
     throw badRequest(
       Code.invalidInit,
       'Invalid init request: name must be 1 to 255 characters without "/"',
-      "CV-INIT-NAME",
+      "CV-INIT-NAME-CHARS",
     );
 
   let size: number | undefined;
@@ -87,7 +111,7 @@ export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = 
         "Invalid init request: size must be a byte count",
         "CV-MAX-FILE-SIZE",
       );
-    if (value > limits.maxTotalSize)
+    if (value > limits.maxTotalSize && !policy.anySize)
       throw badRequest(
         Code.invalidInit,
         `Invalid init request: size exceeds the maximum file size of ${limits.maxTotalSize} bytes`,
@@ -106,6 +130,12 @@ export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = 
         "Invalid init request: part_size must be an integer",
         "CV-PART-SIZE",
       );
+    if (policy.refuseOddPartSize && !(value >= limits.minPartSize && value <= limits.maxPartSize))
+      throw badRequest(
+        Code.invalidInit,
+        "Invalid init request: part_size must be within the part size limits",
+        "CV-PART-SIZE-PREFERENCE",
+      );
     if (Number.isSafeInteger(value) && value > 0) partSize = value;
   }
 
@@ -122,7 +152,7 @@ export function parseInit(body: unknown, limits: PartLimits, allowBothTargets = 
   const normalised = {
     ...(target.kind === "project" ? { project: target.id } : { parent: target.id }),
     name: "n",
-    ...(size === undefined ? {} : { size }),
+    ...(size === undefined || size > limits.maxTotalSize ? {} : { size }),
     ...(partSize === undefined ? {} : { part_size: partSize }),
     ...(md5 === undefined ? {} : { md5 }),
   };
@@ -153,8 +183,28 @@ export function normaliseEtag(value: string): string {
   return unquoted.toLowerCase();
 }
 
+/** How report bodies are read beyond the default: the readings and the mutants of mutations.ts. */
+export interface ReportPolicy {
+  /** The highest part number (CV-PART-NUMBER-MAX; context.ts `maxPartNumber`). */
+  readonly maxPartNumber: number;
+  /** Strict reading: the ETag header is named exactly as `report.headers` names it (`ETag`). */
+  readonly exactHeaderName?: boolean | undefined;
+  /** CV-REPORT-BODY mutant: no part_number is part 1. */
+  readonly defaultPartNumber?: boolean | undefined;
+  /** CV-REPORT-BODY:quoted mutant: a quoted ETag is refused. */
+  readonly refuseQuoted?: boolean | undefined;
+  /** CV-REPORT-BATCH mutant: a body without a parts array is an empty batch. */
+  readonly partsOptional?: boolean | undefined;
+}
+
+const DEFAULT_REPORT_POLICY: ReportPolicy = { maxPartNumber: 10_000 };
+
 /** One part report (CV-REPORT-BODY, CV-PART-NUMBER, CV-REPORT-HEADERS). `where` prefixes messages. */
-export function parseReport(value: unknown, where = ""): ParsedReport {
+export function parseReport(
+  value: unknown,
+  where = "",
+  policy: ReportPolicy = DEFAULT_REPORT_POLICY,
+): ParsedReport {
   const at = where === "" ? "" : `${where}: `;
   const malformed = (detail: string) =>
     badRequest(
@@ -163,14 +213,14 @@ export function parseReport(value: unknown, where = ""): ParsedReport {
       "CV-REPORT-BODY",
     );
   if (value === NO_BODY || !isObject(value)) throw malformed("the report must be a JSON object");
-  const partNumber = value.part_number;
+  const partNumber = value.part_number === undefined && policy.defaultPartNumber ? 1 : value.part_number;
   if (partNumber === undefined || partNumber === null) throw malformed("part_number is missing");
   if (typeof partNumber !== "number") throw malformed("part_number must be an integer");
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > policy.maxPartNumber)
     throw badRequest(
       Code.invalidPartNumber,
-      `${at}Part number must be an integer between 1 and 10000`,
-      "CV-PART-NUMBER",
+      `${at}Part number must be an integer between 1 and ${policy.maxPartNumber}`,
+      partNumber > policy.maxPartNumber ? "CV-PART-NUMBER-MAX" : "CV-PART-NUMBER",
     );
   const response = value.response;
   if (!isObject(response)) throw malformed("response must be an object");
@@ -192,28 +242,38 @@ export function parseReport(value: unknown, where = ""): ParsedReport {
   const checked = cavaticaSchemas.validate("PartReport", report);
   if (!checked.ok) throw malformed(`${checked.issues[0]?.path ?? "/"} ${checked.issues[0]?.message ?? ""}`);
 
-  // CV-REPORT-HEADERS: the header named by report.headers (ETag), matched case-insensitively.
-  const etagHeader = Object.keys(headers).find((name) => name.toLowerCase() === "etag");
+  // CV-REPORT-HEADERS: the header named by report.headers (ETag), matched case-insensitively
+  // (exactly, in the strict reading).
+  const etagHeader = Object.keys(headers).find((name) =>
+    policy.exactHeaderName ? name === "ETag" : name.toLowerCase() === "etag",
+  );
   if (etagHeader === undefined)
     throw badRequest(
       Code.invalidPartReport,
       `${at}Invalid part report: response.headers must carry the ETag of the storage response`,
       "CV-REPORT-HEADERS",
     );
-  return { partNumber, report, etag: normaliseEtag(headers[etagHeader] as string) };
+  const etag = headers[etagHeader] as string;
+  if (policy.refuseQuoted && etag.includes('"')) throw malformed("the ETag must not be quoted");
+  return { partNumber, report, etag: normaliseEtag(etag) };
 }
 
 /**
  * `{parts: [...]}` of `reportParts` and `completeUpload` (CV-REPORT-BATCH). `optional` (complete)
  * also accepts no body, `null`, `{}` and `{parts: null}` as "no further parts".
  */
-export function parseReportList(body: unknown, optional: boolean): ParsedReport[] {
+export function parseReportList(
+  body: unknown,
+  optional: boolean,
+  policy: ReportPolicy = DEFAULT_REPORT_POLICY,
+): ParsedReport[] {
   if (optional && (body === NO_BODY || body === null)) return [];
+  if (policy.partsOptional && !(isObject(body) && Array.isArray(body.parts))) return [];
   const invalid = () =>
     badRequest(Code.invalidPartsList, 'Invalid parts list; expecting {"parts": [...]}', "CV-REPORT-BATCH");
   if (!isObject(body)) throw invalid();
   const parts = body.parts;
   if (optional && (parts === undefined || parts === null)) return [];
   if (!Array.isArray(parts) || parts.length > 10_000) throw invalid();
-  return parts.map((part, index) => parseReport(part, `parts[${index}]`));
+  return parts.map((part, index) => parseReport(part, `parts[${index}]`, policy));
 }

@@ -49,6 +49,8 @@ export interface ReportDoc {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Readonly<Record<string, unknown>> | undefined;
   readonly etag: string;
+  /** Report order; recorded only by the CV-LIST-PARTS-ORDER mutant. */
+  readonly seq?: number | undefined;
 }
 
 export interface PartDoc {
@@ -244,6 +246,17 @@ export class CavaticaState {
     this.files.set(file.fileId, file);
     this.names.set(nameKey(file.target, file.name), file.fileId);
     for (const blob of fileBlobs(file)) this.fileBlobKeys.add(blob.key);
+  }
+
+  /** The file a completed upload created, or undefined. */
+  fileOfUpload(uploadId: string): FileDoc | undefined {
+    for (const file of this.files.values()) if (file.uploadId === uploadId) return file;
+    return undefined;
+  }
+
+  /** Removes a file (the CV-COMPLETE-TERMINAL mutant's abort of a completed upload). */
+  removeFile(file: FileDoc): Promise<void> {
+    return this.deleteFile(file);
   }
 
   /** Removes a file: its document first (the commit point), then the blobs it alone named. */

@@ -48,17 +48,39 @@ export function partReportView(part: PartDoc): PartReport | undefined {
   };
 }
 
-/** The reported parts, ascending by part number (CV-LIST-PARTS). */
-export function reportedParts(entry: UploadEntry): PartReport[] {
+/**
+ * The order of listed parts: ascending numbers (CV-LIST-PARTS-ORDER), or, for its mutants, the
+ * order of the reports or the numbers sorted as text.
+ */
+export type ListOrder = "numeric" | "reported" | "text";
+
+const ORDERS: Record<ListOrder, (a: PartDoc, b: PartDoc) => number> = {
+  numeric: (a, b) => a.partNumber - b.partNumber,
+  reported: (a, b) => (a.report?.seq ?? 0) - (b.report?.seq ?? 0),
+  text: (a, b) => String(a.partNumber).localeCompare(String(b.partNumber)),
+};
+
+/** The reported parts, ascending by part number (CV-LIST-PARTS, CV-LIST-PARTS-ORDER). */
+export function reportedParts(entry: UploadEntry, order: ListOrder = "numeric"): PartReport[] {
   return [...entry.parts.values()]
-    .sort((a, b) => a.partNumber - b.partNumber)
+    .sort(ORDERS[order])
     .map(partReportView)
     .filter((report): report is PartReport => report !== undefined);
 }
 
-export function uploadDetailsView(entry: UploadEntry, listParts: boolean): UploadDetails {
+export interface DetailsOptions {
+  readonly order?: ListOrder | undefined;
+  /** The CV-LIST-PARTS mutant: `uploaded_parts_count` counts stored parts, reported or not. */
+  readonly countStored?: boolean | undefined;
+}
+
+export function uploadDetailsView(
+  entry: UploadEntry,
+  listParts: boolean,
+  options: DetailsOptions = {},
+): UploadDetails {
   const doc = entry.doc;
-  const parts = reportedParts(entry);
+  const parts = reportedParts(entry, options.order);
   return {
     upload_id: doc.uploadId,
     project: doc.project,
@@ -67,7 +89,7 @@ export function uploadDetailsView(entry: UploadEntry, listParts: boolean): Uploa
     initiated: doc.initiated,
     parallel_uploads: true,
     part_size: doc.partSize,
-    uploaded_parts_count: parts.length,
+    uploaded_parts_count: options.countStored ? entry.parts.size : parts.length,
     ...(listParts ? { parts } : {}),
   };
 }

@@ -879,7 +879,7 @@ describe("CV-COMPLETE-FILE", () => {
     expect(fetched.body).toEqual(done.body);
     expect(await downloadBytes(h, ALICE, file.id)).toEqual(bytes);
     expectError(await api(h, "GET", `/upload/multipart/${upload_id}`, { token: ALICE }), 404, 8003);
-    expectError(await complete(h, ALICE, upload_id), 404, 8003, "CV-COMPLETE-FILE");
+    expectError(await complete(h, ALICE, upload_id), 404, 8003, "CV-COMPLETE-TERMINAL");
   });
 
   test("CV-COMPLETE-FILE: complete takes the remaining reports in its body ({parts}, as sevenbridges2) or {}", async () => {

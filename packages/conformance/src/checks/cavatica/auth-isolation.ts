@@ -1,14 +1,15 @@
 /**
- * CV-AUTH-ISOLATION (must): an upload started with one token cannot be read, listed, reported,
- * completed or aborted with another token.
- * Source: https://docs.sevenbridges.com/reference/api-status-codes (8001, insufficient privileges
- * for the upload); specs/cavatica.yaml extends it to the token's files (404 / 5002, or 403 / 5001).
+ * CV-AUTH-ISOLATION (must): an upload started with one token cannot be read, listed, given part
+ * URLs, reported, completed or aborted with another token: every verb is refused with 403 or 404.
+ * Source: https://docs.sevenbridges.com/reference/api-status-codes, 8001 "Insufficient privileges
+ * to access the requested upload" (403) and 8003 "Requested upload does not exist" (404): both
+ * codes are accepted. specs/cavatica.yaml extends it to the token's files (404 / 5002, or 403 / 5001).
  *
  * Check: the first token starts an upload with a stored and reported part, and completes a small
- * file; the second token calls every upload endpoint on that upload and reads the file, in a
- * generated order. Each call is refused with 403 or 404, the second token's upload list does not
- * show the upload, and the first token still sees it unchanged (same parts and ETags, still open).
- * Skipped without `--other-token`.
+ * file; the second token calls every verb on that upload (details, list parts, part URL, report,
+ * batch report, complete, abort) and reads the file, in a generated order. Each call is refused with
+ * 403 or 404, the second token's upload list does not show the upload, and the first token still
+ * sees it unchanged (same parts and ETags, still open). Skipped without `--other-token`.
  */
 import fc from "fast-check";
 import type { Check } from "../../check.ts";

@@ -1,13 +1,14 @@
 /**
- * CV-AUTH (must): every API call carries the `X-SBG-Auth-Token` header; a missing or invalid token
- * is refused with 401 and the error body (code 90001 or similar).
- * Source: [S2][S3] (the request headers of "Report uploaded parts" and "Get upload URL for a file
- * part"); sevenbridges-python also sends `Authorization: Bearer`.
+ * CV-AUTH (must): every API call carries the `X-SBG-Auth-Token` header; a call without a token or
+ * with an invalid one is refused with 401 and does nothing.
+ * Source: [S2][S3] header tables, "X-SBG-Auth-Token required | Your CAVATICA authentication token.";
+ * api-status-codes 90001 (401). sevenbridges-python also sends `Authorization: Bearer`.
  *
  * Check: every endpoint of the upload flow (on a real upload and a real file of the token, so that
  * nothing but the credential is wrong) is called without a token, with a generated wrong
- * `X-SBG-Auth-Token` and with a generated wrong Bearer token; each answers 401 with the error body,
- * and the upload is still there afterwards.
+ * `X-SBG-Auth-Token` and with a generated wrong Bearer token; each answers 401, and the upload is
+ * still there afterwards. The body of the refusal is CV-ERROR-ENVELOPE's business (a `should`), so
+ * it is not judged here.
  */
 import fc from "fast-check";
 import type { Check } from "../../check.ts";
@@ -16,7 +17,6 @@ import {
   bytesOf,
   type Caller,
   call,
-  envelopeProblem,
   initUpload,
   seedOf,
   targetOf,
@@ -80,8 +80,6 @@ export const cvAuth: Check = {
         const answer = await call(ctx, method, path, { as: caller, body });
         const who = caller === "none" ? "without a token" : "with a wrong token";
         if (answer.status !== 401) ctx.fail(`${op} ${who} answered ${answer.status}, not 401`);
-        const problem = envelopeProblem(answer, true);
-        if (problem !== undefined) ctx.fail(`${op} ${who} answered 401, but ${problem}`);
       },
       { numRuns: 30 },
     );

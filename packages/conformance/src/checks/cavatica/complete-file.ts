@@ -1,11 +1,13 @@
 /**
- * CV-COMPLETE-FILE (must): a successful completion answers 200 or 201 with the File object (`id`,
- * `name`, `size`, `project`...).
- * Source: https://docs.cavatica.org/docs/complete-a-multipart-upload
+ * CV-COMPLETE-FILE (must): a completion, with or without a body, answers 200 or 201 with the File
+ * object (`id`, `name`, `size`, `project`...).
+ * Source: https://docs.cavatica.org/docs/complete-a-multipart-upload, "This call must be issued to
+ * report the completion of a file upload. An optional list of remaining parts may be given in the
+ * body", with its example File; 200 (OAS) or 201 (the CGC example), both accepted.
  *
- * Check: single-part files of generated sizes (a final part needs no minimum) are completed; the
- * answer is 200 or 201, validates against the spec's File, names the file that was uploaded, and
- * its `size` equals the bytes uploaded.
+ * Check: single-part files of generated sizes (a final part needs no minimum) are completed with no
+ * body (the list of parts is optional); the answer is 200 or 201, validates against the spec's
+ * File, names the file that was uploaded, and its `size` equals the bytes uploaded.
  */
 
 import { cavaticaSchemas } from "@partwise/protocol-cavatica";

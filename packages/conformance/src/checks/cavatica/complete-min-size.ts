@@ -1,11 +1,13 @@
 /**
- * CV-COMPLETE-MIN-SIZE (must): every part except the last is at least 5 MiB when the upload is
+ * CV-COMPLETE-MIN-SIZE (should): every part except the last is at least 5 MiB when the upload is
  * completed; otherwise completion is refused.
- * Source: sevenbridges-python `PartSize.MINIMUM` (5 MiB); S3 multipart limits.
+ * Source: inference from sevenbridges-python `PartSize.MINIMUM` (5 MiB) and S3 multipart limits;
+ * the documents state no minimum.
  *
  * Check: an upload of part 1 = 5 MiB - 1 bytes and part 2 = a generated small tail, both stored
- * and reported, cannot be completed (409 or 400) and stays open; part 1 is then stored again with
- * exactly 5 MiB and reported, and the upload completes with the size of both parts. About 10 MiB.
+ * and reported, cannot be completed (any 4xx; the platform answers 409) and stays open; part 1 is
+ * then stored again with exactly 5 MiB and reported, and the upload completes with the size of
+ * both parts. About 10 MiB.
  */
 import type { Check } from "../../check.ts";
 import {
@@ -13,7 +15,8 @@ import {
   call,
   completeUpload,
   expectCompleted,
-  initUpload,
+  initWithPartSize,
+  isRefusal,
   MIN_PART_SIZE,
   seedOf,
   sendPart,
@@ -28,7 +31,7 @@ export const cvCompleteMinSize: Check = {
   async run(ctx) {
     const seed = seedOf(ctx);
     const tail = bytesOf(1 + Math.floor(ctx.random() * 64 * 1024), seed);
-    const upload = await initUpload(ctx, {
+    const upload = await initWithPartSize(ctx, {
       name: uniqueName("complete-min-size"),
       size: MIN_PART_SIZE + tail.length,
       part_size: MIN_PART_SIZE,
@@ -37,7 +40,7 @@ export const cvCompleteMinSize: Check = {
     await sendPart(ctx, id, 1, bytesOf(MIN_PART_SIZE - 1, seed + 1));
     await sendPart(ctx, id, 2, tail);
     const refused = await completeUpload(ctx, id);
-    if (refused.status !== 409 && refused.status !== 400)
+    if (!isRefusal(refused.status))
       ctx.fail(
         `completing with a non-final part of 5 MiB - 1 bytes answered ${refused.status}, not 409 or 400`,
       );

@@ -1,6 +1,8 @@
 /**
- * CV-ERROR-ENVELOPE (must): an API error answers a JSON body `{status, code, message, more_info}`.
- * Source: sevenbridges-python decorators.py `check_for_error`; sevenbridges-java DefaultError.java.
+ * CV-ERROR-ENVELOPE (should): an API error answers a JSON body `{status, code, message, more_info}`.
+ * Source: inference from sevenbridges-python decorators.py `check_for_error` and sevenbridges-java
+ * DefaultError.java, which read these four keys; the documents only say platform codes "may be
+ * contained in the body of the response".
  *
  * Check: generated refused API requests of every kind the suite provokes, on every endpoint — no
  * or a wrong token, unknown upload and file ids, part numbers out of range, init bodies that are

@@ -1,25 +1,17 @@
 /**
- * CV-INIT-NAME (must): the file `name` is required, may not contain `/` and is at most 255
- * characters.
- * Source: https://docs.cancergenomicscloud.org/reference/initialize-a-multipart-upload
+ * CV-INIT-NAME (must): the file `name` is required and is a string; an init without one is refused
+ * with 400.
+ * Source: https://sb-biodatacatalyst.readme.io/docs/initialize-a-multipart-upload, "name Required |
+ * String | The name of the file you are about to upload."
  *
- * Check: init bodies whose name is missing, empty, not a string, contains `/` at a generated
- * place, or is 256 generated characters long are refused with 400; generated valid names (1 to 255
- * characters of letters, digits, punctuation, spaces and non-ASCII letters, never `/`, `.` or `..`)
- * are accepted. Characters are counted as code points; only BMP characters are generated, so that
- * UTF-16 units and code points agree.
+ * Check: init bodies (with the target) that lack a name, or whose name is `null`, a number, a
+ * boolean, an array or an object, are refused with 400; a plain generated name of letters and
+ * digits is accepted. Which characters and lengths a name may have is CV-INIT-NAME-CHARS (a
+ * `should`: no quoted document sentence states them), so no other name is judged here.
  */
 import fc from "fast-check";
 import type { Check } from "../../check.ts";
-import { abortUpload, isSuccess, targetOf, tryInit } from "./protocol.ts";
-
-const ASCII = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter((c) => c !== "/");
-const char = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(...ASCII) },
-  { weight: 1, arbitrary: fc.constantFrom("é", "ü", "ß", "ñ", "Ω", "Ж", "中", "文", "ﬁ", "€") },
-);
-const nameOf = (minLength: number, maxLength: number) =>
-  fc.array(char, { minLength, maxLength }).map((chars) => chars.join(""));
+import { abortUpload, isSuccess, targetOf, tryInit, uniqueName } from "./protocol.ts";
 
 type Variant =
   | { readonly kind: "valid"; readonly name: string }
@@ -27,30 +19,22 @@ type Variant =
 
 const invalid: fc.Arbitrary<Variant> = fc.oneof(
   fc.constant<Variant>({ kind: "invalid", what: "no name" }),
-  fc.constant<Variant>({ kind: "invalid", what: "an empty name", name: "" }),
   fc
     .constantFrom<unknown>(null, 7, true, ["a"], { name: "a" })
     .map((name): Variant => ({ kind: "invalid", what: `the name ${JSON.stringify(name)}`, name })),
-  fc
-    .tuple(nameOf(0, 127), nameOf(0, 127))
-    .map(
-      ([before, after]): Variant => ({ kind: "invalid", what: "a name with /", name: `${before}/${after}` }),
-    ),
-  nameOf(256, 256).map((name): Variant => ({ kind: "invalid", what: "a 256-character name", name })),
 );
 const valid: fc.Arbitrary<Variant> = fc
-  .oneof(nameOf(1, 255), nameOf(255, 255))
-  .filter((name) => name !== "." && name !== "..")
-  .map((name): Variant => ({ kind: "valid", name }));
+  .stringMatching(/^[A-Za-z0-9]{1,40}$/)
+  .map((suffix): Variant => ({ kind: "valid", name: `${uniqueName("name")}-${suffix}` }));
 
 export const cvInitName: Check = {
   id: "CV-INIT-NAME",
   protocol: "cavatica",
-  title: "Init names missing, with /, or over 255 characters are refused with 400; valid names are accepted",
+  title: "Init without a name, or with a name that is not a string, is refused with 400",
   async run(ctx) {
     const target = targetOf(ctx);
     await ctx.property(
-      fc.oneof(invalid, valid),
+      fc.oneof({ weight: 3, arbitrary: invalid }, { weight: 1, arbitrary: valid }),
       async (variant) => {
         const body = "name" in variant ? { ...target, name: variant.name } : { ...target };
         const answer = await tryInit(ctx, body);
@@ -59,13 +43,11 @@ export const cvInitName: Check = {
           return;
         }
         if (!isSuccess(answer.status))
-          ctx.fail(
-            `init with the valid ${[...variant.name].length}-character name ${JSON.stringify(variant.name)} answered ${answer.status}`,
-          );
+          ctx.fail(`init with the plain name ${JSON.stringify(variant.name)} answered ${answer.status}`);
         const id = answer.json<{ upload_id?: string }>()?.upload_id;
         if (id !== undefined) await abortUpload(ctx, id);
       },
-      { numRuns: 30 },
+      { numRuns: 15 },
     );
   },
 };

@@ -1,21 +1,23 @@
 /**
  * CV-PART-URL-EXPIRY (must): a storage request made after the part URL's `expires` time is refused
  * and stores nothing.
- * Source: [S3] (`expires`: by when the request should be made).
+ * Source: [S3] "expires | ISO 8601 combined date and time representation in Coordinated Universal
+ * Time (UTC) by when the HTTP part upload request should be made."
  *
- * Check: a part URL is fetched and, when its `expires` is close enough to wait for (at most 15 s
- * away; the embedded server's part URLs live about 5 s), used a second after it; the storage
- * request is refused (4xx, not a success code; 403 on S3 and the reference server). Then the part
- * is reported with the MD5 of the bytes sent: the report must be refused, or, if the server takes
- * reports unverified, completing the upload must be. Finally a fresh URL of the same part works.
- * Skipped, with the reason, when the URL lives longer than the check may wait.
+ * Check: a part URL is fetched and, when its `expires` is close enough to wait for (at most the
+ * target's `maxWaitMs`, `--wait`, default 15 s; the embedded server's part URLs live 5 s), used a
+ * second after it; the storage request is refused (4xx, not a success code; 403 on S3 and the
+ * reference server). Then the part is reported with the MD5 of the bytes sent: the report must be
+ * refused, or, if the server takes reports unverified, completing the upload must be. Finally a
+ * fresh URL of the same part works. Skipped, with the reason, when the URL lives longer than the
+ * check may wait. The wait is measured on the server's clock (its `Date` header) when it sends one.
  */
 import type { Check } from "../../check.ts";
 import {
   bytesOf,
   completeUpload,
   expiryOf,
-  getPartUrl,
+  getPartUrlAnswer,
   initUpload,
   isSuccess,
   md5Hex,
@@ -28,8 +30,8 @@ import {
   uniqueName,
 } from "./protocol.ts";
 
-/** The longest this check waits for a URL to expire. */
-const MAX_WAIT_MS = 15_000;
+/** The longest this check waits for a URL to expire unless the target says otherwise (`--wait`). */
+const DEFAULT_MAX_WAIT_MS = 15_000;
 /** Past `expires` by this much (it has whole-second precision; clocks differ a little). */
 const MARGIN_MS = 1_000;
 
@@ -40,14 +42,18 @@ export const cvPartUrlExpiry: Check = {
   async run(ctx) {
     const upload = await initUpload(ctx, { name: uniqueName("expiry") });
     const id = upload.upload_id;
-    const partUrl = await getPartUrl(ctx, id, 1);
+    const maxWaitMs = ctx.target.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const { partUrl, answer } = await getPartUrlAnswer(ctx, id, 1);
     const expiresAt = expiryOf(partUrl.expires);
     if (expiresAt === undefined)
       return ctx.fail(`the part URL's expires ${JSON.stringify(partUrl.expires)} is not a time`);
-    const wait = expiresAt + MARGIN_MS - Date.now();
-    if (wait > MAX_WAIT_MS)
+    // Time left on the server's clock when it answered (its Date header), else on ours.
+    const serverNow = Date.parse(answer.headers.get("date") ?? "");
+    const left = expiresAt - (Number.isNaN(serverNow) ? Date.now() : serverNow);
+    const wait = left + MARGIN_MS;
+    if (wait > maxWaitMs)
       ctx.skip(
-        `the part URL expires in ${Math.round((expiresAt - Date.now()) / 1000)} s, longer than this check waits (${MAX_WAIT_MS / 1000} s); test against a server with short-lived part URLs`,
+        `the part URL expires in ${Math.round(left / 1000)} s, longer than this check waits (${Math.round(maxWaitMs / 1000)} s); raise --wait or test against a server with short-lived part URLs (partwise serve --part-url-ttl)`,
       );
     if (wait > 0) await sleep(wait, ctx.signal);
 
@@ -55,7 +61,7 @@ export const cvPartUrlExpiry: Check = {
     const late = await storageRequest(ctx, partUrl, bytes);
     if (successCodes(partUrl).includes(late.status) || late.status < 400 || late.status >= 500)
       ctx.fail(
-        `the storage request ${Math.round((Date.now() - expiresAt) / 1000)} s after expires answered ${late.status}, not a refusal (403)`,
+        `the storage request made after the part URL's expires answered ${late.status}, not a refusal (403)`,
       );
 
     const etag = md5Hex(bytes);

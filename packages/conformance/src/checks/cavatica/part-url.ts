@@ -1,7 +1,10 @@
 /**
- * CV-PART-URL (must): the part URL response carries `method`, `url`, `expires`, `headers` and
- * `report` with `headers` (e.g. `["ETag"]`) and `success_codes` (e.g. `[200]`).
- * Source: [S3] "Get upload URL for a file part".
+ * CV-PART-URL (must): the part URL response carries `method`, an absolute `url`, `expires`,
+ * `headers` and `report` with `headers` (e.g. `["ETag"]`), and `success_codes` in `report` or at
+ * the top level (the document shows both); `expires` is an ISO 8601 time or an integer (the
+ * document shows both).
+ * Source: [S3] "The response object contains information about the URL to which you should upload
+ * the file part", with the keys method, url, expires, headers, report and success_codes.
  *
  * Check: for generated part numbers the answer is 200 and validates against the spec's PartUrl
  * (an absolute `url`, a `method`, `expires` as a date-time or epoch seconds, `headers` of strings,

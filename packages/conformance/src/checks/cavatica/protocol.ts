@@ -55,16 +55,23 @@ function authHeaders(ctx: CheckContext, as: Caller): Record<string, string> {
   return { "x-sbg-auth-token": as.token };
 }
 
-/** One API call; `path` is relative to the API root (`/upload/multipart…`, `/files/…`). */
+/**
+ * One API call; `path` is relative to the API root (`/upload/multipart…`, `/files/…`). Every call
+ * carries `Content-Type: application/json`, body or not, as the documents' header tables list it
+ * as required and their curl examples send it (a server may insist on it).
+ */
 export function call(
   ctx: CheckContext,
   method: string,
   path: string,
   options: CallOptions = {},
 ): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { ...authHeaders(ctx, options.as ?? "token"), ...options.headers };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...authHeaders(ctx, options.as ?? "token"),
+    ...options.headers,
+  };
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  if (body !== undefined) headers["content-type"] ??= "application/json";
   return ctx.http.request({
     method,
     url: `${ctx.target.baseUrl.replace(/\/+$/, "")}${path}`,
@@ -116,6 +123,12 @@ function forget(ctx: CheckContext, uploadId: string): void {
 
 export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
+/** A refusal of a request the documents say is invalid: a 4xx (the code is judged where documented). */
+export const isRefusal = (status: number): boolean => status >= 400 && status < 500;
+
+/** A refusal of an invalid body: 400 (the platform's code) or 422 (what many frameworks answer). */
+export const isBadRequest = (status: number): boolean => status === 400 || status === 422;
+
 export function uploadPath(uploadId: string, rest = ""): string {
   return `/upload/multipart/${encodeURIComponent(uploadId)}${rest}`;
 }
@@ -150,6 +163,25 @@ export async function initUpload(
   return upload;
 }
 
+/**
+ * Starts an upload whose parts the check sends in exactly `fields.part_size` bytes. The answered
+ * `part_size` is authoritative (CV-PART-SIZE-PREFERENCE): when the server answers another one, the
+ * check's parts are not the ones a client would send, so the check is skipped, saying why.
+ */
+export async function initWithPartSize(
+  ctx: CheckContext,
+  fields: InitFields & { readonly part_size: number },
+): Promise<MultipartUpload> {
+  const upload = await initUpload(ctx, fields);
+  if (upload.part_size !== fields.part_size) {
+    await abortUpload(ctx, upload.upload_id);
+    return ctx.skip(
+      `the server answered part_size ${upload.part_size} for the requested ${fields.part_size}; this check sends parts of exactly ${fields.part_size} bytes`,
+    );
+  }
+  return upload;
+}
+
 function withoutUndefined(fields: InitFields): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
@@ -163,6 +195,15 @@ export async function abortUpload(ctx: CheckContext, uploadId: string): Promise<
 
 /** GET …/part/{n}; fails the check unless the answer is a PartUrl (CV-PART-URL). */
 export async function getPartUrl(ctx: CheckContext, uploadId: string, partNumber: number): Promise<PartUrl> {
+  return (await getPartUrlAnswer(ctx, uploadId, partNumber)).partUrl;
+}
+
+/** GET …/part/{n} with its answer (for its Date header); fails the check unless it is a PartUrl. */
+export async function getPartUrlAnswer(
+  ctx: CheckContext,
+  uploadId: string,
+  partNumber: number,
+): Promise<{ readonly partUrl: PartUrl; readonly answer: HttpAnswer }> {
   const answer = await call(ctx, "GET", uploadPath(uploadId, `/part/${partNumber}`));
   if (answer.status !== 200)
     return ctx.fail(`getPartUrl of part ${partNumber} answered ${answer.status}, not 200 (CV-PART-URL)`);
@@ -171,7 +212,7 @@ export async function getPartUrl(ctx: CheckContext, uploadId: string, partNumber
     return ctx.fail(
       `getPartUrl of part ${partNumber} is not a PartUrl: ${checked.issues[0]?.path || "/"} ${checked.issues[0]?.message} (CV-PART-URL)`,
     );
-  return checked.value;
+  return { partUrl: checked.value, answer };
 }
 
 /** The storage statuses that mean success (CV-SUCCESS-CODES; spec `PartUrl`). */

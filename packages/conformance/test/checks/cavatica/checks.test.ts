@@ -15,8 +15,15 @@ const CV_RULES = RULES.filter((rule) => rule.protocol === "cavatica");
 describe("the catalogue", () => {
   test("one check per CV-* rule, in the catalogue's order, each protocol cavatica", () => {
     expect(cavaticaChecks.map((check) => check.id)).toEqual(CV_RULES.map((rule) => rule.id));
-    expect(cavaticaChecks.length).toBe(24);
+    expect(cavaticaChecks.length).toBe(32);
     for (const check of cavaticaChecks) expect(check.protocol).toBe("cavatica");
+  });
+
+  test("every must rule quotes a document sentence; every should rule says what it is inferred from", () => {
+    const unquoted = CV_RULES.filter((rule) => rule.level === "must" && !/"[^"]{12,}"/.test(rule.source));
+    expect(unquoted.map((rule) => rule.id)).toEqual([]);
+    const unexplained = CV_RULES.filter((rule) => rule.level === "should" && !/inference/i.test(rule.source));
+    expect(unexplained.map((rule) => rule.id)).toEqual([]);
   });
 
   test.each(cavaticaChecks.map((check) => [check.id]))(
@@ -85,6 +92,36 @@ describe("targets a check cannot test", () => {
         /expires in \d+ s, longer than this check waits \(15 s\)/,
       );
       expect(outcome.ms).toBeLessThan(2_000);
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("CV-PART-URL-EXPIRY honours the target's maxWaitMs (--wait): 5 s URLs are not waited for with 1 s", async () => {
+    const served = await serve({}, { maxWaitMs: 1_000 });
+    try {
+      const check = cavaticaChecks.find((c) => c.id === "CV-PART-URL-EXPIRY")!;
+      const outcome = await runCheck(check, served.target);
+      expect(outcome.status, explain(outcome)).toBe("skipped");
+      expect(outcome.status === "skipped" && outcome.reason).toMatch(
+        /expires in \d+ s, longer than this check waits \(1 s\); raise --wait/,
+      );
+    } finally {
+      await served.close();
+    }
+  });
+
+  test("the 5 MiB-part checks skip, saying why, when the server answers another part_size", async () => {
+    const served = await serve({ limits: { minPartSize: 6 * 1024 * 1024 } });
+    try {
+      for (const id of ["CV-COMPLETE-ORDER", "CV-COMPLETE-MIN-SIZE", "CV-COMPLETE-MISSING"]) {
+        const check = cavaticaChecks.find((c) => c.id === id)!;
+        const outcome = await runCheck(check, served.target);
+        expect(outcome.status, `${id}: ${explain(outcome)}`).toBe("skipped");
+        expect(outcome.status === "skipped" && outcome.reason, id).toMatch(
+          /answered part_size 6291456 for the requested 5242880/,
+        );
+      }
     } finally {
       await served.close();
     }

@@ -5,22 +5,32 @@
  * them; sevenbridges-python sends `null`). Then, in the spec's order:
  * 1. at least one part, and every part 1..N stored and reported, N the highest part number the
  *    upload holds (CV-COMPLETE-MISSING; a stored but unreported last part counts as missing, so a
- *    forgotten report can never truncate the file);
+ *    forgotten report can never truncate the file). The lenient reading joins the reported parts
+ *    alone: it completes with gaps (the documents say nothing of them; S3 allows them) and leaves
+ *    stored parts never reported out;
  * 2. every part but part N at least 5 MiB, every part at most 5 GiB (CV-COMPLETE-MIN-SIZE,
  *    CV-PART-SIZE), the total at most 5 TiB (CV-MAX-FILE-SIZE), checked by the engine's `reassemble`;
  * 3. every reported ETag still the MD5 of the stored bytes (CV-REPORT-ETAG: a part sent again after
- *    its report).
+ *    its report); not in the lenient reading, which compares no ETags, nor sizes under 5 MiB.
  * A failure is 409 / 8007 and leaves the upload open. A name taken meanwhile without `overwrite` is
  * 409 / 8005 (CV-INIT-OVERWRITE). Success joins the parts in ascending order (CV-COMPLETE-ORDER)
  * into the file, returned as the File with `size` its byte count (CV-COMPLETE-FILE); the upload is
  * then gone. Joining copies nothing: the file document names the part blobs in order (see
- * state.ts), so completing costs the same for a byte as for a terabyte.
+ * state.ts), so completing costs the same for a byte as for a terabyte. The answer is 200, or 201
+ * (the CGC example) in the strict reading.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { isPartwiseError, reassemble } from "@partwise/engine";
 import { readJson } from "../body.ts";
-import { breaks, findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
-import { Code, conflict } from "../errors.ts";
+import {
+  breaks,
+  findUpload,
+  isoSeconds,
+  type OperationHandler,
+  reportPolicy,
+  type ServerContext,
+} from "../context.ts";
+import { badRequest, Code, conflict } from "../errors.ts";
 import { parseReportList } from "../requests.ts";
 import type { FileBlob, FileDoc, PartDoc, UploadEntry } from "../state.ts";
 import { fileView } from "../views.ts";
@@ -31,13 +41,17 @@ const failed = (message: string, rule: string | undefined) =>
 
 /** The parts of the file in ascending order, or a 409 / 8007 naming the rule they break. */
 async function checkParts(context: ServerContext, entry: UploadEntry): Promise<PartDoc[]> {
-  // Mutants (mutations.ts): CV-COMPLETE-MISSING forgets unreported parts and gaps, CV-COMPLETE-ORDER
-  // keeps the order in which parts were first stored (the Map's insertion order).
-  const skipMissing = breaks(context, "CV-COMPLETE-MISSING");
+  const lenient = context.reading === "lenient";
+  // The lenient reading, and the CV-COMPLETE-MISSING mutant, join the reported parts alone.
+  const skipMissing = lenient || breaks(context, "CV-COMPLETE-MISSING");
   const candidates = [...entry.parts.values()].filter((part) => !skipMissing || part.report !== undefined);
+  // Mutants: CV-COMPLETE-ORDER keeps the order in which parts were first stored (the Map's
+  // insertion order), CV-COMPLETE-ORDER:lexicographic sorts the numbers as text.
   const stored = breaks(context, "CV-COMPLETE-ORDER")
     ? candidates
-    : candidates.sort((a, b) => a.partNumber - b.partNumber);
+    : breaks(context, "CV-COMPLETE-ORDER:lexicographic")
+      ? candidates.sort((a, b) => String(a.partNumber).localeCompare(String(b.partNumber)))
+      : candidates.sort((a, b) => a.partNumber - b.partNumber);
   const last = stored.at(-1);
   if (last === undefined) throw failed("no part has been uploaded and reported", "CV-COMPLETE-MISSING");
   const missing: number[] = [];
@@ -55,9 +69,10 @@ async function checkParts(context: ServerContext, entry: UploadEntry): Promise<P
       stored.map((part) => ({ number: part.partNumber, size: part.size })),
       {
         contiguous: !skipMissing,
-        limits: breaks(context, "CV-COMPLETE-MIN-SIZE")
-          ? { ...context.limits, minPartSize: 1 }
-          : context.limits,
+        limits:
+          lenient || breaks(context, "CV-COMPLETE-MIN-SIZE")
+            ? { ...context.limits, minPartSize: 1 }
+            : context.limits,
         rules: { complete: "CV-COMPLETE-MISSING" },
         side: "remote",
       },
@@ -68,7 +83,7 @@ async function checkParts(context: ServerContext, entry: UploadEntry): Promise<P
     throw failed(error.message.replace(/ \[[A-Z0-9-]+\]$/, ""), error.rule ?? "CV-COMPLETE-MISSING");
   }
   for (const part of stored)
-    if (part.report?.etag !== part.md5 && !breaks(context, "CV-REPORT-ETAG"))
+    if (part.report?.etag !== part.md5 && !lenient && !breaks(context, "CV-REPORT-ETAG"))
       throw failed(
         `the reported ETag of part ${part.partNumber} does not match the stored part`,
         "CV-REPORT-ETAG",
@@ -93,21 +108,34 @@ const nameTaken = () =>
 
 export const completeUpload: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
-  const reports = parseReportList(await readJson(request, "CV-REPORT-BATCH"), true);
-  findUpload(context, owner, params.upload_id);
+  const body = await readJson(request, "CV-REPORT-BATCH", context.reading === "lenient");
+  const reports = parseReportList(body, true, reportPolicy(context));
+  // The CV-COMPLETE-FILE:requires-body mutant wants the `{parts}` the documents call optional.
+  if (breaks(context, "CV-COMPLETE-FILE:requires-body") && reports.length === 0)
+    throw badRequest(
+      Code.invalidPartsList,
+      'Invalid parts list; expecting {"parts": [...]}',
+      "CV-COMPLETE-FILE",
+    );
+  findUpload(context, owner, params.upload_id, "complete");
   const uploadId = params.upload_id!;
   const { state } = context;
+  // The CV-INIT-OVERWRITE mutant never refuses a taken name: the new file replaces the old one.
+  const keepName = (doc: UploadEntry["doc"]) =>
+    !doc.overwrite &&
+    !breaks(context, "CV-INIT-OVERWRITE") &&
+    state.fileNamed(doc.target, doc.name) !== undefined;
   const file = await state.locks.run(uploadId, async () => {
-    const entry = findUpload(context, owner, uploadId);
+    const entry = findUpload(context, owner, uploadId, "complete");
     if (reports.length > 0) await applyReports(context, entry, reports);
     const parts = await checkParts(context, entry);
     const doc = entry.doc;
-    if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
+    if (keepName(doc)) throw nameTaken();
 
     const fileId = randomBytes(12).toString("hex");
     const blobs: FileBlob[] = parts.map((part) => ({ key: part.blob, size: part.size }));
     return await state.locks.run("names", async () => {
-      if (!doc.overwrite && state.fileNamed(doc.target, doc.name) !== undefined) throw nameTaken();
+      if (keepName(doc)) throw nameTaken();
       const now = context.now();
       const created: FileDoc = {
         fileId,
@@ -127,5 +155,10 @@ export const completeUpload: OperationHandler = async (context, request, _url, p
       return created;
     });
   });
-  return Response.json(fileView(file, context.baseUrl(request)), { status: 200 });
+  // The CV-COMPLETE-FILE mutant answers what the upload was, not the File it made.
+  if (breaks(context, "CV-COMPLETE-FILE"))
+    return Response.json({ upload_id: uploadId, project: file.project, name: file.name });
+  return Response.json(fileView(file, context.baseUrl(request)), {
+    status: context.reading === "strict" ? 201 : 200,
+  });
 };

@@ -12,7 +12,10 @@ import {
   isoSeconds,
   type OperationHandler,
   parsePartNumber,
+  partUrlScope,
+  reportPolicy,
   type ServerContext,
+  type UploadVerb,
 } from "../context.ts";
 import { badRequest, Code } from "../errors.ts";
 import { type ParsedReport, parseReport, parseReportList } from "../requests.ts";
@@ -25,30 +28,44 @@ const REPORT_HEADERS = ["ETag"];
 
 /**
  * GET /upload/multipart/{upload_id}/part/{part_number} (CV-PART-URL): `method`, an absolute signed
- * `url`, `expires` (ISO string, as the [S3] example), `headers` `{}`, and `report` with
- * `success_codes` (also at the top level, where the [S3] table puts it).
+ * `url`, `expires` (ISO string, as the [S3] example; epoch seconds, as its table says "Integer", in
+ * the strict reading), `headers` `{}`, and `report` with `success_codes` (also at the top level,
+ * where the [S3] table puts it, except in the strict reading, which follows the examples).
  */
 export const getPartUrl: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
   await ignoreBody(request);
   const partNumber = parsePartNumber(context, params.part_number);
-  const entry = findUpload(context, owner, params.upload_id);
+  const entry = findUpload(context, owner, params.upload_id, "part-url");
   const uploadId = entry.doc.uploadId;
-  const signed = context.signer.sign(["PUT", uploadId, String(partNumber)], context.partUrlTtlMs);
+  const signed = context.signer.sign(
+    partUrlScope(context, uploadId, String(partNumber)),
+    context.partUrlTtlMs,
+  );
+  const strict = context.reading === "strict";
+  // Mutants: a relative URL (CV-PART-URL), an expiry an hour early (CV-PART-URL-LIFETIME).
+  const base = breaks(context, "CV-PART-URL")
+    ? new URL(context.baseUrl(request)).pathname
+    : context.baseUrl(request);
+  const expires = signed.expires - (breaks(context, "CV-PART-URL-LIFETIME") ? 3600 : 0);
   return Response.json({
     method: "PUT",
-    url: `${context.baseUrl(request)}/storage/uploads/${uploadId}/parts/${partNumber}?${signedQuery(signed)}`,
-    expires: isoSeconds(signed.expires * 1000),
+    url: `${base}/storage/uploads/${uploadId}/parts/${partNumber}?${signedQuery(signed)}`,
+    expires: strict ? expires : isoSeconds(expires * 1000),
     headers: {},
     report: { headers: REPORT_HEADERS, success_codes: SUCCESS_CODES },
-    success_codes: SUCCESS_CODES,
+    ...(strict ? {} : { success_codes: SUCCESS_CODES }),
   });
 };
+
+/** Report order, for the CV-LIST-PARTS-ORDER mutant only (lists parts as they were reported). */
+let reportSequence = 0;
 
 /**
  * Checks reports against the stored parts and records them, all or nothing (call under the
  * upload's lock). A part never stored, or an ETag other than the stored bytes' MD5 (quotes and
- * hex case aside), is refused with 400 / 8014 (CV-REPORT-ETAG). Later reports of a part replace
+ * hex case aside), is refused with 400 / 8014 (CV-REPORT-ETAG); the lenient reading does not
+ * compare ETags (whether the platform does is undocumented). Later reports of a part replace
  * earlier ones, also within one batch.
  */
 export async function applyReports(
@@ -67,7 +84,7 @@ export async function applyReports(
         "CV-REPORT-ETAG",
       );
     // The CV-REPORT-ETAG mutant records whatever ETag it is told.
-    if (parsed.etag !== part.md5 && !breaks(context, "CV-REPORT-ETAG"))
+    if (parsed.etag !== part.md5 && context.reading !== "lenient" && !breaks(context, "CV-REPORT-ETAG"))
       throw badRequest(
         Code.invalidPartReport,
         `${where}The reported ETag of part ${parsed.partNumber} does not match the stored part`,
@@ -77,6 +94,7 @@ export async function applyReports(
       headers: parsed.report.response.headers,
       ...(parsed.report.response.body === undefined ? {} : { body: parsed.report.response.body }),
       etag: parsed.etag,
+      ...(breaks(context, "CV-LIST-PARTS-ORDER") ? { seq: ++reportSequence } : {}),
     });
   });
   await context.state.putReports(entry, accepted);
@@ -88,16 +106,18 @@ async function report(
   uploadId: string | undefined,
   reports: readonly ParsedReport[],
 ): Promise<void> {
-  findUpload(context, owner, uploadId);
+  const verb: UploadVerb = "report";
+  findUpload(context, owner, uploadId, verb);
   await context.state.locks.run(uploadId!, async () => {
-    await applyReports(context, findUpload(context, owner, uploadId), reports);
+    await applyReports(context, findUpload(context, owner, uploadId, verb), reports);
   });
 }
 
 /** POST /upload/multipart/{upload_id}/part (CV-REPORT-BODY): 200 echoes the report. */
 export const reportPart: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
-  const parsed = parseReport(await readJson(request, "CV-REPORT-BODY"));
+  const body = await readJson(request, "CV-REPORT-BODY", context.reading === "lenient");
+  const parsed = parseReport(body, "", reportPolicy(context));
   await report(context, owner, params.upload_id, [parsed]);
   return Response.json(parsed.report satisfies PartReport);
 };
@@ -105,7 +125,8 @@ export const reportPart: OperationHandler = async (context, request, _url, param
 /** POST /upload/multipart/{upload_id} with `{parts: [...]}` (CV-REPORT-BATCH): 200 echoes them. */
 export const reportParts: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
-  const parsed = parseReportList(await readJson(request, "CV-REPORT-BATCH"), false);
+  const body = await readJson(request, "CV-REPORT-BATCH", context.reading === "lenient");
+  const parsed = parseReportList(body, false, reportPolicy(context));
   await report(context, owner, params.upload_id, parsed);
   return Response.json({ parts: parsed.map((entry) => entry.report) });
 };

@@ -2,27 +2,45 @@
  * The upload resource (specs/cavatica.yaml `/upload/multipart`, `/upload/multipart/{upload_id}`):
  * `initUpload`, `listUploads`, `getUpload` and `abortUpload`. Completion lives in complete.ts.
  */
+import { tokenOf } from "../auth.ts";
 import { booleanFlag, ignoreBody, readJson } from "../body.ts";
-import { breaks, findUpload, isoSeconds, type OperationHandler, ownerOfTarget } from "../context.ts";
+import {
+  breaks,
+  findUpload,
+  isoSeconds,
+  type OperationHandler,
+  ownerOfTarget,
+  type ServerContext,
+} from "../context.ts";
 import { CavaticaApiError, Code, conflict } from "../errors.ts";
 import { choosePartSize } from "../part-size.ts";
 import { parseInit } from "../requests.ts";
 import { randomId, type UploadDoc } from "../state.ts";
 import { multipartUploadView, uploadDetailsView, uploadListItemView } from "../views.ts";
 
+/** `overwrite` and `list_parts`: only `true`/`false` in the strict reading (CV-BOOLEAN-QUERY). */
+const documentedFlagsOnly = (context: ServerContext): boolean =>
+  context.reading === "strict" || breaks(context, "CV-BOOLEAN-QUERY");
+
 /**
  * POST /upload/multipart. Order of checks: token (CV-AUTH), `overwrite` flag, body (CV-INIT-TARGET,
  * CV-INIT-NAME, CV-MAX-FILE-SIZE), the target's owner (CV-AUTH-ISOLATION), the name's uniqueness
- * (CV-INIT-OVERWRITE); then the authoritative part size is chosen (CV-PART-SIZE).
+ * (CV-INIT-OVERWRITE; the lenient reading leaves that to the completion, which checks it anyway);
+ * then the authoritative part size is chosen (CV-PART-SIZE). 200, or 201 in the strict reading (the
+ * documents leave it open).
  */
 export const initUpload: OperationHandler = async (context, request, url) => {
   const owner = context.auth.authenticate(request);
-  const overwrite = booleanFlag(url, "overwrite", "CV-INIT-OVERWRITE");
-  const init = parseInit(
-    await readJson(request, "CV-INIT-TARGET"),
-    context.limits,
-    breaks(context, "CV-INIT-TARGET"),
-  );
+  const overwrite = booleanFlag(url, "overwrite", "CV-INIT-OVERWRITE", documentedFlagsOnly(context));
+  const lenient = context.reading === "lenient";
+  const init = parseInit(await readJson(request, "CV-INIT-TARGET", lenient), context.limits, {
+    allowBothTargets: breaks(context, "CV-INIT-TARGET"),
+    defaultName: breaks(context, "CV-INIT-NAME"),
+    allowSlash: breaks(context, "CV-INIT-NAME-CHARS"),
+    asciiOnly: breaks(context, "CV-INIT-NAME-CHARS:ascii-only"),
+    anySize: lenient || breaks(context, "CV-MAX-FILE-SIZE"),
+    refuseOddPartSize: breaks(context, "CV-PART-SIZE-PREFERENCE"),
+  });
 
   // A project or folder nobody owns yet is claimed by the first token that uploads into it,
   // unless the options fix its owner.
@@ -42,7 +60,12 @@ export const initUpload: OperationHandler = async (context, request, url) => {
           "CV-AUTH-ISOLATION",
         );
 
-  if (!overwrite && context.state.fileNamed(init.target, init.name) !== undefined)
+  if (
+    !overwrite &&
+    !lenient &&
+    !breaks(context, "CV-INIT-OVERWRITE") &&
+    context.state.fileNamed(init.target, init.name) !== undefined
+  )
     throw conflict(
       Code.fileExists,
       "Requested file already exists; set overwrite=true to replace it",
@@ -60,16 +83,18 @@ export const initUpload: OperationHandler = async (context, request, url) => {
     name: init.name,
     ...(init.size === undefined ? {} : { size: init.size }),
     ...(init.md5 === undefined ? {} : { md5: init.md5 }),
-    partSize: choosePartSize(context.limits, init.size, init.partSize),
+    partSize: choosePartSize(context.limits, init.size, init.partSize, breaks(context, "CV-PART-SIZE")),
     initiated: isoSeconds(now),
     overwrite,
   };
   const entry = await context.state.createUpload(doc);
-  return Response.json(multipartUploadView(entry.doc), { status: 200 });
+  return Response.json(multipartUploadView(entry.doc), { status: context.reading === "strict" ? 201 : 200 });
 };
 
 /** GET /upload/multipart: the caller's ongoing uploads only (CV-AUTH-ISOLATION). */
 export const listUploads: OperationHandler = async (context, request) => {
+  // The CV-AUTH mutant answers an anonymous caller an empty list.
+  if (breaks(context, "CV-AUTH") && tokenOf(request) === undefined) return Response.json({ items: [] });
   const owner = context.auth.authenticate(request);
   await ignoreBody(request);
   const base = context.baseUrl(request);
@@ -81,24 +106,59 @@ export const listUploads: OperationHandler = async (context, request) => {
 /** GET /upload/multipart/{upload_id}[?list_parts=true] (CV-LIST-PARTS). */
 export const getUpload: OperationHandler = async (context, request, url, params) => {
   const owner = context.auth.authenticate(request);
-  const listParts = booleanFlag(url, "list_parts", "CV-LIST-PARTS");
+  const listParts = booleanFlag(url, "list_parts", "CV-LIST-PARTS", documentedFlagsOnly(context));
   await ignoreBody(request);
   const entry = findUpload(context, owner, params.upload_id);
-  return Response.json(uploadDetailsView(entry, listParts));
+  // Mutants: CV-LIST-PARTS-ORDER lists in report order or as text, CV-LIST-PARTS miscounts.
+  const order = breaks(context, "CV-LIST-PARTS-ORDER")
+    ? "reported"
+    : breaks(context, "CV-LIST-PARTS-ORDER:lexicographic")
+      ? "text"
+      : "numeric";
+  return Response.json(
+    uploadDetailsView(entry, listParts, { order, countStored: breaks(context, "CV-LIST-PARTS") }),
+  );
 };
 
 /**
+ * Uploads this server aborted, by id → owner, for the lenient reading's idempotent abort (in memory
+ * only: after a restart a repeated abort is 404 again, which the documents allow too).
+ */
+const abortedBy = new WeakMap<ServerContext, Map<string, string>>();
+
+/**
  * DELETE /upload/multipart/{upload_id} (CV-ABORT): 204, then the upload, its parts and its storage
- * URLs are gone. sevenbridges-python sends the body `{}`; it is ignored.
+ * URLs are gone. sevenbridges-python sends the body `{}`; it is ignored. Aborting it again is
+ * 404 / 8003, except in the lenient reading, where a repeated DELETE of one's own aborted upload
+ * answers 204 again (an idempotent DELETE; the documents do not say).
  */
 export const abortUpload: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
   await ignoreBody(request);
-  findUpload(context, owner, params.upload_id);
   const uploadId = params.upload_id!;
+  // The CV-COMPLETE-TERMINAL mutant takes the abort of a completed upload out on its file.
+  if (breaks(context, "CV-COMPLETE-TERMINAL") && context.state.upload(uploadId) === undefined) {
+    const completed = context.state.fileOfUpload(uploadId);
+    if (completed?.owner === owner) {
+      await context.state.removeFile(completed);
+      return new Response(null, { status: 204 });
+    }
+  }
+  const lenient = context.reading === "lenient";
+  if (
+    lenient &&
+    context.state.upload(uploadId) === undefined &&
+    abortedBy.get(context)?.get(uploadId) === owner
+  )
+    return new Response(null, { status: 204 });
+  findUpload(context, owner, uploadId, "abort");
   return context.state.locks.run(uploadId, async () => {
-    const entry = findUpload(context, owner, uploadId);
+    const entry = findUpload(context, owner, uploadId, "abort");
     await context.state.deleteUpload(entry);
+    if (lenient) {
+      const aborted = abortedBy.get(context) ?? new Map<string, string>();
+      abortedBy.set(context, aborted.set(uploadId, owner));
+    }
     return new Response(null, { status: 204 });
   });
 };
