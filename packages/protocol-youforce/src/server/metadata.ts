@@ -51,17 +51,39 @@ export function checkFileName(
     refuse(400, `File name ${quote(name)} has a forbidden extension .${extension}`, "YF-NAME-EXTENSION");
 }
 
+/** The spellings of the keys [S4] shows (its table and its worked example), lower-cased. */
+const DOCUMENTED_KEYS: Readonly<Record<string, string>> = {
+  FileName: "filename",
+  name: "name",
+  BusinessTypeId: "businesstypeid",
+  businesstypeid: "businesstypeid",
+  customMetadata: "custommetadata",
+};
+
+export interface MetadataOptions {
+  readonly mutations?: ReadonlySet<YouforceMutation> | undefined;
+  /** The part's declared charset when not UTF-8 (the lenient reading decodes it); default UTF-8. */
+  readonly charset?: string | undefined;
+  /** YF-METADATA-KEYS: keys in any letter case (default), or only the spellings [S4] shows. */
+  readonly anyCase?: boolean | undefined;
+}
+
 /** The JSON text of the metadata part, parsed and normalised; every problem is a 400 naming its rule. */
 export function parseMetadata(
   bytes: Uint8Array,
   denied: ReadonlySet<string>,
-  mutations: ReadonlySet<YouforceMutation> = NO_MUTATIONS,
+  options: MetadataOptions = {},
 ): UploadMetadata {
+  const mutations = options.mutations ?? NO_MUTATIONS;
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder(options.charset ?? "utf-8", { fatal: true }).decode(bytes);
   } catch {
-    refuse(400, "The metadata part is not valid UTF-8", "YF-METADATA-JSON");
+    refuse(
+      400,
+      `The metadata part is not valid ${options.charset === undefined ? "UTF-8" : quote(options.charset)} text`,
+      "YF-METADATA-JSON",
+    );
   }
   let value: unknown;
   try {
@@ -72,10 +94,17 @@ export function parseMetadata(
   if (typeof value !== "object" || value === null || Array.isArray(value))
     refuse(400, "The metadata part must hold one JSON object", "YF-METADATA-JSON");
 
-  // YF-METADATA-KEYS: case-insensitive keys; the same key in two casings is ambiguous.
+  // YF-METADATA-KEYS: case-insensitive keys; the same key in two casings is ambiguous. Without
+  // `anyCase` (the strict reading) only the documented spellings name a key; others are ignored.
+  const anyCase = options.anyCase ?? true;
   const keys = new Map<string, unknown>();
   for (const [key, entry] of Object.entries(value)) {
-    const lower = key.toLowerCase();
+    const lower = anyCase
+      ? key.toLowerCase()
+      : Object.hasOwn(DOCUMENTED_KEYS, key)
+        ? DOCUMENTED_KEYS[key]
+        : undefined;
+    if (lower === undefined) continue;
     if (keys.has(lower))
       refuse(
         400,

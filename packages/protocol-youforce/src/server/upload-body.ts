@@ -30,6 +30,8 @@ export interface UploadBodyLimits {
   readonly maxHeaderSize: number;
   /** Bytes allowed beyond the two parts' content: headers, delimiters, preamble, epilogue. */
   readonly maxFramingSize: number;
+  /** The status of content over `maxMediaSize`: 413, or 400 in the strict reading. */
+  readonly oversizeStatus: 413 | 400;
 }
 
 export interface UploadBody {
@@ -44,9 +46,13 @@ export function maxBodySize(limits: UploadBodyLimits): number {
 }
 
 /** Checks the request's `Content-Type` (YF-CONTENT-TYPE) and returns it for the parser. */
-export function checkUploadContentType(header: string | null): string {
+export function checkUploadContentType(header: string | null, status: 415 | 400 = 415): string {
   if (header === null || header.trim() === "")
-    refuse(415, "Content-Type must be multipart/related with a boundary; none was sent", "YF-CONTENT-TYPE");
+    refuse(
+      status,
+      "Content-Type must be multipart/related with a boundary; none was sent",
+      "YF-CONTENT-TYPE",
+    );
   const mediaType = header
     .split(";", 1)[0]!
     .trim()
@@ -54,7 +60,7 @@ export function checkUploadContentType(header: string | null): string {
     .replace(/\s*\/\s*/, "/");
   if (mediaType !== "multipart/related")
     refuse(
-      415,
+      status,
       `Content-Type must be multipart/related with a boundary, not ${quote(mediaType)}`,
       "YF-CONTENT-TYPE",
     );
@@ -78,6 +84,10 @@ export async function readUploadBody(
   limits: UploadBodyLimits,
   parseOptions: {
     readonly deniedExtensions: ReadonlySet<string>;
+    /** YF-METADATA-CONTENT-TYPE: refuse a metadata part not declared application/json in UTF-8. */
+    readonly metadataJsonOnly: boolean;
+    /** YF-METADATA-KEYS: match metadata keys in any letter case. */
+    readonly metadataKeysAnyCase: boolean;
     /** Called with the metadata before the media streams in: refuse early (403) from here. */
     readonly authorize: (metadata: UploadMetadata) => void;
     /** Deliberate rule breaks, for testing conformance suites only (mutations.ts). */
@@ -92,11 +102,15 @@ export async function readUploadBody(
     maxBodySize: maxBodySize(limits),
   });
   const readMetadata = async (part: RelatedPart, rootId: string | undefined): Promise<UploadMetadata> => {
-    checkRoot(part, rootId);
+    const charset = checkRoot(part, rootId, parseOptions.metadataJsonOnly);
     const metadata = parseMetadata(
       await readBounded(part, limits.maxMetadataSize),
       parseOptions.deniedExtensions,
-      mutations,
+      {
+        mutations,
+        charset,
+        anyCase: parseOptions.metadataKeysAnyCase,
+      },
     );
     parseOptions.authorize(metadata);
     return metadata;
@@ -111,7 +125,7 @@ export async function readUploadBody(
     } catch (error) {
       if (error instanceof BlobTooLargeError)
         refuse(
-          413,
+          limits.oversizeStatus,
           `The file content exceeds ${limits.maxMediaSize} bytes; nothing was stored${limits.mediaRule === "YF-MULTIPART-MAX-SIZE" ? "; use uploadType=resumable" : ""}`,
           limits.mediaRule,
         );
@@ -160,11 +174,13 @@ export async function readUploadBody(
 }
 
 /**
- * MIME-RELATED-ROOT, YF-METADATA-FIRST, YF-METADATA-JSON: the first part is the root (RFC 2387
- * §3.2, or the part `start` names, which must then be the first) and is the JSON metadata with
- * `Content-Type: application/json` and, when a charset is given, UTF-8.
+ * MIME-RELATED-ROOT, YF-METADATA-FIRST, YF-METADATA-CONTENT-TYPE: the first part is the root
+ * (RFC 2387 §3.2, or the part `start` names, which must then be the first) and is the JSON metadata
+ * with `Content-Type: application/json` and, when a charset is given, UTF-8. With `jsonOnly` off
+ * (the lenient reading) any declared type is read as JSON, in its declared charset. Returns the
+ * charset to decode the metadata with (undefined: UTF-8).
  */
-function checkRoot(part: RelatedPart, start: string | undefined): void {
+function checkRoot(part: RelatedPart, start: string | undefined, jsonOnly: boolean): string | undefined {
   if (start !== undefined) {
     const contentId = part.headers.get("content-id");
     if (contentId === undefined || stripAngles(contentId) !== stripAngles(start))
@@ -176,11 +192,12 @@ function checkRoot(part: RelatedPart, start: string | undefined): void {
   }
   const header = part.headers.get("content-type");
   const [mediaType, ...params] = (header ?? "").split(";").map((s) => s.trim());
-  if (mediaType?.toLowerCase() !== "application/json")
+  let charset: string | undefined;
+  if (mediaType?.toLowerCase() !== "application/json" && jsonOnly)
     refuse(
       400,
-      `The first part must be the metadata, with Content-Type application/json; charset=UTF-8; it has ${header === undefined ? "no Content-Type" : `Content-Type ${quote(header)}`} (YF-METADATA-FIRST, YF-METADATA-JSON)`,
-      "YF-METADATA-FIRST",
+      `The first part must be the metadata, with Content-Type application/json; charset=UTF-8; it has ${header === undefined ? "no Content-Type" : `Content-Type ${quote(header)}`} (YF-METADATA-FIRST)`,
+      "YF-METADATA-CONTENT-TYPE",
     );
   for (const param of params) {
     const eq = param.indexOf("=");
@@ -191,9 +208,16 @@ function checkRoot(part: RelatedPart, start: string | undefined): void {
       .trim()
       .replace(/^"(.*)"$/, "$1")
       .toLowerCase();
-    if (name === "charset" && value !== "utf-8" && value !== "utf8")
-      refuse(400, `The metadata part must be UTF-8 JSON, not charset ${quote(value)}`, "YF-METADATA-JSON");
+    if (name !== "charset" || value === "utf-8" || value === "utf8") continue;
+    if (jsonOnly)
+      refuse(
+        400,
+        `The metadata part must be UTF-8 JSON, not charset ${quote(value)}`,
+        "YF-METADATA-CONTENT-TYPE",
+      );
+    charset = value;
   }
+  return charset;
 }
 
 function isJsonPart(part: RelatedPart): boolean {

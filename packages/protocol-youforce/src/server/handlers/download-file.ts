@@ -3,8 +3,9 @@
  * guides_download_complete_file.html, guides_file_download_uploaded_files.html, DownloadFiles.ps1).
  *
  * - YF-AUTH-ISOLATION: `role=publisher` reaches the caller's own uploads, `role=subscriber` the files
- *   of business types it subscribes to; anything else is 404. Without `role`, the caller's own
- *   upload is read as its publisher, any other file as a subscriber.
+ *   of business types it subscribes to; anything else is 404 (403 in the strict reading). Without
+ *   `role`, the caller's own upload is read as its publisher, any other file as a subscriber (the
+ *   strict reading requires `role`, as the guides' URLs carry it).
  * - YF-DOWNLOAD-RANGE: one `Range: bytes=…` answers 206 with `Content-Range`; a range starting at or
  *   past the end answers 416 with `Content-Range: bytes *\/size`; other ranges are ignored (200).
  * - A subscriber's download marks the file downloaded once a response delivers its last byte (a
@@ -35,7 +36,12 @@ export function reachableFile(
 ): { doc: FileDoc; role: Role } {
   const id = fileId.toLowerCase();
   const doc = isGuid(id) ? ctx.state.files.get(id) : undefined;
-  const notFound = (): never => refuse(404, `File ${fileId.slice(0, 64)} not found`, "YF-AUTH-ISOLATION");
+  const notFound = (): never =>
+    refuse(
+      ctx.config.reading.unreachableStatus,
+      `File ${fileId.slice(0, 64)} not found${ctx.config.reading.unreachableStatus === 403 ? " or not yours" : ""}`,
+      "YF-AUTH-ISOLATION",
+    );
   if (doc === undefined) return notFound();
   const own = doc.owner === ctx.identity.id;
   const effective = role ?? (own ? "publisher" : "subscriber");
@@ -52,7 +58,7 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
   const { doc, role } = reachableFile(
     ctx,
     fileId,
-    rawRole === null ? undefined : parseRole(rawRole, undefined),
+    rawRole === null && !config.reading.requireRole ? undefined : parseRole(rawRole, undefined),
   );
   const headers: Record<string, string> = {
     "content-type": "application/octet-stream",

@@ -9,10 +9,14 @@
  *   into the store outside the session lock; only the commit and the session document update are
  *   serialised, so concurrent chunks never lose each other.
  * - YF-RESUMABLE-CHUNK-SIZE: at most 9,000,000 bytes per chunk, refused with 413 while streaming.
- * - YF-RESUMABLE-CLOSE: `close=true` assembles positions 0..n in order and answers 201 with the
- *   `File` (`numChunks` n+1, YF-CREATED). Nothing is copied: the file is recorded as the chunk blobs
- *   in order (state.ts `segments`), and its MD5 is computed only when a download first needs it; a missing lower position or a stored position above n is
- *   refused with 400 and the closing chunk is not stored. Intermediate chunks answer 202.
+ * - YF-RESUMABLE-CLOSE: `close=true` assembles the positions in numeric order and answers 201 (200
+ *   in the strict reading) with the `File` (`numChunks` the chunks, YF-CREATED). Nothing is copied:
+ *   the file is recorded as the chunk blobs in order (state.ts `segments`), and its MD5 is computed
+ *   only when a download first needs it. A stored position above n is refused with 400;
+ *   YF-RESUMABLE-CLOSE-GAP: a missing lower position is refused with 400 (the lenient reading closes
+ *   with the chunks there are); the closing chunk of a refused close is not stored.
+ *   Intermediate chunks answer 202 (200 strict); YF-RESUMABLE-RESEND: the strict reading refuses a
+ *   chunk at a stored position with 409.
  */
 import { toHex } from "@partwise/engine";
 import { BlobTooLargeError, type StagedBlob } from "@partwise/node";
@@ -56,10 +60,11 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
     refuse(400, `close must be true or false, not ${quote(rawClose)}`, "YF-RESUMABLE-CLOSE");
   const close = rawClose === "true";
 
+  const { reading } = config;
   const declared = declaredLength(request);
   if (declared !== undefined && declared > config.chunkMaxSize)
     refuse(
-      413,
+      reading.oversizeStatus,
       `The chunk declares ${declared} bytes; a chunk is at most ${config.chunkMaxSize} bytes`,
       "YF-RESUMABLE-CHUNK-SIZE",
     );
@@ -69,7 +74,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
   } catch (error) {
     if (error instanceof BlobTooLargeError)
       refuse(
-        413,
+        reading.oversizeStatus,
         `The chunk exceeds ${config.chunkMaxSize} bytes; nothing was stored`,
         "YF-RESUMABLE-CHUNK-SIZE",
       );
@@ -85,7 +90,14 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         blob.size,
       );
       if (total > config.maxTotalSize)
-        refuse(413, `The upload would exceed ${config.maxTotalSize} bytes`, "YF-RESUMABLE-CHUNK-SIZE");
+        refuse(
+          reading.oversizeStatus,
+          `The upload would exceed ${config.maxTotalSize} bytes`,
+          "YF-RESUMABLE-CHUNK-SIZE",
+        );
+      // YF-RESUMABLE-RESEND: the strict reading takes each position once.
+      if (reading.resend === "refuse" && session.chunks[position] !== undefined)
+        refuse(409, `A chunk is already stored at position ${position}`, "YF-RESUMABLE-RESEND");
 
       // A session whose file exists is closed (a crash came before its document was removed): its
       // chunks are that file's bytes now and are never replaced.
@@ -94,13 +106,13 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         if (closed !== undefined) notFound();
         await blob.commit(chunkBlob(token, position));
         await state.putSession({ ...session, chunks: { ...session.chunks, [position]: chunk } });
-        return Response.json({ uploadToken: token, position }, { status: 202 });
+        return Response.json({ uploadToken: token, position }, { status: reading.chunkStatus });
       }
 
       // A close retried after a crash that happened once the file was stored: answer that file.
       if (closed !== undefined) {
         await state.dropSession(session);
-        return Response.json(fileResource(closed), { status: 201 });
+        return Response.json(fileResource(closed), { status: reading.closeStatus });
       }
       const positions = new Set(Object.keys(session.chunks).map(Number)).add(position);
       const above = [...positions].filter((p) => p > position).sort((a, b) => a - b);
@@ -110,12 +122,13 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
           `Cannot close at position ${position}: a chunk is stored at position ${above[0]}; close with the highest position`,
           "YF-RESUMABLE-CLOSE",
         );
-      for (let p = 0; p < position; p++)
+      // YF-RESUMABLE-CLOSE-GAP: refused, or (the lenient reading) closed with the chunks there are.
+      for (let p = 0; p < position && reading.closeWithGap === "refuse"; p++)
         if (!positions.has(p))
           refuse(
             400,
             `Cannot close at position ${position}: the chunk at position ${p} is missing; upload it, then close again`,
-            "YF-RESUMABLE-CLOSE",
+            "YF-RESUMABLE-CLOSE-GAP",
           );
 
       await blob.commit(chunkBlob(token, position));
@@ -126,11 +139,12 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       };
       await state.putSession(closing);
       const fileId = closing.fileId!;
-      // No copy: the file is its chunk blobs in order, which it keeps once the session is dropped.
-      const segments = Array.from({ length: position + 1 }, (_, p) => ({
-        key: chunkBlob(token, p),
-        size: closing.chunks[p]!.size,
-      }));
+      // No copy: the file is its chunk blobs in position order (as numbers, YF-RESUMABLE-POSITION),
+      // which it keeps once the session is dropped.
+      const segments = Object.keys(closing.chunks)
+        .map(Number)
+        .sort((a, b) => a - b)
+        .map((p) => ({ key: chunkBlob(token, p), size: closing.chunks[p]!.size }));
       const doc: FileDoc = {
         id: fileId,
         name: closing.name,
@@ -142,13 +156,13 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         publisherId: closing.publisherId,
         owner: closing.owner,
         businessTypeId: closing.businessTypeId,
-        numChunks: position + 1,
+        numChunks: segments.length,
         ...(closing.customMetadata === undefined ? {} : { customMetadata: closing.customMetadata }),
         marks: {},
       };
       await state.addFile(doc, undefined);
       await state.dropSession(closing);
-      return Response.json(fileResource(doc), { status: 201 });
+      return Response.json(fileResource(doc), { status: reading.closeStatus });
     });
   } finally {
     await blob.discard();

@@ -39,7 +39,7 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
   // Mutation MIME-BOUNDARY-LENGTH: an over-long boundary is swapped for one the parser accepts.
   if (config.mutations.has("MIME-BOUNDARY-LENGTH") && header !== null)
     ({ contentType: header, body } = acceptLongBoundary(header, body));
-  const contentType = checkUploadContentType(header);
+  const contentType = checkUploadContentType(header, config.reading.contentTypeStatus);
   // Mutation MIME-CLOSE-DELIMITER: a missing close delimiter is made up.
   if (config.mutations.has("MIME-CLOSE-DELIMITER"))
     body = appendCloseDelimiter(parseContentType(contentType).boundary, body);
@@ -50,11 +50,12 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
     maxMetadataSize: config.metadataMaxSize,
     maxHeaderSize: config.headerMaxSize,
     maxFramingSize: 1024 * 1024,
+    oversizeStatus: config.reading.oversizeStatus,
   };
   const declared = declaredLength(request);
   if (declared !== undefined && declared > maxBodySize(limits))
     refuse(
-      413,
+      config.reading.oversizeStatus,
       `The body declares ${declared} bytes, more than the ${maxBodySize(limits)} bytes a body may have (MIME-LIMIT-BODY-SIZE); the file content may be at most ${limits.maxMediaSize} bytes${resumable ? "" : "; use uploadType=resumable"}`,
       limits.mediaRule,
     );
@@ -69,6 +70,8 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
   };
   const { metadata, media } = await readUploadBody(body, contentType, state.store, limits, {
     deniedExtensions: config.deniedExtensions,
+    metadataJsonOnly: config.reading.metadataJsonOnly,
+    metadataKeysAnyCase: config.reading.metadataKeysAnyCase,
     authorize,
     mutations: config.mutations,
   });
@@ -94,7 +97,7 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
         };
         await state.putSession(session);
       });
-      return Response.json({ uploadToken: token, position: 0 }, { status: 201 });
+      return Response.json({ uploadToken: token, position: 0 }, { status: config.reading.startStatus });
     }
 
     const doc: FileDoc = {
