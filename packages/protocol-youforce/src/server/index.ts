@@ -75,7 +75,11 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
   const mutations = resolveMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "youforce");
   const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
-  const auth = new Authenticator(await YouforceState.secret(store), options.tokens);
+  // Mutation YF-AUTH: any bearer token is accepted, not only the configured ones.
+  const auth = new Authenticator(
+    await YouforceState.secret(store),
+    mutations.has("YF-AUTH") ? undefined : options.tokens,
+  );
 
   const fixedOwners = new Map<number, Set<string>>();
   for (const [key, tokens] of Object.entries(options.businessTypes ?? {})) {
@@ -101,11 +105,22 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
     reading,
     mutations,
   };
-  const rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit, now) : undefined;
+  // Mutation YF-RATE-LIMIT: the configured limit is not applied.
+  const rateLimiter =
+    options.rateLimit && !mutations.has("YF-RATE-LIMIT")
+      ? new RateLimiter(options.rateLimit, now)
+      : undefined;
 
-  const handler = createHandler({ state, config, auth, rateLimiter });
+  const limitedTokens = options.rateLimit?.tokens;
+  const rateLimited =
+    limitedTokens === undefined ? undefined : new Set(limitedTokens.map((token) => auth.identity(token).id));
+  const handler = createHandler({ state, config, auth, rateLimiter, rateLimited });
   return composeServer({
-    handler: mutations.has("YF-ERROR-ENVELOPE") ? withForeignErrorShape(handler) : handler,
+    handler: mutations.has("YF-ERROR-ENVELOPE")
+      ? withForeignErrorShape(handler)
+      : mutations.has("YF-ERROR-ENVELOPE-ALL")
+        ? withForeignErrorShape(handler, [401, 404])
+        : handler,
     dataDir: dir,
     options,
     operationOf,

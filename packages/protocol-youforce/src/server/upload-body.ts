@@ -96,15 +96,27 @@ export async function readUploadBody(
 ): Promise<UploadBody> {
   const { start } = parseContentType(contentType);
   const { mutations } = parseOptions;
+  const unbounded = Number.POSITIVE_INFINITY;
+  // Mutation YF-MULTIPART-MAX-SIZE: the file content is bounded by the Content-Length check only.
+  const mediaUnbounded =
+    mutations.has("YF-MULTIPART-MAX-SIZE") && limits.mediaRule === "YF-MULTIPART-MAX-SIZE";
+  // Mutations YF-TWO-PARTS, MIME-LIMIT-PARTS, MIME-BOUNDARY-IN-CONTENT: parts after the second are ignored.
+  const extraPartsIgnored =
+    mutations.has("YF-TWO-PARTS") ||
+    mutations.has("MIME-LIMIT-PARTS") ||
+    mutations.has("MIME-BOUNDARY-IN-CONTENT");
   const parts = parseRelated(contentType, body ?? emptyBody(), {
-    maxHeaderSize: limits.maxHeaderSize,
-    maxParts: 2,
-    maxBodySize: maxBodySize(limits),
+    // Mutation MIME-LIMIT-HEADER-SIZE: header sections are not bounded.
+    maxHeaderSize: mutations.has("MIME-LIMIT-HEADER-SIZE") ? unbounded : limits.maxHeaderSize,
+    maxParts: mutations.has("MIME-LIMIT-PARTS") ? unbounded : 2,
+    // Mutation MIME-LIMIT-BODY-SIZE: the body is not bounded.
+    maxBodySize: mediaUnbounded || mutations.has("MIME-LIMIT-BODY-SIZE") ? unbounded : maxBodySize(limits),
   });
   const readMetadata = async (part: RelatedPart, rootId: string | undefined): Promise<UploadMetadata> => {
-    const charset = checkRoot(part, rootId, parseOptions.metadataJsonOnly);
+    const charset = checkRoot(part, rootId, parseOptions.metadataJsonOnly, mutations);
     const metadata = parseMetadata(
-      await readBounded(part, limits.maxMetadataSize),
+      // Mutation MIME-LIMIT-PART-SIZE: the metadata part is not bounded.
+      await readBounded(part, mutations.has("MIME-LIMIT-PART-SIZE") ? unbounded : limits.maxMetadataSize),
       parseOptions.deniedExtensions,
       {
         mutations,
@@ -116,12 +128,8 @@ export async function readUploadBody(
     return metadata;
   };
   const ingest = async (part: RelatedPart): Promise<StagedBlob> => {
-    // Mutation YF-MULTIPART-MAX-SIZE: the file content is not bounded (the body size limit stays).
-    const bounded = !(mutations.has("YF-MULTIPART-MAX-SIZE") && limits.mediaRule === "YF-MULTIPART-MAX-SIZE");
     try {
-      return await store.ingest(part.body, {
-        maxBytes: bounded ? limits.maxMediaSize : Number.POSITIVE_INFINITY,
-      });
+      return await store.ingest(part.body, { maxBytes: mediaUnbounded ? unbounded : limits.maxMediaSize });
     } catch (error) {
       if (error instanceof BlobTooLargeError)
         refuse(
@@ -148,7 +156,22 @@ export async function readUploadBody(
     const first = await parts.next();
     if (first.done) refuse(400, "The body has no parts; send metadata then media", "YF-TWO-PARTS");
     let metadata: UploadMetadata;
-    if (mutations.has("YF-METADATA-FIRST") && !isJsonPart(first.value)) {
+    if (mutations.has("MIME-RELATED-ROOT") && isJsonPart(first.value)) {
+      // Mutation MIME-RELATED-ROOT: when the second part is JSON too, it is taken for the metadata.
+      const firstBytes = await readBounded(first.value, limits.maxMediaSize);
+      const second = await secondPart();
+      if (isJsonPart(second)) {
+        metadata = await readMetadata(second, undefined);
+        media = await store.ingest(
+          (async function* () {
+            yield firstBytes;
+          })(),
+        );
+      } else {
+        metadata = parseMetadata(firstBytes, parseOptions.deniedExtensions, { mutations });
+        media = await ingest(second);
+      }
+    } else if (mutations.has("YF-METADATA-FIRST") && !isJsonPart(first.value)) {
       // Mutation YF-METADATA-FIRST: a first part that is not JSON is taken for the media part.
       media = await ingest(first.value);
       metadata = await readMetadata(await secondPart(), undefined);
@@ -157,7 +180,7 @@ export async function readUploadBody(
       media = await ingest(await secondPart());
     }
 
-    const third = await parts.next();
+    const third = extraPartsIgnored ? { done: true } : await parts.next();
     if (!third.done)
       refuse(
         400,
@@ -180,7 +203,12 @@ export async function readUploadBody(
  * (the lenient reading) any declared type is read as JSON, in its declared charset. Returns the
  * charset to decode the metadata with (undefined: UTF-8).
  */
-function checkRoot(part: RelatedPart, start: string | undefined, jsonOnly: boolean): string | undefined {
+function checkRoot(
+  part: RelatedPart,
+  start: string | undefined,
+  jsonOnly: boolean,
+  mutations: ReadonlySet<YouforceMutation>,
+): string | undefined {
   if (start !== undefined) {
     const contentId = part.headers.get("content-id");
     if (contentId === undefined || stripAngles(contentId) !== stripAngles(start))
@@ -191,6 +219,9 @@ function checkRoot(part: RelatedPart, start: string | undefined, jsonOnly: boole
       );
   }
   const header = part.headers.get("content-type");
+  // Mutation YF-METADATA-JSON:exact-header: only the header exactly as [S4] writes it.
+  if (mutations.has("YF-METADATA-JSON:exact-header") && header !== "application/json; charset=UTF-8")
+    refuse(400, "The metadata part must be application/json; charset=UTF-8 (mutant)", "YF-METADATA-JSON");
   const [mediaType, ...params] = (header ?? "").split(";").map((s) => s.trim());
   let charset: string | undefined;
   if (mediaType?.toLowerCase() !== "application/json" && jsonOnly)

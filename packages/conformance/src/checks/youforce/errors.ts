@@ -1,12 +1,13 @@
 /**
  * Refusals: every one carries the [S4] envelope `{CorrelationId, Message, ErrorCode, Exception}`
- * with ErrorCode the status as text (YF-ERROR-ENVELOPE); a client over the rate limit is answered
- * 429 and may retry after waiting (YF-RATE-LIMIT, UploadFile.ps1's spike arrest).
+ * with ErrorCode the status as text (YF-ERROR-ENVELOPE for refused uploads, YF-ERROR-ENVELOPE-ALL
+ * for the rest); a client over the rate limit is answered 429 with Retry-After and a request after
+ * that wait succeeds (YF-RATE-LIMIT, UploadFile.ps1's spike arrest).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import type { Check } from "../../check.ts";
-import type { CheckContext, HttpAnswer } from "../../context.ts";
+import { type CheckContext, type HttpAnswer, retryAfterMs } from "../../context.ts";
 import {
   bearer,
   businessTypeOf,
@@ -116,61 +117,79 @@ const yfErrorEnvelopeAll: Check = youforceCheck(
   (ctx) => expectEnvelopes(ctx, OTHER_REFUSALS),
 );
 
-/** Requests sent to find the limit; a server that answers none of them 429 is not rate limited. */
-const BURST = 120;
+/** Without a known limit: requests sent to find one; a server that answers none 429 is skipped. */
+const PROBE = 120;
 const WAVE = 10;
-/** The longest the check waits for the limit to lift (a minute's window, and some). */
-const MAX_WAIT_MS = 90_000;
-
-function retryAfterMs(answer: HttpAnswer): number | undefined {
-  const header = answer.headers.get("retry-after");
-  if (header === null) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
+/** With a known limit: concurrent requests per wave of the burst. */
+const WAVE_KNOWN = 50;
 
 const yfRateLimit: Check = youforceCheck(
   "YF-RATE-LIMIT",
-  "a burst beyond the rate limit answers 429 with the error body, and a later request succeeds",
+  "a burst beyond the rate limit answers 429 with Retry-After, and a request after that wait succeeds",
   async (ctx) => {
+    const known = ctx.target.rateLimit;
+    const token = known?.token ?? ctx.target.token;
     const list = (): Promise<HttpAnswer> =>
       ctx.http.request({
         method: "GET",
         url: filesUrl(ctx, { role: "publisher", pageSize: "1" }),
-        headers: bearer(ctx.target.token),
+        headers: bearer(token),
+        retryRateLimited: false,
       });
-    const burst = async (): Promise<HttpAnswer | undefined> => {
-      for (let sent = 0; sent < BURST; sent += WAVE) {
-        const wave = await Promise.all(Array.from({ length: WAVE }, list));
-        const limited = wave.find((answer) => answer.status === 429);
-        if (limited !== undefined) return limited;
-      }
-      return undefined;
+    // The burst: the cheapest documented request, HEAD of a file nobody has (403 or 404).
+    const probe = (): Promise<HttpAnswer> =>
+      ctx.http.request({
+        method: "HEAD",
+        url: filesUrl(ctx, { role: "publisher" }, globalThis.crypto.randomUUID()),
+        headers: bearer(token),
+        retryRateLimited: false,
+      });
+    const wave = async (size: number): Promise<HttpAnswer | undefined> => {
+      const answers = await Promise.all(Array.from({ length: size }, probe));
+      const other = answers.find((answer) => ![403, 404, 429].includes(answer.status));
+      if (other !== undefined)
+        ctx.fail(`HEAD of an unknown file answered ${other.status}, not 403, 404 or 429`, other.exchange);
+      return answers.find((answer) => answer.status === 429);
     };
-    const limited =
-      (await burst()) ??
-      ctx.skip(
-        `no 429 within a burst of ${BURST} requests: the server has no rate limit this check can reach`,
-      );
-    expectEnvelope(ctx, limited, "a request over the rate limit");
-
-    // Retry after the time Retry-After names (or a minute), with backoff: a later request succeeds.
-    const deadline = Date.now() + Math.min((retryAfterMs(limited) ?? 60_000) + 5_000, MAX_WAIT_MS);
-    let delay = 500;
-    for (;;) {
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), undefined, { signal: ctx.signal });
-      const answer = await list();
-      if (answer.status === 200) return;
-      if (answer.status !== 429)
-        ctx.fail(`a request after the 429 answered ${answer.status}, not 200`, answer.exchange);
-      if (Date.now() >= deadline)
-        ctx.fail(
-          `requests still answer 429 after waiting what Retry-After said (${limited.headers.get("retry-after") ?? "no Retry-After"})`,
-          answer.exchange,
-        );
-      delay *= 2;
+    let limited: HttpAnswer | undefined;
+    if (known === undefined) {
+      for (let sent = 0; sent < PROBE && limited === undefined; sent += WAVE) limited = await wave(WAVE);
+    } else {
+      // 2L+2 requests within one window's time fall in at most two fixed windows, so one holds
+      // more than L. Sent in waves of up to 50 concurrent requests.
+      const burst = 2 * known.requests + 2;
+      for (let attempt = 0; attempt < 2 && limited === undefined; attempt++) {
+        const started = Date.now();
+        for (let sent = 0; sent < burst && limited === undefined; sent += WAVE_KNOWN)
+          limited = await wave(Math.min(WAVE_KNOWN, burst - sent));
+        if (limited === undefined && Date.now() - started < known.windowMs)
+          ctx.fail(
+            `${burst} requests within ${Date.now() - started} ms, over the limit of ${known.requests} per ${known.windowMs} ms, and none answered 429`,
+          );
+      }
     }
+    const hit =
+      limited ??
+      ctx.skip(
+        known === undefined
+          ? `no 429 within a burst of ${PROBE} requests and no known rate limit (Target.rateLimit)`
+          : `could not send ${2 * known.requests + 2} requests within ${known.windowMs} ms: the limit cannot be reached from here`,
+      );
+    const wait =
+      retryAfterMs(hit.headers.get("retry-after")) ??
+      ctx.fail("the 429 has no Retry-After saying when to come back (RFC 6585 §4)", hit.exchange);
+    const maxWait = ctx.target.maxWaitMs ?? 15_000;
+    if (wait > maxWait)
+      ctx.skip(
+        `Retry-After asks for ${Math.ceil(wait / 1000)} s, longer than the ${maxWait} ms the check may wait (--wait)`,
+      );
+    await sleep(wait + 50, undefined, { signal: ctx.signal });
+    const after = await list();
+    if (after.status !== 200)
+      ctx.fail(
+        `a request after waiting what Retry-After said (${hit.headers.get("retry-after")}) answered ${after.status}, not 200`,
+        after.exchange,
+      );
   },
 );
 

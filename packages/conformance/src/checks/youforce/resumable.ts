@@ -264,7 +264,7 @@ const yfResumableResend: Check = youforceCheck(
             read.exchange,
           );
       },
-      { numRuns: 3 },
+      { numRuns: 3, shrink: false },
     );
   },
 );

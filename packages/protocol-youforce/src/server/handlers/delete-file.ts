@@ -15,13 +15,22 @@ export async function deleteFile(ctx: HandlerContext, fileId: string): Promise<R
   const { reading } = ctx.config;
   const role = parseRole(queryParam(ctx.url, "role"), reading.requireRole ? undefined : "subscriber");
   if (role === "publisher") refuse(403, "Only a subscriber deletes files: use role=subscriber", "YF-DELETE");
-  const { doc } = reachableFile(ctx, fileId, "subscriber");
+  const { doc } = reachableFile(ctx, fileId, "subscriber", "DELETE");
   if (doc.marks[ctx.identity.id]?.deleted && reading.deleteAgainStatus === 404)
     refuse(404, `File ${doc.id} is already deleted for this subscriber`, "YF-DELETE");
   const at = new Date(ctx.config.now()).toISOString();
   const id = ctx.identity.id;
+  const { mutations } = ctx.config;
+  // Mutation YF-DELETE: the delete is answered but not recorded.
+  if (mutations.has("YF-DELETE")) return new Response(null, { status: 204 });
   await ctx.state.updateFile(doc.id, (current) => {
     const mark = current.marks[id];
+    // Mutation YF-DELETE:twice: a second delete clears the mark again.
+    if (mark?.deleted && mutations.has("YF-DELETE:twice"))
+      return {
+        ...current,
+        marks: { ...current.marks, [id]: { ...mark, deleted: false, deletedDate: null } },
+      };
     if (mark?.deleted) return current;
     return {
       ...current,

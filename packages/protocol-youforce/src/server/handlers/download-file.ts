@@ -33,6 +33,7 @@ export function reachableFile(
   ctx: HandlerContext,
   fileId: string,
   role: Role | undefined,
+  verb: "GET" | "HEAD" | "DELETE" = "GET",
 ): { doc: FileDoc; role: Role } {
   const id = fileId.toLowerCase();
   const doc = isGuid(id) ? ctx.state.files.get(id) : undefined;
@@ -45,9 +46,13 @@ export function reachableFile(
   if (doc === undefined) return notFound();
   const own = doc.owner === ctx.identity.id;
   const effective = role ?? (own ? "publisher" : "subscriber");
+  const { mutations } = ctx.config;
   const allowed =
-    // Mutation YF-AUTH-ISOLATION: every token reaches every file.
-    ctx.config.mutations.has("YF-AUTH-ISOLATION") ||
+    // Mutation YF-AUTH-ISOLATION: every token reaches every file; its variants, with one verb.
+    mutations.has("YF-AUTH-ISOLATION") ||
+    (verb === "HEAD" && mutations.has("YF-AUTH-ISOLATION:head")) ||
+    (verb === "DELETE" && mutations.has("YF-AUTH-ISOLATION:delete")) ||
+    (verb === "GET" && effective === "subscriber" && mutations.has("YF-AUTH-ISOLATION:subscriber")) ||
     (effective === "publisher" ? own : ctx.state.subscribes(ctx.identity, doc.businessTypeId));
   return allowed ? { doc, role: effective } : notFound();
 }
@@ -59,6 +64,7 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
     ctx,
     fileId,
     rawRole === null && !config.reading.requireRole ? undefined : parseRole(rawRole, undefined),
+    head ? "HEAD" : "GET",
   );
   const headers: Record<string, string> = {
     "content-type": "application/octet-stream",
@@ -109,11 +115,13 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
         : hashInPassing(bytes, (md5) => state.cacheMd5(doc.id, md5));
     return new Response(body, { status: 200, headers: { ...headers, "content-length": String(doc.size) } });
   }
-  return new Response(segmentStream(state.store, segments, range.start, range.end), {
+  // Mutation YF-DOWNLOAD-RANGE: the range's last byte is left out.
+  const end = config.mutations.has("YF-DOWNLOAD-RANGE") ? range.end - 1 : range.end;
+  return new Response(end < range.start ? null : segmentStream(state.store, segments, range.start, end), {
     status: 206,
     headers: {
       ...headers,
-      "content-length": String(range.end - range.start + 1),
+      "content-length": String(end - range.start + 1),
       "content-range": `bytes ${range.start}-${range.end}/${doc.size}`,
     },
   });

@@ -19,12 +19,36 @@
  *   chunk at a stored position with 409.
  */
 import { toHex } from "@partwise/engine";
-import { BlobTooLargeError, type StagedBlob } from "@partwise/node";
+import { BlobTooLargeError, type DiskStore, type StagedBlob } from "@partwise/node";
 import type { HandlerContext } from "../context.ts";
 import { fileResource, queryParam } from "../context.ts";
 import { quote, refuse } from "../errors.ts";
 import { chunkBlob, type FileDoc, isGuid, type SessionDoc } from "../state.ts";
 import { declaredLength } from "./body.ts";
+
+/**
+ * Mutation YF-RESUMABLE-RESEND:shorter: the shorter copy written over the stored chunk without
+ * truncating it, so the first copy's tail stays. Returns the chunk record of what is stored.
+ */
+async function overwriteInPlace(
+  store: DiskStore,
+  key: string,
+  blob: StagedBlob,
+): Promise<{ size: number; md5: string }> {
+  const old = await store.readAll(key);
+  await blob.commit(key);
+  const fresh = await store.readAll(key);
+  const mixed = new Uint8Array(old.length);
+  mixed.set(old);
+  mixed.set(fresh);
+  const staged = await store.ingest(
+    (async function* () {
+      yield mixed;
+    })(),
+  );
+  await staged.commit(key);
+  return { size: staged.size, md5: toHex(staged.md5) };
+}
 
 export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
   const { request, state, config, identity, url } = ctx;
@@ -34,12 +58,19 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
   const rawToken = queryParam(url, "uploadToken");
   if (rawToken === null || rawToken === "") refuse(400, "uploadToken is required", "YF-RESUMABLE-TOKEN");
   const token = rawToken.toLowerCase();
+  const { mutations } = config;
   const notFound = (): never => refuse(404, "Upload token not found", "YF-RESUMABLE-TOKEN");
+  // Mutation YF-AUTH-ISOLATION:chunk: a non-closing chunk of any token is taken.
+  const anyOwner =
+    mutations.has("YF-AUTH-ISOLATION:chunk") && queryParam(url, "close")?.toLowerCase() !== "true";
   const ownSession = (): SessionDoc => {
     const session = isGuid(token) ? state.sessions.get(token) : undefined;
-    return session !== undefined && session.owner === identity.id ? session : notFound();
+    return session !== undefined && (session.owner === identity.id || anyOwner) ? session : notFound();
   };
-  ownSession();
+  // Mutation YF-RESUMABLE-TOKEN: a chunk with an unknown token is answered as if it were stored.
+  if (mutations.has("YF-RESUMABLE-TOKEN") && !(isGuid(token) && state.sessions.has(token)))
+    return Response.json({ uploadToken: token }, { status: 202 });
+  const before = ownSession();
 
   const rawPosition = queryParam(url, "position");
   if (rawPosition === null || !/^\d{1,9}$/.test(rawPosition))
@@ -48,7 +79,10 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       `position must be an integer of at least 1, not ${quote(rawPosition ?? "")}`,
       "YF-RESUMABLE-POSITION",
     );
-  const position = Number(rawPosition);
+  let position = Number(rawPosition);
+  // Mutation YF-RESUMABLE-POSITION: each chunk goes after the last one stored.
+  if (mutations.has("YF-RESUMABLE-POSITION"))
+    position = Math.max(...Object.keys(before.chunks).map(Number)) + 1;
   if (position < 1 || position >= config.maxChunks)
     refuse(
       400,
@@ -61,8 +95,14 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
   const close = rawClose === "true";
 
   const { reading } = config;
+  // Mutations YF-RESUMABLE-CHUNK-SIZE (off by one) and YF-RESUMABLE-CHUNK-LIMIT (no limit).
+  const chunkMaxSize = mutations.has("YF-RESUMABLE-CHUNK-LIMIT")
+    ? Number.POSITIVE_INFINITY
+    : mutations.has("YF-RESUMABLE-CHUNK-SIZE")
+      ? config.chunkMaxSize - 1
+      : config.chunkMaxSize;
   const declared = declaredLength(request);
-  if (declared !== undefined && declared > config.chunkMaxSize)
+  if (declared !== undefined && declared > chunkMaxSize)
     refuse(
       reading.oversizeStatus,
       `The chunk declares ${declared} bytes; a chunk is at most ${config.chunkMaxSize} bytes`,
@@ -70,7 +110,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
     );
   let blob: StagedBlob;
   try {
-    blob = await state.store.ingest(request.body, { maxBytes: config.chunkMaxSize });
+    blob = await state.store.ingest(request.body, { maxBytes: chunkMaxSize });
   } catch (error) {
     if (error instanceof BlobTooLargeError)
       refuse(
@@ -83,7 +123,8 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
 
   try {
     return await state.withSession(token, async () => {
-      const session = ownSession();
+      // Mutation YF-RESUMABLE-POSITION:concurrent: the session as it was before the chunk streamed in.
+      const session = mutations.has("YF-RESUMABLE-POSITION:concurrent") ? before : ownSession();
       const chunk = { size: blob.size, md5: toHex(blob.md5) };
       const total = Object.entries(session.chunks).reduce(
         (sum, [at, stored]) => (Number(at) === position ? sum : sum + stored.size),
@@ -103,9 +144,18 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       // chunks are that file's bytes now and are never replaced.
       const closed = session.fileId === undefined ? undefined : state.files.get(session.fileId);
       if (!close) {
-        if (closed !== undefined) notFound();
-        await blob.commit(chunkBlob(token, position));
-        await state.putSession({ ...session, chunks: { ...session.chunks, [position]: chunk } });
+        // Mutation YF-RESUMABLE-CLOSED: a closed upload still takes chunks (into the file's blobs).
+        if (closed !== undefined && !mutations.has("YF-RESUMABLE-CLOSED")) notFound();
+        const earlier = session.chunks[position];
+        // Mutation YF-RESUMABLE-RESEND: a re-sent chunk is answered but the first copy stays.
+        if (earlier !== undefined && mutations.has("YF-RESUMABLE-RESEND"))
+          return Response.json({ uploadToken: token, position }, { status: reading.chunkStatus });
+        // Mutation YF-RESUMABLE-RESEND:shorter: a shorter copy is written over the first in place.
+        let stored = chunk;
+        if (earlier !== undefined && earlier.size > blob.size && mutations.has("YF-RESUMABLE-RESEND:shorter"))
+          stored = await overwriteInPlace(state.store, chunkBlob(token, position), blob);
+        else await blob.commit(chunkBlob(token, position));
+        await state.putSession({ ...session, chunks: { ...session.chunks, [position]: stored } });
         return Response.json({ uploadToken: token, position }, { status: reading.chunkStatus });
       }
 
@@ -123,7 +173,9 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
           "YF-RESUMABLE-CLOSE",
         );
       // YF-RESUMABLE-CLOSE-GAP: refused, or (the lenient reading) closed with the chunks there are.
-      for (let p = 0; p < position && reading.closeWithGap === "refuse"; p++)
+      // Mutation YF-RESUMABLE-CLOSE-GAP: a gap is not refused.
+      const refuseGap = reading.closeWithGap === "refuse" && !mutations.has("YF-RESUMABLE-CLOSE-GAP");
+      for (let p = 0; p < position && refuseGap; p++)
         if (!positions.has(p))
           refuse(
             400,
@@ -141,9 +193,14 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       const fileId = closing.fileId!;
       // No copy: the file is its chunk blobs in position order (as numbers, YF-RESUMABLE-POSITION),
       // which it keeps once the session is dropped.
-      const segments = Object.keys(closing.chunks)
-        .map(Number)
-        .sort((a, b) => a - b)
+      const positionsInOrder = mutations.has("YF-RESUMABLE-POSITION:lexicographic")
+        ? Object.keys(closing.chunks).sort().map(Number) // Mutation: "10" sorts before "2".
+        : Object.keys(closing.chunks)
+            .map(Number)
+            .sort((a, b) => a - b);
+      const segments = positionsInOrder
+        // Mutation YF-RESUMABLE-CLOSE: the closing chunk is left out.
+        .filter((p) => p !== position || !mutations.has("YF-RESUMABLE-CLOSE"))
         .map((p) => ({ key: chunkBlob(token, p), size: closing.chunks[p]!.size }));
       const doc: FileDoc = {
         id: fileId,
@@ -161,7 +218,8 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         marks: {},
       };
       await state.addFile(doc, undefined);
-      await state.dropSession(closing);
+      // Mutation YF-RESUMABLE-CLOSED: the session stays, pointing at the file.
+      if (!mutations.has("YF-RESUMABLE-CLOSED")) await state.dropSession(closing);
       return Response.json(fileResource(doc), { status: reading.closeStatus });
     });
   } finally {
