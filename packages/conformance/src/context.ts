@@ -36,6 +36,14 @@ export interface Target {
    * in ms (`--wait`). Checks that would need longer are skipped; default 15 s.
    */
   readonly maxWaitMs?: number | undefined;
+  /**
+   * The target's request rate limit per client credential, when known (YF-RATE-LIMIT): at most
+   * `requests` in a fixed window of `windowMs`, for `token` (default the target's token). Unknown by
+   * default; the rate-limit check then only skips when it finds none.
+   */
+  readonly rateLimit?:
+    | { readonly requests: number; readonly windowMs: number; readonly token?: string | undefined }
+    | undefined;
 }
 
 export interface HttpRequest {
@@ -43,6 +51,12 @@ export interface HttpRequest {
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly body?: Uint8Array | string | Blob | ReadableStream<Uint8Array> | undefined;
+  /**
+   * A well-behaved client waits out a 429 and tries again: a 429 with a `Retry-After` of at most the
+   * target's `maxWaitMs` is retried after that wait (up to 5 times), unless the body is a stream or
+   * this is false (the rate-limit check sees its 429s).
+   */
+  readonly retryRateLimited?: boolean | undefined;
 }
 
 export interface HttpAnswer {
@@ -127,6 +141,14 @@ function excerpt(bytes: Uint8Array | string | undefined, secrets: readonly strin
   return redact(view.length > EXCERPT ? `${text}… (${view.length} bytes)` : text, secrets);
 }
 
+/** A `Retry-After` value (seconds or an HTTP date, RFC 9110 §10.2.3) in ms, or undefined. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
 export function createContext(
   options: ContextOptions,
 ): CheckContext & { cleanup(): Promise<void>; readonly secrets: readonly string[] } {
@@ -159,79 +181,102 @@ export function createContext(
       return exchanges;
     },
     async request(request) {
-      harvest(request.url);
-      const startedAt = new Date();
-      const started = performance.now();
-      const requestHeaders = Object.entries(request.headers ?? {});
-      const requestType = requestHeaders.find(([name]) => name.toLowerCase() === "content-type")?.[1];
-      const base: Omit<Exchange, "status"> = {
-        method: request.method,
-        url: redact(request.url, secrets),
-        requestExcerpt:
-          typeof request.body === "string" || request.body instanceof Uint8Array
-            ? excerpt(request.body, secrets)
-            : request.body === undefined
-              ? undefined
-              : "<streamed body>",
-        startedAt: startedAt.toISOString(),
-        requestHeaders: redactHeaders(requestHeaders, secrets),
-        ...(request.body === undefined
-          ? {}
-          : { requestBody: describeBody(request.body, requestType, secrets) }),
-      };
-      let response: Response;
-      try {
-        response = await doFetch(request.url, {
-          method: request.method,
-          headers: request.headers,
-          body: request.body as BodyInit | undefined,
-          redirect: "manual",
-          signal: options.signal,
-          ...(request.body instanceof ReadableStream ? { duplex: "half" } : {}),
-        } as RequestInit);
-      } catch (error) {
-        const exchange: Exchange = {
-          ...base,
-          status: "network-error",
-          responseExcerpt: redact(String(error), secrets),
-          durationMs: Math.round(performance.now() - started),
-        };
-        record(exchange);
-        throw error;
+      const answer = await send(request);
+      if (request.retryRateLimited === false || request.body instanceof ReadableStream) return answer;
+      let last = answer;
+      for (let retry = 0; retry < 5 && last.status === 429; retry++) {
+        const wait = retryAfterMs(last.headers.get("retry-after"));
+        if (wait === undefined || wait > (target.maxWaitMs ?? 15_000)) break;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, wait);
+          options.signal.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(timer);
+              reject(options.signal.reason);
+            },
+            { once: true },
+          );
+        });
+        last = await send(request);
       }
-      const bytes =
-        request.method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
-      if (bytes.length > 0 && bytes.length < 1024 * 1024) harvest(new TextDecoder().decode(bytes));
-      for (const [, value] of response.headers) harvest(value);
-      const exchange: Exchange = {
-        ...base,
-        status: response.status,
-        responseExcerpt: excerpt(bytes, secrets),
-        durationMs: Math.round(performance.now() - started),
-        responseHeaders: redactHeaders(response.headers, secrets),
-        ...(request.method === "HEAD"
-          ? {}
-          : {
-              responseBody: describeBody(bytes, response.headers.get("content-type") ?? undefined, secrets),
-            }),
-      };
-      record(exchange);
-      return {
-        status: response.status,
-        headers: response.headers,
-        bytes,
-        exchange,
-        text: () => new TextDecoder().decode(bytes),
-        json: <T>() => {
-          try {
-            return JSON.parse(new TextDecoder().decode(bytes)) as T;
-          } catch {
-            return undefined;
-          }
-        },
-      };
+      return last;
     },
   };
+
+  async function send(request: HttpRequest): Promise<HttpAnswer> {
+    harvest(request.url);
+    const startedAt = new Date();
+    const started = performance.now();
+    const requestHeaders = Object.entries(request.headers ?? {});
+    const requestType = requestHeaders.find(([name]) => name.toLowerCase() === "content-type")?.[1];
+    const base: Omit<Exchange, "status"> = {
+      method: request.method,
+      url: redact(request.url, secrets),
+      requestExcerpt:
+        typeof request.body === "string" || request.body instanceof Uint8Array
+          ? excerpt(request.body, secrets)
+          : request.body === undefined
+            ? undefined
+            : "<streamed body>",
+      startedAt: startedAt.toISOString(),
+      requestHeaders: redactHeaders(requestHeaders, secrets),
+      ...(request.body === undefined
+        ? {}
+        : { requestBody: describeBody(request.body, requestType, secrets) }),
+    };
+    let response: Response;
+    try {
+      response = await doFetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body as BodyInit | undefined,
+        redirect: "manual",
+        signal: options.signal,
+        ...(request.body instanceof ReadableStream ? { duplex: "half" } : {}),
+      } as RequestInit);
+    } catch (error) {
+      const exchange: Exchange = {
+        ...base,
+        status: "network-error",
+        responseExcerpt: redact(String(error), secrets),
+        durationMs: Math.round(performance.now() - started),
+      };
+      record(exchange);
+      throw error;
+    }
+    const bytes =
+      request.method === "HEAD" ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > 0 && bytes.length < 1024 * 1024) harvest(new TextDecoder().decode(bytes));
+    for (const [, value] of response.headers) harvest(value);
+    const exchange: Exchange = {
+      ...base,
+      status: response.status,
+      responseExcerpt: excerpt(bytes, secrets),
+      durationMs: Math.round(performance.now() - started),
+      responseHeaders: redactHeaders(response.headers, secrets),
+      ...(request.method === "HEAD"
+        ? {}
+        : {
+            responseBody: describeBody(bytes, response.headers.get("content-type") ?? undefined, secrets),
+          }),
+    };
+    record(exchange);
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes,
+      exchange,
+      text: () => new TextDecoder().decode(bytes),
+      json: <T>() => {
+        try {
+          return JSON.parse(new TextDecoder().decode(bytes)) as T;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
 
   const fail = (message: string, exchange?: Exchange): never => {
     throw new ConformanceFailure(redact(message, secrets), exchange ?? exchanges.at(-1));

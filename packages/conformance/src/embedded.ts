@@ -1,7 +1,8 @@
 /**
  * `--embedded`: the three reference servers in-process on ephemeral ports, each with two tokens (the
  * second for the isolation checks) and the resources the checks upload to, so the suite runs with no
- * server of one's own. CAVATICA's part URLs live 5 s, so CV-PART-URL-EXPIRY can wait them out. Data
+ * server of one's own. CAVATICA's part URLs live 5 s, so CV-PART-URL-EXPIRY can wait them out;
+ * YouForce limits the second token to 30 requests a second, so YF-RATE-LIMIT runs. Data
  * lives in temp directories that `close` removes.
  *
  * `mutations` starts a protocol's server with rules deliberately broken (rule ids): the mutant
@@ -43,6 +44,14 @@ export const EMBEDDED_RESOURCES = {
 } as const;
 
 const DEFAULT_PART_URL_TTL_MS = 5_000;
+
+/**
+ * The embedded YouForce server's spike arrest (YF-RATE-LIMIT): a per-client quota on the second
+ * token, in one-second windows, so the rate-limit check can exceed it in a burst and wait it out in
+ * a second, while the checks' own traffic (on the first token; the isolation checks' few calls on
+ * the second stay under it, and the HTTP layer waits out a 429 anyway) is not slowed.
+ */
+export const EMBEDDED_RATE_LIMIT = { requests: 30, windowMs: 1000 } as const;
 
 interface Started {
   readonly server: ReferenceServer;
@@ -89,6 +98,7 @@ async function startServer(
       const options: Parameters<typeof createYouforceServer>[0] = {
         tokens,
         businessTypes: { [String(EMBEDDED_RESOURCES.businessTypeId)]: owner },
+        rateLimit: { requestsPerSecond: EMBEDDED_RATE_LIMIT.requests, tokens: [tokens[1]] },
         ...mutable,
       };
       return { server: await createYouforceServer(options), basePath: YOUFORCE_BASE_PATH };
@@ -105,7 +115,11 @@ function targetOf(protocol: Protocol, baseUrl: string, tokens: readonly [string,
     case "cavatica":
       return { ...common, project: EMBEDDED_RESOURCES.project, parent: EMBEDDED_RESOURCES.parent };
     case "youforce":
-      return { ...common, businessTypeId: EMBEDDED_RESOURCES.businessTypeId };
+      return {
+        ...common,
+        businessTypeId: EMBEDDED_RESOURCES.businessTypeId,
+        rateLimit: { ...EMBEDDED_RATE_LIMIT, token: otherToken },
+      };
   }
 }
 

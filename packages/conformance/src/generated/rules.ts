@@ -471,79 +471,87 @@ export const RULES: readonly RuleEntry[] = [
     "id": "YF-AUTH",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
-    "statement": "Every call carries `Authorization: Bearer <token>`; a missing or invalid token is refused with 401.",
-    "check": "Each endpoint is called without a token and with a wrong one and must answer 401."
+    "source": "[S4] (\"Authorization: Bearer xxxxxxxxx\" on the documented request); RFC 6750 §3.1 (\"invalid_token … The resource server SHOULD respond with the HTTP 401 (Unauthorized) status code\")",
+    "statement": "Every call carries `Authorization: Bearer <token>`; a call without a valid bearer token is refused (401, as RFC 6750 §3.1 advises, or 403) and changes nothing.",
+    "check": "Each endpoint, called exactly as documented but without a token, with a wrong one or with the token in another scheme or header, answers 401 or 403; the token's file and open upload are unchanged afterwards."
   },
   {
     "id": "YF-AUTH-ISOLATION",
     "protocol": "youforce",
     "level": "must",
-    "source": "https://vr-api-integration.github.io/file-api-documentation/index.html (publishers see their own uploads)",
-    "statement": "A token sees, downloads and deletes only files of its own tenant and business types, and cannot continue another token's resumable upload.",
-    "check": "Files uploaded with one token are listed, downloaded, deleted and appended to with a second token; none is visible or changed."
+    "source": "https://vr-api-integration.github.io/file-api-documentation/index.html (\"A publisher app uploads files, and can list and download its own uploads\"; \"A subscriber app lists, downloads and deletes files of the business types it is authorized for\", as recorded in PROTOCOLS.md §3.1)",
+    "statement": "A token sees, downloads and deletes only files of its own uploads or of business types it subscribes to, and cannot continue or close another token's resumable upload, whatever the verb.",
+    "check": "Files and an open upload of one token are listed (both roles), downloaded (GET and HEAD, `?role=publisher` and `?role=subscriber` as the guides show), deleted (`?role=subscriber`) and sent a chunk and a closing chunk with a second token; every call answers 403 or 404 (400 or 404 for the upload token), nothing is listed, and the file and upload are unchanged."
   },
   {
     "id": "YF-CONTENT-TYPE",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
+    "source": "[S4] (\"Set to multipart/related, and include the boundary string you’re using\"; \"If the request fails, the server returns the HTTP 400\")",
     "statement": "A multipart upload has `Content-Type: multipart/related` with a `boundary` parameter; anything else is refused with 400 (or 415).",
-    "check": "Uploads with multipart/form-data, application/json and a multipart/related without boundary are refused."
+    "check": "The [S4] header `multipart/related;boundary=foo_bar_baz` is accepted; uploads with multipart/form-data, application/json, no Content-Type or a multipart/related without boundary are refused with 400 or 415."
   },
   {
     "id": "YF-TWO-PARTS",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
+    "source": "[S4] (\"Format the body according to the multipart/related content type [RFC 2387], which contains two parts\"; \"If the request fails, the server returns the HTTP 400\")",
     "statement": "The body has exactly two parts, metadata then media; fewer or more parts are refused with 400.",
-    "check": "Bodies with one part and with three parts are refused with 400 and the error body."
+    "check": "Bodies with one part and with three and more parts are refused with 400 and the error body."
   },
   {
     "id": "YF-METADATA-FIRST",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
+    "source": "[S4] (\"Metadata part. Must come first\"; \"Media part. Must come second\")",
     "statement": "The JSON metadata part comes first and the media part second; a body whose first part is not the metadata is refused with 400.",
-    "check": "A body with the media part first is refused with 400."
+    "check": "A body with the media part first (with or without headers) and the metadata second is refused with 400."
   },
   {
     "id": "YF-METADATA-JSON",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
-    "statement": "The metadata part has `Content-Type: application/json` (charset UTF-8) and holds a JSON object; malformed JSON is refused with 400.",
-    "check": "Metadata parts with invalid JSON, a JSON array, or a non-JSON content type are refused with 400."
+    "source": "[S4] (\"must have a Content-Type header set to application/json; charset=UTF-8. Add the file’s metadata to this part in JSON format. The required metadata fields are: FileName, BusinessTypeId\")",
+    "statement": "The metadata part holds a JSON object; malformed JSON, or JSON that is not an object (so has no required field), is refused with 400. The documented header `application/json; charset=UTF-8` is accepted in every form RFC 2045 §5.1 makes equivalent (letter case, spacing, quoted value).",
+    "check": "Metadata parts with truncated JSON, single-quoted JSON, a JSON array or a scalar are refused with 400; the documented header written `Application/JSON;charset=utf-8`, `application/json; charset=\"UTF-8\"` and the like is accepted."
+  },
+  {
+    "id": "YF-METADATA-CONTENT-TYPE",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference from [S4] (\"must have a Content-Type header set to application/json; charset=UTF-8\", an instruction to clients; no document says what a server does with another type or charset)",
+    "statement": "A server refuses a metadata part that is not declared `application/json` (no Content-Type, text/plain, application/xml) with 400. It may read other charsets; the suite does not require refusing them.",
+    "check": "A metadata part holding valid JSON metadata under no Content-Type, text/plain, application/xml or application/octet-stream is refused with 400."
   },
   {
     "id": "YF-METADATA-FILENAME",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
-    "statement": "The metadata carries the file name (`FileName`); without it the upload is refused with 400.",
-    "check": "Metadata without a file name is refused with 400."
+    "source": "[S4] (\"The required metadata fields are: FileName … BusinessTypeId\"; \"If the request fails, the server returns the HTTP 400\")",
+    "statement": "The metadata carries the file name (`FileName`, or `name` as the [S4] example sends it); without one the upload is refused with 400.",
+    "check": "Metadata without a file name (absent, empty or null) is refused with 400."
   },
   {
     "id": "YF-METADATA-BUSINESS-TYPE",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
-    "statement": "The metadata carries the integer `BusinessTypeId`; without it, or with a non-integer value, the upload is refused with 400.",
-    "check": "Metadata without BusinessTypeId, or with a non-numeric one, is refused with 400."
+    "source": "[S4] (\"The required metadata fields are: FileName … BusinessTypeId\"; the example sends \"businesstypeid\":\"7100\" and answers \"businessType\": {\"id\": 7100})",
+    "statement": "The metadata carries the integer `BusinessTypeId` (a number or a string of digits, as the [S4] example sends it); without it the upload is refused with 400; a value that names no business type is refused with 400 or 403.",
+    "check": "Metadata without BusinessTypeId is refused with 400; with a non-integer one (letters, decimals, objects, booleans) with 400 or 403."
   },
   {
     "id": "YF-METADATA-KEYS",
     "protocol": "youforce",
     "level": "should",
-    "source": "[S4] worked example; file-api-integration-examples powershell/upload/UploadFile.ps1",
-    "statement": "Metadata keys are matched case-insensitively, `name` is accepted for `FileName`, and BusinessTypeId may be a number or a numeric string, because the vendor's own examples send `{\"name\": ..., \"businesstypeid\": \"7100\"}`.",
-    "check": "Uploads with random key casings, `name` instead of FileName and the id as string or number all succeed."
+    "source": "inference from the [S4] worked example and file-api-integration-examples powershell/upload/UploadFile.ps1, which send the keys in other letter cases than the [S4] table",
+    "statement": "Metadata keys are matched case-insensitively (`FILENAME`, `businessTypeID`, …), inferred from the vendor's examples sending `{\"name\": ..., \"businesstypeid\": \"7100\"}` where the table says FileName and BusinessTypeId. The two documented forms themselves are required by YF-CREATED.",
+    "check": "Uploads with random key casings, `name` for FileName, and the id as a number or a numeric string all succeed."
   },
   {
     "id": "YF-NAME-CHARSET",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
+    "source": "[S4] (\"For security reasons, file names have some restrictions: Filenames should fulfill the following characters sets: [a-z],[A-Z],[0-9],[-],[_],[.],[(],[)],[,],[$],[+],[`],[=],[']\"; \"If the request fails, the server returns the HTTP 400\")",
     "statement": "File names use only the characters `a-z A-Z 0-9 - _ . ( ) , $ + ` = '`; any other character is refused with 400.",
     "check": "Names with one generated character outside the set are refused with 400; names drawn from the set are accepted."
   },
@@ -551,113 +559,161 @@ export const RULES: readonly RuleEntry[] = [
     "id": "YF-NAME-EXTENSION",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4] (malicious file extensions are not allowed; the list is unpublished)",
-    "statement": "Files with a malicious extension (executables and scripts such as .exe, .bat, .cmd, .com, .scr, .js, .vbs, .ps1, .msi, .jar, in any letter case) are refused with 400.",
-    "check": "Each denied extension, in random letter case, is refused with 400; `.txt` and `.csv` are accepted."
+    "source": "[S4] (\"Malicius file extensions are not allowed\"; the list is unpublished; .exe .bat .cmd .com .scr are the programs Windows runs directly, malicious under any reading)",
+    "statement": "A file whose last extension is a Windows program (`.exe`, `.bat`, `.cmd`, `.com`, `.scr`) is refused with 400, in any letter case and after any other extension (`report.pdf.exe`, `A.EXE`, `.Exe`).",
+    "check": "Names ending in each program extension in random letter case, after zero to two other extensions or as the whole name, are refused with 400; `.txt` and `.csv` are accepted."
+  },
+  {
+    "id": "YF-NAME-EXTENSION-SCRIPTS",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference from [S4] (\"Malicius file extensions are not allowed\"; which extensions are malicious is unpublished)",
+    "statement": "Scripts and installers (`.js`, `.vbs`, `.ps1`, `.msi`, `.jar`) count as malicious extensions too and are refused with 400 in any letter case; the vendor's list is not published, so this is Partwise's reading.",
+    "check": "Names ending in each script or installer extension in random letter case are refused with 400."
   },
   {
     "id": "YF-MULTIPART-MAX-SIZE",
     "protocol": "youforce",
     "level": "must",
-    "source": "https://community.visma.com/t5/Knowledge-base-YouServe-API-s/File-API-Uploading-files-Publisher/ta-p/574692",
-    "statement": "A multipart upload is at most 100 MB (100,000,000 bytes of file content); a larger one is refused with 413 (or 400) without being stored.",
-    "check": "A declared or streamed body over the limit is refused and nothing is listed."
+    "source": "file-api-integration-examples powershell/Release-Notes/Release-Notes.md (\"Upload by chunks extends upload file size limit from 100 MB to 10 GB\"); https://community.visma.com/t5/Knowledge-base-YouServe-API-s/File-API-Uploading-files-Publisher/ta-p/574692 (\"One request, max 100 MB\")",
+    "statement": "A multipart upload is at most 100 MB of file content; a larger one is refused with 413 or 400 without being stored. \"MB\" may be read as 10^6 or 2^20 bytes: every reading refuses more than 104,857,600 bytes.",
+    "check": "A streamed upload of 104,857,601 bytes of content (over 100 MiB, so over 100 MB in either unit) is refused with 413 or 400 and nothing is listed."
   },
   {
     "id": "YF-RESUMABLE-TOKEN",
     "protocol": "youforce",
     "level": "must",
-    "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (UploadFirstRequest)",
-    "statement": "POST /files?uploadType=resumable carries the metadata and chunk 0 and answers an `uploadToken`; later chunks PUT with an unknown token are refused.",
-    "check": "The first request answers an uploadToken; a PUT with a random token is refused with 404 or 400."
+    "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (UploadFirstRequest reads `$response.uploadToken`; UploadChunkRequest sends `uploadToken=…&position=…`)",
+    "statement": "POST /files?uploadType=resumable carries the metadata and chunk 0 and answers an `uploadToken`; a chunk PUT with an unknown token is refused.",
+    "check": "The first request answers 200 or 201 with an uploadToken; a PUT with a random token is refused with 400, 403 or 404."
   },
   {
     "id": "YF-RESUMABLE-CHUNK-SIZE",
     "protocol": "youforce",
     "level": "must",
-    "source": "https://vr-api-integration.github.io/file-api-documentation/guides_file_resumable_upload.html",
-    "statement": "A resumable chunk is at most 9 MB (9,000,000 bytes); a larger chunk is refused with 413 (or 400).",
-    "check": "Chunks of 9,000,000 bytes are accepted and of 9,000,001 bytes refused."
+    "source": "https://vr-api-integration.github.io/file-api-documentation/guides_file_resumable_upload.html (\"Create chunks of a maximum of 9MB … The best performance using this method is achieved with chunks of 4mb\")",
+    "statement": "A resumable chunk of up to 9 MB is accepted; in the smaller reading of MB that is 9,000,000 bytes, so every server accepts chunks of that size.",
+    "check": "A chunk of 9,000,000 bytes is accepted and the upload closes with it."
+  },
+  {
+    "id": "YF-RESUMABLE-CHUNK-LIMIT",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference from the resumable guide (\"Create chunks of a maximum of 9MB\", an instruction to clients); the PowerShell client (powershell/upload/README.md) configures chunk sizes in MiB up to 100",
+    "statement": "A server refuses a chunk over 9 MB with 413 or 400; the check uses more than 9 MiB (9,437,184 bytes), so both readings of MB pass. A server that takes larger chunks (as the PowerShell client's configuration allows) contradicts this inference, not a document.",
+    "check": "A chunk of 9,437,185 bytes is refused with 413 or 400."
   },
   {
     "id": "YF-RESUMABLE-POSITION",
     "protocol": "youforce",
     "level": "should",
-    "source": "inference from the .NET SDK (up to 6 chunks in flight); UploadFile.ps1",
-    "statement": "Chunks are placed by their 0-based `position` (the POST carries position 0), may arrive in any order, and a re-sent position replaces the earlier chunk.",
-    "check": "Chunks PUT in random order are assembled by position and read back byte for byte."
+    "source": "inference from the .NET SDK (up to 6 chunks in flight, net-core-with-file-api-sdk/docs/README.md ConcurrentConnectionsCount) and UploadFile.ps1 (0-based `position`)",
+    "statement": "Chunks are placed by their 0-based `position` as a number (the POST carries position 0), may arrive in any order and concurrently, and an upload of 10 chunks and more is assembled in numeric, not textual, position order.",
+    "check": "A model-based run: chunks PUT in random order, some of them concurrently (genuinely overlapping requests), up to positions past 10, are assembled by position and read back byte for byte."
+  },
+  {
+    "id": "YF-RESUMABLE-RESEND",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference from the .NET SDK and PowerShell client retries (a chunk whose answer was lost is sent again); PROTOCOLS.md §3.6 lists \"whether position may repeat\" as open",
+    "statement": "A chunk re-sent at a position already stored replaces the earlier one wholly (a shorter copy leaves none of the longer one's bytes), also when both copies are in flight at once.",
+    "check": "A chunk is sent, then sent again shorter, or two different copies at once; the closed file holds the last (or one whole) copy, never a mix."
   },
   {
     "id": "YF-RESUMABLE-CLOSE",
     "protocol": "youforce",
     "level": "must",
-    "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (close=true)",
-    "statement": "The chunk with `close=true` ends the upload; the file is assembled by position and answered as the file object; closing with a missing position is refused.",
-    "check": "Close with a random position missing is refused; closing a complete set answers the file with the full size."
+    "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (the last chunk is sent with `close=true`; the file is the chunks in order)",
+    "statement": "The chunk sent with `close=true` ends the upload; the stored file is positions 0..n in order. The answer is a 2xx; a `File` in it is optional (PROTOCOLS.md §3.6), so the file is found by name when none is returned.",
+    "check": "Uploads of 3 to 6 chunks closed with close=true answer 2xx, and the file (from the answer or the listing) reads back as the chunks in order."
+  },
+  {
+    "id": "YF-RESUMABLE-CLOSE-GAP",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference (what a server does with a missing position at close is not documented; a file with a hole is not the file the client had)",
+    "statement": "Closing while a lower position is missing is refused with 400 (or 409) and the upload stays open, so the missing chunk can still be sent.",
+    "check": "Close with a random position missing is refused; after sending it, closing again stores the whole file."
+  },
+  {
+    "id": "YF-RESUMABLE-CLOSED",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference (the state of an upload token after close=true is not documented)",
+    "statement": "A closed upload takes no more chunks and no second close; such a call is refused (400, 404, 409 or 410) or, for a repeated close, answers the same file, and the stored file never changes.",
+    "check": "After closing, a chunk at the next position, a chunk replacing a stored position and a second close are sent; none answers a new file, the file reads back unchanged and is listed once."
   },
   {
     "id": "YF-CREATED",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
-    "statement": "A successful multipart upload answers 201 Created with the file object (`id`, `name`, `size`, `creationDate`, `tenantId`, `businessType`, `numChunks`).",
-    "check": "Uploads of random files answer 201, the body validates against File and `size` equals the bytes sent; the file reads back byte for byte."
+    "source": "[S4] (\"If the request succeeds, the server returns the HTTP 201 Created status code along with the file’s metadata\"; the table keys FileName/BusinessTypeId and the worked example {\"name\":\"TestFile.txt\",\"businesstypeid\":\"7100\"})",
+    "statement": "A multipart upload with the table's keys or with the worked example's keys answers 201 Created with the file object (`id`, `name`, `size`, `creationDate`, `tenantId`, `businessType`, `numChunks`).",
+    "check": "Uploads of random files, with the table's metadata or the worked example's, answer 201, the body validates against File, `size` equals the bytes sent and the file reads back byte for byte."
   },
   {
     "id": "YF-ERROR-ENVELOPE",
     "protocol": "youforce",
     "level": "must",
-    "source": "[S4]",
-    "statement": "A refused request answers a JSON body `{CorrelationId, Message, ErrorCode, Exception}` with ErrorCode the HTTP status as text.",
-    "check": "Every refused request in the suite answers a body that validates against Error with ErrorCode equal to the status."
+    "source": "[S4] (\"If the request fails, the server returns the HTTP 400\" with the body {\"CorrelationId\", \"Message\", \"ErrorCode\": \"400\", \"Exception\": null})",
+    "statement": "A refused upload answers the JSON body `{CorrelationId, Message, ErrorCode, Exception}` with ErrorCode the HTTP status as text.",
+    "check": "Uploads refused by other must rules (bad Content-Type, no close delimiter, metadata second, a bad file name, a 71-character boundary) answer a body that validates against Error with ErrorCode equal to the status."
+  },
+  {
+    "id": "YF-ERROR-ENVELOPE-ALL",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference from [S4] (only a 400 is shown); UploadFile.ps1 EndProgramWithError also reads `message` and `error.message`, so gateway answers (401, 429) may differ",
+    "statement": "Every refusal, not only a refused upload (401, 404 of an unknown file or upload token), answers the same envelope.",
+    "check": "Calls without a token, with a wrong one, for an unknown file and with an unknown upload token answer the envelope with ErrorCode the status."
   },
   {
     "id": "YF-RATE-LIMIT",
     "protocol": "youforce",
     "level": "should",
-    "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (429 spike arrest)",
-    "statement": "A client over the request rate is answered 429 with the error body and may retry after waiting.",
-    "check": "Against a server configured with a rate limit, a burst beyond it answers 429 and a later request succeeds."
+    "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (429 \"spike arrest\"; the client waits and retries); RFC 6585 §4 (429 \"MAY include a Retry-After header\")",
+    "statement": "A client over the request rate is answered 429 with `Retry-After` saying when to come back, and a request after that time succeeds.",
+    "check": "Against a target with a known rate limit (`Target.rateLimit`; the embedded server has one), a concurrent burst beyond it answers 429 with Retry-After, and a request after waiting that long succeeds; without a known limit and no 429, the check is skipped."
   },
   {
     "id": "YF-DOWNLOAD-RANGE",
     "protocol": "youforce",
     "level": "should",
-    "source": "https://vr-api-integration.github.io/file-api-documentation/guides_download_complete_file.html; powershell/download/DownloadFiles.ps1",
-    "statement": "GET /files/{fileId} returns the bytes and honours `Range: bytes=a-b` with 206.",
+    "source": "https://vr-api-integration.github.io/file-api-documentation/guides_download_complete_file.html; powershell/download/DownloadFiles.ps1 (`DownloadChunk` sends Range)",
+    "statement": "GET /files/{fileId}?role=… returns the bytes and honours `Range: bytes=a-b` with 206.",
     "check": "Random ranges of an uploaded file read back equal to the same slice of the original."
   },
   {
     "id": "YF-DELETE",
     "protocol": "youforce",
     "level": "must",
-    "source": "https://vr-api-integration.github.io/file-api-documentation/guides_delete_file.html",
-    "statement": "DELETE /files/{fileId} answers 204 and the file is no longer listed for that subscriber.",
-    "check": "Delete an uploaded file; the answer is 204 and the file disappears from the list."
+    "source": "https://vr-api-integration.github.io/file-api-documentation/guides_delete_file.html (`DELETE /files/{fileId}?role=subscriber` answers 204 and \"marks the file deleted for this subscriber only\", as recorded in PROTOCOLS.md §3.3)",
+    "statement": "DELETE /files/{fileId}?role=subscriber answers 204 and the file is no longer listed for that subscriber, also after it is deleted again.",
+    "check": "Delete an uploaded file; the answer is 204 and the file leaves the list; a second delete (any answer, 204 or 404) does not bring it back."
   },
   {
     "id": "MIME-CONTENT-TYPE",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1",
-    "statement": "A multipart body's Content-Type is `multipart/<subtype>` with a `boundary` parameter.",
-    "check": "Bodies announced without a boundary parameter are refused."
+    "source": "RFC 2046 §5.1.1 (\"The Content-Type field for multipart entities requires one parameter, \"boundary\"\"); RFC 2045 §5.1 (\"The type, subtype, and parameter names are not case sensitive\")",
+    "statement": "A multipart body's Content-Type is `multipart/<subtype>` with a `boundary` parameter; type, subtype and parameter names match in any letter case.",
+    "check": "Bodies announced without a boundary parameter are refused with 400 or 415; `Multipart/Related; BOUNDARY=…` is accepted."
   },
   {
     "id": "MIME-BOUNDARY-LENGTH",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1",
-    "statement": "A boundary is 1 to 70 characters long.",
-    "check": "A body framed with a 71-character boundary is refused; one with a 70-character boundary is accepted."
+    "source": "RFC 2046 §5.1.1 and [S4] (\"Boundary delimiters must not appear within the encapsulated material, and must be no longer than 70 characters, not counting the two leading hyphens\"; [S4]'s failure answer \"Please, check all the boundaries of the request\")",
+    "statement": "A boundary is 1 to 70 characters long; a body framed with a longer one is refused.",
+    "check": "A body framed with a 71- to 75-character boundary is refused with 400; one with a 70-character boundary, and one with a 1-character boundary, are accepted."
   },
   {
     "id": "MIME-BOUNDARY-CHARS",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1 (bchars)",
+    "source": "RFC 2046 §5.1.1 (`boundary := 0*69<bchars> bcharsnospace`)",
     "statement": "A boundary uses only DIGIT, ALPHA and `' ( ) + _ , - . / : = ?` and space.",
-    "check": "Boundaries with a character outside bchars are refused; boundaries using each special bchar (quoted) are accepted."
+    "check": "Boundaries with a character outside bchars are refused with 400; boundaries using each special bchar (quoted) are accepted."
   },
   {
     "id": "MIME-BOUNDARY-TRAILING-SPACE",
@@ -665,21 +721,29 @@ export const RULES: readonly RuleEntry[] = [
     "level": "must",
     "source": "RFC 2046 §5.1.1 (bcharsnospace)",
     "statement": "A boundary does not end with a space.",
-    "check": "A boundary ending in a space is refused."
+    "check": "A boundary ending in a space is refused with 400."
   },
   {
     "id": "MIME-BOUNDARY-IN-CONTENT",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1",
+    "source": "RFC 2046 §5.1.1 (\"Boundary delimiters must not appear within the encapsulated material\")",
     "statement": "The boundary delimiter does not occur inside any encapsulated part; a sender picks a boundary that cannot collide with the content.",
-    "check": "The encoder never emits a body in which a part contains its delimiter (property over random content)."
+    "check": "The encoder never emits a body in which a part contains its delimiter (property over random content); a delimiter line inside the media part makes a third part, refused with 400."
+  },
+  {
+    "id": "MIME-BOUNDARY-SPLIT",
+    "protocol": "mime",
+    "level": "must",
+    "source": "RFC 2046 §5.1.1 (the delimiter is a byte sequence of the body; nothing in the syntax depends on how the body is cut into network reads); RFC 9112 §6 (a message body is a byte stream)",
+    "statement": "A receiver finds every delimiter wherever the network cuts the body, including a delimiter that straddles a read boundary (64 KiB and other chunk sizes) or a CRLF split from its dashes.",
+    "check": "Bodies whose media part ends so that a delimiter straddles 16, 64 and 256 KiB, sent in chunks cut at those sizes and at random sizes (streamed, chunked transfer), are stored byte for byte."
   },
   {
     "id": "MIME-DELIMITER-LINE-START",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1 (`delimiter := CRLF dash-boundary`)",
+    "source": "RFC 2046 §5.1.1 (\"The boundary delimiter MUST occur at the beginning of a line\"; `delimiter := CRLF dash-boundary`)",
     "statement": "A delimiter is recognised only at the beginning of a line; the CRLF before it belongs to the delimiter, not to the preceding part.",
     "check": "Content containing `--boundary` not preceded by CRLF stays content; the byte before the delimiter's CRLF is the part's last byte."
   },
@@ -687,7 +751,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "MIME-TRANSPORT-PADDING",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1 (transport-padding)",
+    "source": "RFC 2046 §5.1.1 and [S4] (\"followed by the boundary parameter value from the Content-Type header field, optional linear white-space, and a terminating CRLF\")",
     "statement": "Receivers accept linear white space after a delimiter or close delimiter, before the CRLF.",
     "check": "Bodies with spaces and tabs after each delimiter are accepted and parse to the same parts."
   },
@@ -695,7 +759,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "MIME-CLOSE-DELIMITER",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1 (close-delimiter)",
+    "source": "[S4] (\"The boundary delimiter line following the last body part is a distinguished delimiter that indicates that no further body parts will follow\"); RFC 2046 §5.1.1 (close-delimiter); [S4] example ends at `--foo_bar_baz--`",
     "statement": "The last part is followed by the close delimiter `--boundary--`; a body that ends without it is refused. A CRLF and epilogue after it are optional.",
     "check": "A body truncated before its close delimiter is refused with 400; a body ending right after `--boundary--` is accepted."
   },
@@ -703,7 +767,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "MIME-PREAMBLE-EPILOGUE",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1 (preamble, epilogue)",
+    "source": "RFC 2046 §5.1.1 (\"There appears to be room for additional information prior to the first boundary delimiter line and following the final boundary delimiter line. These areas should generally be left blank, and implementations must ignore anything that appears before the first boundary delimiter line or after the last one\")",
     "statement": "Text before the first delimiter (preamble) and after the close delimiter (epilogue) is ignored.",
     "check": "Bodies with random preambles and epilogues parse to the same parts."
   },
@@ -711,9 +775,9 @@ export const RULES: readonly RuleEntry[] = [
     "id": "MIME-PART-HEADERS",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2046 §5.1.1 (body-part := MIME-part-headers [CRLF *OCTET]); RFC 822 header syntax",
-    "statement": "Each part begins with header fields (possibly none) ended by an empty line; a header section that is truncated or has a line without a colon is malformed.",
-    "check": "Bodies with a truncated header section or a header line without `:` are refused; a part with no headers is accepted."
+    "source": "RFC 2046 §5.1.1 (body-part := MIME-part-headers [CRLF *OCTET]); RFC 822 header syntax; [S4] (the media part has no headers)",
+    "statement": "Each part begins with header fields (possibly none) ended by an empty line; header names match in any letter case; a header section that is truncated or has a line without a colon is malformed.",
+    "check": "Bodies with a truncated header section or a header line without `:` are refused with 400; a part with no headers and header names in any case are accepted."
   },
   {
     "id": "MIME-RELATED-TYPE",
@@ -727,17 +791,17 @@ export const RULES: readonly RuleEntry[] = [
     "id": "MIME-RELATED-ROOT",
     "protocol": "mime",
     "level": "must",
-    "source": "RFC 2387 §3.2 (`start`; the root is the first part by default)",
+    "source": "RFC 2387 §3.2 (\"If not present the \"root\" is the first body part in the Multipart/Related entity\"); [S4] (\"Metadata part. Must come first\")",
     "statement": "Without a `start` parameter the root (for YouForce, the metadata) is the first part.",
-    "check": "The first part of an accepted body is treated as the root metadata."
+    "check": "The first part of an accepted body is treated as the root metadata, even when the second part is JSON metadata too."
   },
   {
     "id": "MIME-LIMIT-HEADER-SIZE",
     "protocol": "mime",
     "level": "should",
-    "source": "inference (bounded resources; busboy headerSize limit)",
-    "statement": "A receiver bounds the size of each part's header section and refuses a body that exceeds it.",
-    "check": "A part with a 1 MiB header section is refused with 400, not a crash or a hang."
+    "source": "inference (bounded resources; no document sets a size; busboy's default header limit is 80 KiB)",
+    "statement": "A receiver bounds the size of each part's header section and refuses a body that exceeds it rather than crash or hang; the check uses 16 MiB, far above any limit a server needs.",
+    "check": "A part with a 16 MiB header section is refused with 400 or 413, not a crash or a hang."
   },
   {
     "id": "MIME-LIMIT-PARTS",
@@ -745,7 +809,7 @@ export const RULES: readonly RuleEntry[] = [
     "level": "should",
     "source": "inference (bounded resources; busboy parts limit)",
     "statement": "A receiver bounds the number of parts and refuses a body with more.",
-    "check": "A body with 10,000 empty parts is refused with 400."
+    "check": "A body with 10,000 empty parts is refused with 400 or 413."
   },
   {
     "id": "MIME-LIMIT-BODY-SIZE",
@@ -753,14 +817,14 @@ export const RULES: readonly RuleEntry[] = [
     "level": "should",
     "source": "inference (bounded resources)",
     "statement": "A receiver bounds the total body size and refuses a larger body while it streams in.",
-    "check": "A body over the configured limit is refused before it is stored."
+    "check": "A body of 150,000,000 bytes (a huge preamble) is refused with 400 or 413 before it is stored."
   },
   {
     "id": "MIME-LIMIT-PART-SIZE",
     "protocol": "mime",
     "level": "should",
-    "source": "inference (bounded resources; busboy fileSize limit)",
-    "statement": "A receiver bounds the size of each part and refuses a larger part while it streams in.",
-    "check": "A metadata part over its limit is refused with 400."
+    "source": "inference (bounded resources; busboy fileSize limit; no document sets a size)",
+    "statement": "A receiver bounds the size of the metadata part and refuses a larger part while it streams in; the check uses 16 MiB, far above any metadata a client sends.",
+    "check": "A metadata part of 16 MiB is refused with 400 or 413."
   }
 ];

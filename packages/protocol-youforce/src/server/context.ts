@@ -4,6 +4,7 @@
  */
 import type { Identity } from "./auth.ts";
 import type { YouforceMutation } from "./mutations.ts";
+import type { ReadingPoints } from "./readings.ts";
 import type { FileDoc, YouforceState } from "./state.ts";
 
 export interface ServerConfig {
@@ -22,6 +23,8 @@ export interface ServerConfig {
   /** YF-NAME-EXTENSION: lower-case extensions without the dot. */
   readonly deniedExtensions: ReadonlySet<string>;
   readonly now: () => number;
+  /** How the server reads the points the documents leave open (readings.ts). */
+  readonly reading: ReadingPoints;
   /** Rules broken on purpose, for testing conformance suites only (mutations.ts); empty normally. */
   readonly mutations: ReadonlySet<YouforceMutation>;
 }

@@ -22,6 +22,8 @@ export interface HandlerDeps {
   readonly config: ServerConfig;
   readonly auth: Authenticator;
   readonly rateLimiter: RateLimiter | undefined;
+  /** The identities the rate limit applies to; undefined: every client. */
+  readonly rateLimited: ReadonlySet<string> | undefined;
 }
 
 export function createHandler(deps: HandlerDeps): FetchHandler {
@@ -43,8 +45,14 @@ async function handle(deps: HandlerDeps, request: Request): Promise<Response> {
     // YF-RATE-LIMIT: counted per client credential (the HMAC identity, never the token itself).
     const token = Authenticator.bearer(request);
     const wait = deps.rateLimiter.take(token === undefined ? "anonymous" : deps.auth.identity(token).id);
+    // Mutation YF-RATE-LIMIT:no-retry-after: the 429 does not say when to come back.
     if (wait !== undefined)
-      refuse(429, "Spike arrest violation; retry later", "YF-RATE-LIMIT", { "retry-after": String(wait) });
+      refuse(
+        429,
+        "Spike arrest violation; retry later",
+        "YF-RATE-LIMIT",
+        deps.config.mutations.has("YF-RATE-LIMIT:no-retry-after") ? {} : { "retry-after": String(wait) },
+      );
   }
   if (route.kind === "method-not-allowed")
     refuse(405, `${request.method} is not allowed here; use ${route.allow}`, undefined, {

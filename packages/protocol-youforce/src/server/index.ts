@@ -14,14 +14,15 @@ import {
   type ReferenceServerOptions,
   resolveDataDir,
 } from "@partwise/node";
-import { YOUFORCE_MULTIPART_MAX_SIZE, youforceResumableLimits } from "../limits.ts";
+import { youforceResumableLimits } from "../limits.ts";
 import { Authenticator } from "./auth.ts";
 import type { ServerConfig } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { createHandler } from "./handler.ts";
-import { DEFAULT_DENIED_EXTENSIONS, normaliseExtensions } from "./metadata.ts";
+import { normaliseExtensions } from "./metadata.ts";
 import { resolveMutations, withForeignErrorShape } from "./mutations.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.ts";
+import { readingPoints } from "./readings.ts";
 import { operationOf } from "./routes.ts";
 import { YouforceState } from "./state.ts";
 
@@ -35,7 +36,8 @@ export { type OperationId, operationOf, YOUFORCE_BASE_PATH } from "./routes.ts";
 export interface YouforceServerOptions extends ReferenceServerOptions {
   /**
    * YF-NAME-EXTENSION: file extensions refused in any letter case, with or without the dot.
-   * Default `DEFAULT_DENIED_EXTENSIONS` (.exe .bat .cmd .com .scr .js .vbs .ps1 .msi .jar).
+   * Default the reading's list: `DEFAULT_DENIED_EXTENSIONS` (.exe .bat .cmd .com .scr .js .vbs .ps1
+   * .msi .jar); `lenient` denies the programs only, `strict` adds more scripts (readings.ts).
    */
   readonly deniedExtensions?: readonly string[] | undefined;
   /**
@@ -45,9 +47,9 @@ export interface YouforceServerOptions extends ReferenceServerOptions {
   readonly businessTypes?: Readonly<Record<string, string | readonly string[]>> | undefined;
   /** YF-RATE-LIMIT: answer 429 with Retry-After beyond this many requests per client and minute. */
   readonly rateLimit?: RateLimitOptions | undefined;
-  /** YF-MULTIPART-MAX-SIZE override, for tests (default 100,000,000 bytes). */
+  /** YF-MULTIPART-MAX-SIZE override, for tests (default the reading's: 100,000,000 bytes, lenient 100 MiB). */
   readonly multipartMaxSize?: number | undefined;
-  /** YF-RESUMABLE-CHUNK-SIZE override, for tests (default 9,000,000 bytes). */
+  /** YF-RESUMABLE-CHUNK-SIZE override, for tests (default the reading's: 9,000,000 bytes, lenient 100 MiB). */
   readonly chunkMaxSize?: number | undefined;
   /** Largest metadata part (MIME-LIMIT-PART-SIZE; default 64 KiB). */
   readonly metadataMaxSize?: number | undefined;
@@ -73,7 +75,11 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
   const mutations = resolveMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "youforce");
   const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
-  const auth = new Authenticator(await YouforceState.secret(store), options.tokens);
+  // Mutation YF-AUTH: any bearer token is accepted, not only the configured ones.
+  const auth = new Authenticator(
+    await YouforceState.secret(store),
+    mutations.has("YF-AUTH") ? undefined : options.tokens,
+  );
 
   const fixedOwners = new Map<number, Set<string>>();
   for (const [key, tokens] of Object.entries(options.businessTypes ?? {})) {
@@ -86,26 +92,35 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
   const state = await YouforceState.open(store, fixedOwners);
 
   const now = options.clock ?? Date.now;
+  const reading = readingPoints(options.reading);
   const config: ServerConfig = {
-    multipartMaxSize: positiveInteger(
-      "multipartMaxSize",
-      options.multipartMaxSize,
-      YOUFORCE_MULTIPART_MAX_SIZE,
-    ),
-    chunkMaxSize: positiveInteger("chunkMaxSize", options.chunkMaxSize, youforceResumableLimits.maxPartSize),
+    multipartMaxSize: positiveInteger("multipartMaxSize", options.multipartMaxSize, reading.multipartMaxSize),
+    chunkMaxSize: positiveInteger("chunkMaxSize", options.chunkMaxSize, reading.chunkMaxSize),
     maxChunks: youforceResumableLimits.maxParts,
     maxTotalSize: youforceResumableLimits.maxTotalSize,
     metadataMaxSize: positiveInteger("metadataMaxSize", options.metadataMaxSize, 64 * 1024),
     headerMaxSize: 16 * 1024,
-    deniedExtensions: normaliseExtensions(options.deniedExtensions ?? DEFAULT_DENIED_EXTENSIONS),
+    deniedExtensions: normaliseExtensions(options.deniedExtensions ?? reading.deniedExtensions),
     now,
+    reading,
     mutations,
   };
-  const rateLimiter = options.rateLimit ? new RateLimiter(options.rateLimit, now) : undefined;
+  // Mutation YF-RATE-LIMIT: the configured limit is not applied.
+  const rateLimiter =
+    options.rateLimit && !mutations.has("YF-RATE-LIMIT")
+      ? new RateLimiter(options.rateLimit, now)
+      : undefined;
 
-  const handler = createHandler({ state, config, auth, rateLimiter });
+  const limitedTokens = options.rateLimit?.tokens;
+  const rateLimited =
+    limitedTokens === undefined ? undefined : new Set(limitedTokens.map((token) => auth.identity(token).id));
+  const handler = createHandler({ state, config, auth, rateLimiter, rateLimited });
   return composeServer({
-    handler: mutations.has("YF-ERROR-ENVELOPE") ? withForeignErrorShape(handler) : handler,
+    handler: mutations.has("YF-ERROR-ENVELOPE")
+      ? withForeignErrorShape(handler)
+      : mutations.has("YF-ERROR-ENVELOPE-ALL")
+        ? withForeignErrorShape(handler, [401, 404])
+        : handler,
     dataDir: dir,
     options,
     operationOf,

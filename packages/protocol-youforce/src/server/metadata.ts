@@ -46,22 +46,66 @@ export function checkFileName(
       `File name ${quote(name)} contains characters that are not allowed; use only a-z A-Z 0-9 - _ . ( ) , $ + \` = '`,
       "YF-NAME-CHARSET",
     );
-  const extension = deniedExtensionOf(name, denied);
+  const extension =
+    mutations.size === 0 ? deniedExtensionOf(name, denied) : mutantExtension(name, denied, mutations);
   if (extension !== undefined && !mutations.has("YF-NAME-EXTENSION"))
     refuse(400, `File name ${quote(name)} has a forbidden extension .${extension}`, "YF-NAME-EXTENSION");
+}
+
+const PROGRAMS = new Set(["exe", "bat", "cmd", "com", "scr"]);
+
+/** The YF-NAME-EXTENSION(-SCRIPTS) mutants' ways of getting a name's extension wrong. */
+function mutantExtension(
+  name: string,
+  denied: ReadonlySet<string>,
+  mutations: ReadonlySet<YouforceMutation>,
+): string | undefined {
+  const trimmed = name.replace(/\.+$/, "");
+  let extension: string;
+  // :first-extension: everything after the first dot; :dot-name: path.extname (".exe" has none).
+  if (mutations.has("YF-NAME-EXTENSION:first-extension")) extension = trimmed.slice(trimmed.indexOf(".") + 1);
+  else if (mutations.has("YF-NAME-EXTENSION:dot-name") && trimmed.lastIndexOf(".") <= 0) extension = "";
+  else extension = trimmed.slice(trimmed.lastIndexOf(".") + 1);
+  if (trimmed.indexOf(".") < 0) extension = "";
+  // :case-sensitive: the list is lower case, the name is compared as it is.
+  if (!mutations.has("YF-NAME-EXTENSION:case-sensitive")) extension = extension.toLowerCase();
+  if (mutations.has("YF-NAME-EXTENSION-SCRIPTS") && !PROGRAMS.has(extension.toLowerCase())) return undefined;
+  return extension !== "" && denied.has(extension) ? extension : undefined;
+}
+
+/** The spellings of the keys [S4] shows (its table and its worked example), lower-cased. */
+const DOCUMENTED_KEYS: Readonly<Record<string, string>> = {
+  FileName: "filename",
+  name: "name",
+  BusinessTypeId: "businesstypeid",
+  businesstypeid: "businesstypeid",
+  customMetadata: "custommetadata",
+};
+
+export interface MetadataOptions {
+  readonly mutations?: ReadonlySet<YouforceMutation> | undefined;
+  /** The part's declared charset when not UTF-8 (the lenient reading decodes it); default UTF-8. */
+  readonly charset?: string | undefined;
+  /** YF-METADATA-KEYS: keys in any letter case (default), or only the spellings [S4] shows. */
+  readonly anyCase?: boolean | undefined;
 }
 
 /** The JSON text of the metadata part, parsed and normalised; every problem is a 400 naming its rule. */
 export function parseMetadata(
   bytes: Uint8Array,
   denied: ReadonlySet<string>,
-  mutations: ReadonlySet<YouforceMutation> = NO_MUTATIONS,
+  options: MetadataOptions = {},
 ): UploadMetadata {
+  const mutations = options.mutations ?? NO_MUTATIONS;
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder(options.charset ?? "utf-8", { fatal: true }).decode(bytes);
   } catch {
-    refuse(400, "The metadata part is not valid UTF-8", "YF-METADATA-JSON");
+    refuse(
+      400,
+      `The metadata part is not valid ${options.charset === undefined ? "UTF-8" : quote(options.charset)} text`,
+      "YF-METADATA-JSON",
+    );
   }
   let value: unknown;
   try {
@@ -69,13 +113,28 @@ export function parseMetadata(
   } catch (error) {
     refuse(400, `The metadata part is not valid JSON: ${(error as Error).message}`, "YF-METADATA-JSON");
   }
+  // Mutation YF-METADATA-JSON: the first element of an array is taken for the metadata.
+  if (mutations.has("YF-METADATA-JSON") && Array.isArray(value)) value = value[0];
   if (typeof value !== "object" || value === null || Array.isArray(value))
     refuse(400, "The metadata part must hold one JSON object", "YF-METADATA-JSON");
 
-  // YF-METADATA-KEYS: case-insensitive keys; the same key in two casings is ambiguous.
+  // YF-METADATA-KEYS: case-insensitive keys; the same key in two casings is ambiguous. Without
+  // `anyCase` (the strict reading) only the documented spellings name a key; others are ignored.
+  const anyCase = options.anyCase ?? true;
+  // Mutation YF-CREATED:table-keys-only: only the [S4] table's spellings name a key.
+  const tableOnly = mutations.has("YF-CREATED:table-keys-only");
   const keys = new Map<string, unknown>();
   for (const [key, entry] of Object.entries(value)) {
-    const lower = key.toLowerCase();
+    const lower = tableOnly
+      ? ["FileName", "BusinessTypeId", "customMetadata"].includes(key)
+        ? key.toLowerCase()
+        : undefined
+      : anyCase
+        ? key.toLowerCase()
+        : Object.hasOwn(DOCUMENTED_KEYS, key)
+          ? DOCUMENTED_KEYS[key]
+          : undefined;
+    if (lower === undefined) continue;
     if (keys.has(lower))
       refuse(
         400,

@@ -30,6 +30,8 @@ export interface UploadBodyLimits {
   readonly maxHeaderSize: number;
   /** Bytes allowed beyond the two parts' content: headers, delimiters, preamble, epilogue. */
   readonly maxFramingSize: number;
+  /** The status of content over `maxMediaSize`: 413, or 400 in the strict reading. */
+  readonly oversizeStatus: 413 | 400;
 }
 
 export interface UploadBody {
@@ -44,9 +46,13 @@ export function maxBodySize(limits: UploadBodyLimits): number {
 }
 
 /** Checks the request's `Content-Type` (YF-CONTENT-TYPE) and returns it for the parser. */
-export function checkUploadContentType(header: string | null): string {
+export function checkUploadContentType(header: string | null, status: 415 | 400 = 415): string {
   if (header === null || header.trim() === "")
-    refuse(415, "Content-Type must be multipart/related with a boundary; none was sent", "YF-CONTENT-TYPE");
+    refuse(
+      status,
+      "Content-Type must be multipart/related with a boundary; none was sent",
+      "YF-CONTENT-TYPE",
+    );
   const mediaType = header
     .split(";", 1)[0]!
     .trim()
@@ -54,7 +60,7 @@ export function checkUploadContentType(header: string | null): string {
     .replace(/\s*\/\s*/, "/");
   if (mediaType !== "multipart/related")
     refuse(
-      415,
+      status,
       `Content-Type must be multipart/related with a boundary, not ${quote(mediaType)}`,
       "YF-CONTENT-TYPE",
     );
@@ -78,6 +84,10 @@ export async function readUploadBody(
   limits: UploadBodyLimits,
   parseOptions: {
     readonly deniedExtensions: ReadonlySet<string>;
+    /** YF-METADATA-CONTENT-TYPE: refuse a metadata part not declared application/json in UTF-8. */
+    readonly metadataJsonOnly: boolean;
+    /** YF-METADATA-KEYS: match metadata keys in any letter case. */
+    readonly metadataKeysAnyCase: boolean;
     /** Called with the metadata before the media streams in: refuse early (403) from here. */
     readonly authorize: (metadata: UploadMetadata) => void;
     /** Deliberate rule breaks, for testing conformance suites only (mutations.ts). */
@@ -86,32 +96,44 @@ export async function readUploadBody(
 ): Promise<UploadBody> {
   const { start } = parseContentType(contentType);
   const { mutations } = parseOptions;
+  const unbounded = Number.POSITIVE_INFINITY;
+  // Mutation YF-MULTIPART-MAX-SIZE: the file content is bounded by the Content-Length check only.
+  const mediaUnbounded =
+    mutations.has("YF-MULTIPART-MAX-SIZE") && limits.mediaRule === "YF-MULTIPART-MAX-SIZE";
+  // Mutations YF-TWO-PARTS, MIME-LIMIT-PARTS, MIME-BOUNDARY-IN-CONTENT: parts after the second are ignored.
+  const extraPartsIgnored =
+    mutations.has("YF-TWO-PARTS") ||
+    mutations.has("MIME-LIMIT-PARTS") ||
+    mutations.has("MIME-BOUNDARY-IN-CONTENT");
   const parts = parseRelated(contentType, body ?? emptyBody(), {
-    maxHeaderSize: limits.maxHeaderSize,
-    maxParts: 2,
-    maxBodySize: maxBodySize(limits),
+    // Mutation MIME-LIMIT-HEADER-SIZE: header sections are not bounded.
+    maxHeaderSize: mutations.has("MIME-LIMIT-HEADER-SIZE") ? unbounded : limits.maxHeaderSize,
+    maxParts: mutations.has("MIME-LIMIT-PARTS") ? unbounded : 2,
+    // Mutation MIME-LIMIT-BODY-SIZE: the body is not bounded.
+    maxBodySize: mediaUnbounded || mutations.has("MIME-LIMIT-BODY-SIZE") ? unbounded : maxBodySize(limits),
   });
   const readMetadata = async (part: RelatedPart, rootId: string | undefined): Promise<UploadMetadata> => {
-    checkRoot(part, rootId);
+    const charset = checkRoot(part, rootId, parseOptions.metadataJsonOnly, mutations);
     const metadata = parseMetadata(
-      await readBounded(part, limits.maxMetadataSize),
+      // Mutation MIME-LIMIT-PART-SIZE: the metadata part is not bounded.
+      await readBounded(part, mutations.has("MIME-LIMIT-PART-SIZE") ? unbounded : limits.maxMetadataSize),
       parseOptions.deniedExtensions,
-      mutations,
+      {
+        mutations,
+        charset,
+        anyCase: parseOptions.metadataKeysAnyCase,
+      },
     );
     parseOptions.authorize(metadata);
     return metadata;
   };
   const ingest = async (part: RelatedPart): Promise<StagedBlob> => {
-    // Mutation YF-MULTIPART-MAX-SIZE: the file content is not bounded (the body size limit stays).
-    const bounded = !(mutations.has("YF-MULTIPART-MAX-SIZE") && limits.mediaRule === "YF-MULTIPART-MAX-SIZE");
     try {
-      return await store.ingest(part.body, {
-        maxBytes: bounded ? limits.maxMediaSize : Number.POSITIVE_INFINITY,
-      });
+      return await store.ingest(part.body, { maxBytes: mediaUnbounded ? unbounded : limits.maxMediaSize });
     } catch (error) {
       if (error instanceof BlobTooLargeError)
         refuse(
-          413,
+          limits.oversizeStatus,
           `The file content exceeds ${limits.maxMediaSize} bytes; nothing was stored${limits.mediaRule === "YF-MULTIPART-MAX-SIZE" ? "; use uploadType=resumable" : ""}`,
           limits.mediaRule,
         );
@@ -134,7 +156,22 @@ export async function readUploadBody(
     const first = await parts.next();
     if (first.done) refuse(400, "The body has no parts; send metadata then media", "YF-TWO-PARTS");
     let metadata: UploadMetadata;
-    if (mutations.has("YF-METADATA-FIRST") && !isJsonPart(first.value)) {
+    if (mutations.has("MIME-RELATED-ROOT") && isJsonPart(first.value)) {
+      // Mutation MIME-RELATED-ROOT: when the second part is JSON too, it is taken for the metadata.
+      const firstBytes = await readBounded(first.value, limits.maxMediaSize);
+      const second = await secondPart();
+      if (isJsonPart(second)) {
+        metadata = await readMetadata(second, undefined);
+        media = await store.ingest(
+          (async function* () {
+            yield firstBytes;
+          })(),
+        );
+      } else {
+        metadata = parseMetadata(firstBytes, parseOptions.deniedExtensions, { mutations });
+        media = await ingest(second);
+      }
+    } else if (mutations.has("YF-METADATA-FIRST") && !isJsonPart(first.value)) {
       // Mutation YF-METADATA-FIRST: a first part that is not JSON is taken for the media part.
       media = await ingest(first.value);
       metadata = await readMetadata(await secondPart(), undefined);
@@ -143,7 +180,7 @@ export async function readUploadBody(
       media = await ingest(await secondPart());
     }
 
-    const third = await parts.next();
+    const third = extraPartsIgnored ? { done: true } : await parts.next();
     if (!third.done)
       refuse(
         400,
@@ -160,11 +197,18 @@ export async function readUploadBody(
 }
 
 /**
- * MIME-RELATED-ROOT, YF-METADATA-FIRST, YF-METADATA-JSON: the first part is the root (RFC 2387
- * §3.2, or the part `start` names, which must then be the first) and is the JSON metadata with
- * `Content-Type: application/json` and, when a charset is given, UTF-8.
+ * MIME-RELATED-ROOT, YF-METADATA-FIRST, YF-METADATA-CONTENT-TYPE: the first part is the root
+ * (RFC 2387 §3.2, or the part `start` names, which must then be the first) and is the JSON metadata
+ * with `Content-Type: application/json` and, when a charset is given, UTF-8. With `jsonOnly` off
+ * (the lenient reading) any declared type is read as JSON, in its declared charset. Returns the
+ * charset to decode the metadata with (undefined: UTF-8).
  */
-function checkRoot(part: RelatedPart, start: string | undefined): void {
+function checkRoot(
+  part: RelatedPart,
+  start: string | undefined,
+  jsonOnly: boolean,
+  mutations: ReadonlySet<YouforceMutation>,
+): string | undefined {
   if (start !== undefined) {
     const contentId = part.headers.get("content-id");
     if (contentId === undefined || stripAngles(contentId) !== stripAngles(start))
@@ -175,12 +219,16 @@ function checkRoot(part: RelatedPart, start: string | undefined): void {
       );
   }
   const header = part.headers.get("content-type");
+  // Mutation YF-METADATA-JSON:exact-header: only the header exactly as [S4] writes it.
+  if (mutations.has("YF-METADATA-JSON:exact-header") && header !== "application/json; charset=UTF-8")
+    refuse(400, "The metadata part must be application/json; charset=UTF-8 (mutant)", "YF-METADATA-JSON");
   const [mediaType, ...params] = (header ?? "").split(";").map((s) => s.trim());
-  if (mediaType?.toLowerCase() !== "application/json")
+  let charset: string | undefined;
+  if (mediaType?.toLowerCase() !== "application/json" && jsonOnly)
     refuse(
       400,
-      `The first part must be the metadata, with Content-Type application/json; charset=UTF-8; it has ${header === undefined ? "no Content-Type" : `Content-Type ${quote(header)}`} (YF-METADATA-FIRST, YF-METADATA-JSON)`,
-      "YF-METADATA-FIRST",
+      `The first part must be the metadata, with Content-Type application/json; charset=UTF-8; it has ${header === undefined ? "no Content-Type" : `Content-Type ${quote(header)}`} (YF-METADATA-FIRST)`,
+      "YF-METADATA-CONTENT-TYPE",
     );
   for (const param of params) {
     const eq = param.indexOf("=");
@@ -191,9 +239,16 @@ function checkRoot(part: RelatedPart, start: string | undefined): void {
       .trim()
       .replace(/^"(.*)"$/, "$1")
       .toLowerCase();
-    if (name === "charset" && value !== "utf-8" && value !== "utf8")
-      refuse(400, `The metadata part must be UTF-8 JSON, not charset ${quote(value)}`, "YF-METADATA-JSON");
+    if (name !== "charset" || value === "utf-8" || value === "utf8") continue;
+    if (jsonOnly)
+      refuse(
+        400,
+        `The metadata part must be UTF-8 JSON, not charset ${quote(value)}`,
+        "YF-METADATA-CONTENT-TYPE",
+      );
+    charset = value;
   }
+  return charset;
 }
 
 function isJsonPart(part: RelatedPart): boolean {

@@ -250,7 +250,7 @@ describe("YF-TWO-PARTS / YF-METADATA-FIRST", () => {
 });
 
 describe("metadata rules", () => {
-  test("YF-METADATA-JSON: invalid JSON, a JSON array, a non-JSON content type, another charset are refused with 400", async () => {
+  test("YF-METADATA-JSON, YF-METADATA-CONTENT-TYPE: invalid JSON, a JSON array, a non-JSON content type, another charset are refused with 400", async () => {
     const before = await storedFiles(server.dataDir);
     const invalidUtf8 = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
     for (const metadata of ["{not json", "[1,2]", '"text"', "null", "", invalidUtf8])
@@ -259,9 +259,9 @@ describe("metadata rules", () => {
       metadata: { FileName: "a.txt", BusinessTypeId: BT },
       metadataHeaders: "Content-Type: application/json; charset=ISO-8859-1\r\n",
     });
-    await expectError(bad, 400, "YF-METADATA-JSON");
+    await expectError(bad, 400, "YF-METADATA-CONTENT-TYPE");
     const text = await postFile(base, "x", { metadataHeaders: "Content-Type: text/plain\r\n" });
-    await expectError(text, 400, "YF-METADATA-JSON");
+    await expectError(text, 400, "YF-METADATA-CONTENT-TYPE");
     await expectError(
       await postFile(base, "x", {
         metadata: { FileName: "a.txt", BusinessTypeId: 1, customMetadata: { a: 1 } },

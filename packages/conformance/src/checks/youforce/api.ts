@@ -82,9 +82,17 @@ export interface PostOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** `POST /files?uploadType=…` with a body built by the check; the bytes are charged to the budget. */
-export function postFiles(ctx: CheckContext, body: Bytes, options: PostOptions): Promise<HttpAnswer> {
-  ctx.spend(body.length);
+/**
+ * `POST /files?uploadType=…` with a body built by the check; the bytes are charged to the budget.
+ * A streamed body (sent with chunked transfer coding, in the chunks the stream yields) is charged by
+ * whoever builds it.
+ */
+export function postFiles(
+  ctx: CheckContext,
+  body: Bytes | ReadableStream<Uint8Array>,
+  options: PostOptions,
+): Promise<HttpAnswer> {
+  if (!(body instanceof ReadableStream)) ctx.spend(body.length);
   return ctx.http.request({
     method: "POST",
     url: filesUrl(ctx, { uploadType: options.uploadType ?? "multipart" }),
@@ -185,16 +193,23 @@ export function expectCreated(
   return file;
 }
 
-/** `GET /files/{id}?role=publisher`, the whole file or a `Range`. */
+/**
+ * `GET /files/{id}?role=publisher` (or `subscriber`), the whole file or a `Range`: always with the
+ * `role` the download guides' URLs carry, so a server that requires it is not misjudged.
+ */
 export function download(
   ctx: CheckContext,
   fileId: string,
-  options: { readonly token?: string; readonly range?: string; readonly role?: string | null } = {},
+  options: {
+    readonly token?: string;
+    readonly range?: string;
+    readonly role?: "publisher" | "subscriber";
+    readonly method?: "GET" | "HEAD";
+  } = {},
 ): Promise<HttpAnswer> {
-  const role = options.role === undefined ? "publisher" : options.role;
   return ctx.http.request({
-    method: "GET",
-    url: filesUrl(ctx, role === null ? {} : { role }, fileId),
+    method: options.method ?? "GET",
+    url: filesUrl(ctx, { role: options.role ?? "publisher" }, fileId),
     headers: {
       ...bearer(options.token ?? ctx.target.token),
       ...(options.range === undefined ? {} : { range: options.range }),
@@ -315,6 +330,49 @@ export async function expectNothingListed(ctx: CheckContext, name: string, what:
       answer.exchange,
     );
   }
+}
+
+/**
+ * YF-RESUMABLE-CLOSE: the answer to a closing chunk is a 2xx; the documents do not say what it
+ * holds (PROTOCOLS.md §3.6), so the stored file is the `File` of the answer when there is one, and
+ * otherwise the one file the token's listing shows under the upload's name. Fails unless that file
+ * has `size` bytes (one of them, when several outcomes are right). The file is cleaned up after
+ * the check.
+ */
+export async function expectClosed(
+  ctx: CheckContext,
+  answer: HttpAnswer,
+  session: Pick<Session, "name" | "token">,
+  size: number | readonly number[],
+  what: string,
+): Promise<{ readonly id: string; readonly size: number }> {
+  const sizes = typeof size === "number" ? [size] : size;
+  if (answer.status < 200 || answer.status >= 300)
+    ctx.fail(`${what}: expected a 2xx answer to close=true, got ${answer.status}`, answer.exchange);
+  forgetIfStored(ctx, answer, session.token);
+  const body = answer.json<unknown>();
+  const returned = youforceSchemas.validate("File", body);
+  let file: { readonly id: string; readonly size: number };
+  if (returned.ok) file = returned.value;
+  else {
+    const { answer: listing, ids } = await listedIds(ctx, session.name, { token: session.token });
+    const id = ids[0];
+    if (ids.length !== 1 || id === undefined)
+      ctx.fail(
+        `${what}: the close answered no File and the token's listing shows ${ids.length} files named ${JSON.stringify(session.name)}, not 1`,
+        listing.exchange,
+      );
+    deleteAfterwards(ctx, id, session.token);
+    const head = await download(ctx, id, { token: session.token, method: "HEAD" });
+    const length = Number(head.headers.get("content-length") ?? Number.NaN);
+    file = { id, size: Number.isSafeInteger(length) ? length : (sizes[0] ?? 0) };
+  }
+  if (!sizes.includes(file.size))
+    ctx.fail(
+      `${what}: the closed file has ${file.size} bytes, but ${sizes.join(" or ")} were sent`,
+      answer.exchange,
+    );
+  return file;
 }
 
 /** A description of the first difference between two byte strings, or undefined when equal. */

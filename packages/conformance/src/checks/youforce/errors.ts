@@ -1,15 +1,17 @@
 /**
  * Refusals: every one carries the [S4] envelope `{CorrelationId, Message, ErrorCode, Exception}`
- * with ErrorCode the status as text (YF-ERROR-ENVELOPE); a client over the rate limit is answered
- * 429 and may retry after waiting (YF-RATE-LIMIT, UploadFile.ps1's spike arrest).
+ * with ErrorCode the status as text (YF-ERROR-ENVELOPE for refused uploads, YF-ERROR-ENVELOPE-ALL
+ * for the rest); a client over the rate limit is answered 429 with Retry-After and a request after
+ * that wait succeeds (YF-RATE-LIMIT, UploadFile.ps1's spike arrest).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import type { Check } from "../../check.ts";
-import type { CheckContext, HttpAnswer } from "../../context.ts";
+import { type CheckContext, type HttpAnswer, retryAfterMs } from "../../context.ts";
 import {
   bearer,
   businessTypeOf,
+  download,
   expectEnvelope,
   filesUrl,
   forgetIfStored,
@@ -22,24 +24,29 @@ import {
 import { freshBoundary } from "./arbitraries.ts";
 import { frame, mediaPart, metadataPart, relatedContentType, utf8 } from "./wire.ts";
 
-/** Requests that other `must` rules require a server to refuse. */
-const REFUSALS = [
-  "no token (YF-AUTH)",
-  "a wrong token (YF-AUTH)",
-  "an unknown file id (YF-AUTH-ISOLATION)",
-  "an unknown upload token (YF-RESUMABLE-TOKEN)",
+/** Uploads that other `must` rules require a server to refuse: [S4]'s "If the request fails". */
+const REFUSED_UPLOADS = [
   "an application/json body (YF-CONTENT-TYPE)",
   "no close delimiter (MIME-CLOSE-DELIMITER)",
   "the metadata part second (YF-METADATA-FIRST)",
   "a file name with a space (YF-NAME-CHARSET)",
   "a 71-character boundary (MIME-BOUNDARY-LENGTH)",
 ] as const;
-type Refusal = (typeof REFUSALS)[number];
+
+/** Other refusals: the envelope there is an inference (gateways may answer in their own shape). */
+const OTHER_REFUSALS = [
+  "no token (YF-AUTH)",
+  "a wrong token (YF-AUTH)",
+  "an unknown file id (YF-AUTH-ISOLATION)",
+  "an unknown upload token (YF-RESUMABLE-TOKEN)",
+] as const;
+type Refusal = (typeof REFUSED_UPLOADS)[number] | (typeof OTHER_REFUSALS)[number];
 
 function send(ctx: CheckContext, refusal: Refusal, boundary: string, id: string): Promise<HttpAnswer> {
   const businessTypeId = businessTypeOf(ctx);
   const name = uniqueName("envelope");
-  const parts = [metadataPart(metadataOf(name, businessTypeId)), mediaPart("envelope")];
+  const metadata = metadataPart(metadataOf(name, businessTypeId));
+  const media = mediaPart("envelope");
   const contentType = relatedContentType(boundary);
   switch (refusal) {
     case "no token (YF-AUTH)":
@@ -51,11 +58,7 @@ function send(ctx: CheckContext, refusal: Refusal, boundary: string, id: string)
         headers: bearer(`wrong-${id}`),
       });
     case "an unknown file id (YF-AUTH-ISOLATION)":
-      return ctx.http.request({
-        method: "GET",
-        url: filesUrl(ctx, { role: "publisher" }, id),
-        headers: bearer(ctx.target.token),
-      });
+      return download(ctx, id);
     case "an unknown upload token (YF-RESUMABLE-TOKEN)":
       return putChunk(ctx, { uploadToken: id, token: ctx.target.token }, { position: 1, bytes: utf8("x") });
     case "an application/json body (YF-CONTENT-TYPE)":
@@ -63,30 +66,31 @@ function send(ctx: CheckContext, refusal: Refusal, boundary: string, id: string)
         contentType: "application/json",
       });
     case "no close delimiter (MIME-CLOSE-DELIMITER)":
-      return postFiles(ctx, frame(parts, { boundary, close: false }), { contentType });
+      return postFiles(ctx, frame([metadata, media], { boundary, close: false }), { contentType });
     case "the metadata part second (YF-METADATA-FIRST)":
-      return postFiles(ctx, frame([parts[1]!, parts[0]!], { boundary }), { contentType });
+      return postFiles(ctx, frame([media, metadata], { boundary }), { contentType });
     case "a file name with a space (YF-NAME-CHARSET)":
       return postFiles(
         ctx,
-        frame([metadataPart(metadataOf(`${name} copy.txt`, businessTypeId)), parts[1]!], { boundary }),
+        frame([metadataPart(metadataOf(`${name} copy.txt`, businessTypeId)), media], { boundary }),
         { contentType },
       );
     case "a 71-character boundary (MIME-BOUNDARY-LENGTH)": {
       const long = boundary.repeat(3).slice(0, 71);
-      return postFiles(ctx, frame(parts, { boundary: long }), { contentType: relatedContentType(long) });
+      return postFiles(ctx, frame([metadata, media], { boundary: long }), {
+        contentType: relatedContentType(long),
+      });
     }
   }
 }
 
-const yfErrorEnvelope: Check = youforceCheck(
-  "YF-ERROR-ENVELOPE",
-  "every refusal answers {CorrelationId, Message, ErrorCode, Exception} with ErrorCode the status",
-  async (ctx) => {
-    businessTypeOf(ctx);
-    await ctx.property(
-      fc.record({ refusal: fc.constantFrom(...REFUSALS), boundary: freshBoundary, id: fc.uuid() }),
-      async ({ refusal, boundary, id }) => {
+/** Sends every refusal of `refusals` (each with a generated boundary and id) and checks the envelope. */
+async function expectEnvelopes(ctx: CheckContext, refusals: readonly Refusal[]): Promise<void> {
+  businessTypeOf(ctx);
+  await ctx.property(
+    fc.record({ boundary: freshBoundary, id: fc.uuid() }),
+    async ({ boundary, id }) => {
+      for (const refusal of refusals) {
         const answer = await send(ctx, refusal, boundary, id);
         forgetIfStored(ctx, answer);
         if (answer.status < 400)
@@ -95,68 +99,98 @@ const yfErrorEnvelope: Check = youforceCheck(
             answer.exchange,
           );
         expectEnvelope(ctx, answer, `a request with ${refusal}`);
-      },
-      { numRuns: 27 },
-    );
-  },
+      }
+    },
+    { numRuns: 3 },
+  );
+}
+
+const yfErrorEnvelope: Check = youforceCheck(
+  "YF-ERROR-ENVELOPE",
+  "every refused upload answers {CorrelationId, Message, ErrorCode, Exception} with ErrorCode the status",
+  (ctx) => expectEnvelopes(ctx, REFUSED_UPLOADS),
 );
 
-/** Requests sent to find the limit; a server that answers none of them 429 is not rate limited. */
-const BURST = 120;
-const WAVE = 10;
-/** The longest the check waits for the limit to lift (a minute's window, and some). */
-const MAX_WAIT_MS = 90_000;
+const yfErrorEnvelopeAll: Check = youforceCheck(
+  "YF-ERROR-ENVELOPE-ALL",
+  "refusals of a token, a file id or an upload token answer the same envelope",
+  (ctx) => expectEnvelopes(ctx, OTHER_REFUSALS),
+);
 
-function retryAfterMs(answer: HttpAnswer): number | undefined {
-  const header = answer.headers.get("retry-after");
-  if (header === null) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
+/** Without a known limit: requests sent to find one; a server that answers none 429 is skipped. */
+const PROBE = 120;
+const WAVE = 10;
+/** With a known limit: concurrent requests per wave of the burst. */
+const WAVE_KNOWN = 50;
 
 const yfRateLimit: Check = youforceCheck(
   "YF-RATE-LIMIT",
-  "a burst beyond the rate limit answers 429 with the error body, and a later request succeeds",
+  "a burst beyond the rate limit answers 429 with Retry-After, and a request after that wait succeeds",
   async (ctx) => {
+    const known = ctx.target.rateLimit;
+    const token = known?.token ?? ctx.target.token;
     const list = (): Promise<HttpAnswer> =>
       ctx.http.request({
         method: "GET",
         url: filesUrl(ctx, { role: "publisher", pageSize: "1" }),
-        headers: bearer(ctx.target.token),
+        headers: bearer(token),
+        retryRateLimited: false,
       });
-    const burst = async (): Promise<HttpAnswer | undefined> => {
-      for (let sent = 0; sent < BURST; sent += WAVE) {
-        const wave = await Promise.all(Array.from({ length: WAVE }, list));
-        const limited = wave.find((answer) => answer.status === 429);
-        if (limited !== undefined) return limited;
-      }
-      return undefined;
+    // The burst: the cheapest documented request, HEAD of a file nobody has (403 or 404).
+    const probe = (): Promise<HttpAnswer> =>
+      ctx.http.request({
+        method: "HEAD",
+        url: filesUrl(ctx, { role: "publisher" }, globalThis.crypto.randomUUID()),
+        headers: bearer(token),
+        retryRateLimited: false,
+      });
+    const wave = async (size: number): Promise<HttpAnswer | undefined> => {
+      const answers = await Promise.all(Array.from({ length: size }, probe));
+      const other = answers.find((answer) => ![403, 404, 429].includes(answer.status));
+      if (other !== undefined)
+        ctx.fail(`HEAD of an unknown file answered ${other.status}, not 403, 404 or 429`, other.exchange);
+      return answers.find((answer) => answer.status === 429);
     };
-    const limited =
-      (await burst()) ??
-      ctx.skip(
-        `no 429 within a burst of ${BURST} requests: the server has no rate limit this check can reach`,
-      );
-    expectEnvelope(ctx, limited, "a request over the rate limit");
-
-    // Retry after the time Retry-After names (or a minute), with backoff: a later request succeeds.
-    const deadline = Date.now() + Math.min((retryAfterMs(limited) ?? 60_000) + 5_000, MAX_WAIT_MS);
-    let delay = 500;
-    for (;;) {
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), undefined, { signal: ctx.signal });
-      const answer = await list();
-      if (answer.status === 200) return;
-      if (answer.status !== 429)
-        ctx.fail(`a request after the 429 answered ${answer.status}, not 200`, answer.exchange);
-      if (Date.now() >= deadline)
-        ctx.fail(
-          `requests still answer 429 after waiting what Retry-After said (${limited.headers.get("retry-after") ?? "no Retry-After"})`,
-          answer.exchange,
-        );
-      delay *= 2;
+    let limited: HttpAnswer | undefined;
+    if (known === undefined) {
+      for (let sent = 0; sent < PROBE && limited === undefined; sent += WAVE) limited = await wave(WAVE);
+    } else {
+      // 2L+2 requests within one window's time fall in at most two fixed windows, so one holds
+      // more than L. Sent in waves of up to 50 concurrent requests.
+      const burst = 2 * known.requests + 2;
+      for (let attempt = 0; attempt < 2 && limited === undefined; attempt++) {
+        const started = Date.now();
+        for (let sent = 0; sent < burst && limited === undefined; sent += WAVE_KNOWN)
+          limited = await wave(Math.min(WAVE_KNOWN, burst - sent));
+        if (limited === undefined && Date.now() - started < known.windowMs)
+          ctx.fail(
+            `${burst} requests within ${Date.now() - started} ms, over the limit of ${known.requests} per ${known.windowMs} ms, and none answered 429`,
+          );
+      }
     }
+    const hit =
+      limited ??
+      ctx.skip(
+        known === undefined
+          ? `no 429 within a burst of ${PROBE} requests and no known rate limit (Target.rateLimit)`
+          : `could not send ${2 * known.requests + 2} requests within ${known.windowMs} ms: the limit cannot be reached from here`,
+      );
+    const wait =
+      retryAfterMs(hit.headers.get("retry-after")) ??
+      ctx.fail("the 429 has no Retry-After saying when to come back (RFC 6585 §4)", hit.exchange);
+    const maxWait = ctx.target.maxWaitMs ?? 15_000;
+    if (wait > maxWait)
+      ctx.skip(
+        `Retry-After asks for ${Math.ceil(wait / 1000)} s, longer than the ${maxWait} ms the check may wait (--wait)`,
+      );
+    await sleep(wait + 50, undefined, { signal: ctx.signal });
+    const after = await list();
+    if (after.status !== 200)
+      ctx.fail(
+        `a request after waiting what Retry-After said (${hit.headers.get("retry-after")}) answered ${after.status}, not 200`,
+        after.exchange,
+      );
   },
 );
 
-export const errorChecks: readonly Check[] = [yfErrorEnvelope, yfRateLimit];
+export const errorChecks: readonly Check[] = [yfErrorEnvelope, yfErrorEnvelopeAll, yfRateLimit];

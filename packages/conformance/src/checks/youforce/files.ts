@@ -59,7 +59,7 @@ const yfDownloadRange: Check = youforceCheck(
 
 const yfDelete: Check = youforceCheck(
   "YF-DELETE",
-  "DELETE /files/{fileId}?role=subscriber answers 204 and the file leaves the subscriber's list",
+  "DELETE /files/{fileId}?role=subscriber answers 204 and the file leaves the subscriber's list for good",
   async (ctx) => {
     businessTypeOf(ctx);
     const name = uniqueName("delete");
@@ -85,6 +85,17 @@ const yfDelete: Check = youforceCheck(
       ctx.fail(`listing after the delete answered ${after.answer.status}, not 200`, after.answer.exchange);
     if (after.ids.includes(file.id))
       ctx.fail("the deleted file is still in the subscriber's list", after.answer.exchange);
+    // Deleting again may answer 204 (idempotent) or 404 (already deleted); the file stays deleted.
+    const again = await ctx.http.request({
+      method: "DELETE",
+      url: filesUrl(ctx, { role: "subscriber" }, file.id),
+      headers: bearer(ctx.target.token),
+    });
+    if (again.status !== 204 && again.status !== 404)
+      ctx.fail(`deleting the file again answered ${again.status}, not 204 or 404`, again.exchange);
+    const last = await listedIds(ctx, name, { role: "subscriber" });
+    if (last.ids.includes(file.id))
+      ctx.fail("the file is back in the subscriber's list after a second delete", last.answer.exchange);
   },
 );
 

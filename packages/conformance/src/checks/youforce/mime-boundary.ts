@@ -61,7 +61,7 @@ const WITHOUT_BOUNDARY = [
 
 const mimeContentType: Check = youforceCheck(
   "MIME-CONTENT-TYPE",
-  "a multipart body announced without a boundary parameter is refused",
+  "a multipart body announced without a boundary parameter is refused; names in any case are accepted",
   async (ctx) => {
     const name = uniqueName("mime-content-type");
     await expectStored(
@@ -70,6 +70,19 @@ const mimeContentType: Check = youforceCheck(
       { name, content: "control" },
       `the same body announced as ${relatedContentType("with_boundary")}`,
     );
+    // RFC 2045 §5.1: type, subtype and parameter names match in any letter case.
+    for (const header of [
+      "Multipart/Related; BOUNDARY=with_boundary",
+      "MULTIPART/RELATED; Boundary=with_boundary",
+    ]) {
+      const cased = uniqueName("mime-content-type");
+      await expectStored(
+        ctx,
+        await uploadFramed(ctx, cased, "with_boundary", "cased", header),
+        { name: cased, content: "cased" },
+        `the same body announced as ${header}`,
+      );
+    }
     await ctx.property(
       fc
         .record({ boundary: freshBoundary, header: fc.constantFrom(...WITHOUT_BOUNDARY), media })

@@ -10,6 +10,7 @@ import type { Check } from "../../check.ts";
 import type { CheckContext } from "../../context.ts";
 import {
   businessTypeOf,
+  bytesOf,
   expectRefused,
   expectStored,
   metadataOf,
@@ -135,6 +136,22 @@ const mimeDelimiterLineStart: Check = youforceCheck(
   "--boundary not at a line start is content; the CRLF before a delimiter is not",
   async (ctx) => {
     businessTypeOf(ctx);
+    // Each look-alike once, whatever the generator draws below.
+    const boundary = "line_start_boundary";
+    for (const media of [
+      `x--${boundary}`,
+      ` --${boundary}--`,
+      `a\n--${boundary}\rb`,
+      `y\r--${boundary}\r\n`,
+    ]) {
+      const name = uniqueName("line-start");
+      await expectStored(
+        ctx,
+        await post(ctx, name, media, { boundary }),
+        { name, content: media },
+        `the media part ${JSON.stringify(media)}`,
+      );
+    }
     await ctx.property(
       freshBoundary
         .chain((boundary) =>
@@ -356,8 +373,118 @@ const mimePartHeaders: Check = youforceCheck(
   },
 );
 
+// --- MIME-BOUNDARY-SPLIT: delimiters across network reads -------------------------------------
+
+/** Read sizes servers commonly use: Node's 16 and 64 KiB, and 256 KiB. */
+const READ_SIZES = [16 * 1024, 64 * 1024, 256 * 1024] as const;
+
+/** The body as a stream in chunks of the given sizes (the last takes the rest), charged to the budget. */
+function chunked(ctx: CheckContext, body: Uint8Array, cuts: readonly number[]): ReadableStream<Uint8Array> {
+  ctx.spend(body.length);
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  for (const cut of cuts) {
+    if (at >= body.length) break;
+    pieces.push(body.slice(at, Math.min(body.length, at + cut)));
+    at += cut;
+  }
+  if (at < body.length) pieces.push(body.slice(at));
+  let index = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const piece = pieces[index++];
+        if (piece === undefined) controller.close();
+        else controller.enqueue(piece);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+const mimeBoundarySplit: Check = youforceCheck(
+  "MIME-BOUNDARY-SPLIT",
+  "a delimiter that straddles a network read (16, 64, 256 KiB or a random cut) is still found",
+  async (ctx) => {
+    const businessTypeId = businessTypeOf(ctx);
+    await ctx.property(
+      fc.record({
+        boundary: freshBoundary,
+        read: fc.constantFrom(...READ_SIZES),
+        // Where in `CRLF--boundary` the read boundary falls (0: just before the CRLF).
+        into: fc.nat({ max: 40 }),
+        which: fc.constantFrom("media delimiter", "close delimiter"),
+        seed: fc.integer(),
+      }),
+      async ({ boundary, read, into, which, seed }) => {
+        const name = uniqueName("split", ".bin");
+        const metadata = metadataPart(metadataOf(name, businessTypeId));
+        const delimiter = `\r\n--${boundary}`;
+        const offset = into % delimiter.length;
+        // The body up to the straddled delimiter is exactly `read - offset` bytes long.
+        const headOf = (media: Uint8Array) =>
+          frame([metadata, mediaPart(media)], { boundary, close: false }).length;
+        const probe = headOf(new Uint8Array(0));
+        let media: Bytes;
+        if (which === "media delimiter") {
+          // The delimiter opening the media part straddles the read: a preamble (ignored, MIME-
+          // PREAMBLE-EPILOGUE) moves it there.
+          const before = frame([metadata], { boundary, close: false }).length;
+          const preamble = read - offset - before - 2;
+          if (preamble < 0) return;
+          media = bytesOf(1000, seed);
+          if (holdsDelimiter(media, boundary)) return;
+          const body = frame([metadata, mediaPart(media)], { boundary, preamble: "x".repeat(preamble) });
+          await expectStored(
+            ctx,
+            await postFiles(ctx, chunked(ctx, body, [read, 1 + ((seed >>> 0) % 9000)]), {
+              contentType: relatedContentType(boundary),
+            }),
+            { name, content: media },
+            `a body whose media delimiter straddles a read of ${read} bytes at its byte ${offset}`,
+          );
+          return;
+        }
+        media = bytesOf(read - offset - probe, seed);
+        if (holdsDelimiter(media, boundary)) return;
+        const body = frame([metadata, mediaPart(media)], { boundary });
+        await expectStored(
+          ctx,
+          await postFiles(ctx, chunked(ctx, body, [read, read]), {
+            contentType: relatedContentType(boundary),
+          }),
+          { name, content: media },
+          `a body whose close delimiter straddles a read of ${read} bytes at its byte ${offset}`,
+        );
+      },
+      { numRuns: 8 },
+    );
+    // Random cuts everywhere: the whole body in reads of 1 to 100 bytes.
+    await ctx.property(
+      fc.record({
+        boundary: freshBoundary,
+        media: fc.uint8Array({ maxLength: 600 }) as fc.Arbitrary<Bytes>,
+        cuts: fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 40 }),
+      }),
+      async ({ boundary, media, cuts }) => {
+        if (holdsDelimiter(media, boundary)) return;
+        const name = uniqueName("split", ".bin");
+        const body = frame([metadataPart(metadataOf(name, businessTypeId)), mediaPart(media)], { boundary });
+        await expectStored(
+          ctx,
+          await postFiles(ctx, chunked(ctx, body, cuts), { contentType: relatedContentType(boundary) }),
+          { name, content: media },
+          `a body sent in reads of ${cuts.join(", ")} bytes`,
+        );
+      },
+      { numRuns: 6 },
+    );
+  },
+);
+
 export const mimeFramingChecks: readonly Check[] = [
   mimeBoundaryInContent,
+  mimeBoundarySplit,
   mimeDelimiterLineStart,
   mimeTransportPadding,
   mimeCloseDelimiter,

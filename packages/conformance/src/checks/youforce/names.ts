@@ -1,10 +1,13 @@
 /**
  * File names [S4]: only `` a-z A-Z 0-9 - _ . ( ) , $ + ` = ' `` (YF-NAME-CHARSET), and no
- * "malicious" extension (YF-NAME-EXTENSION; the vendor's list is unpublished, rules.yaml names the
- * executables and scripts every server must refuse).
+ * "malicious" extension. The vendor's list is unpublished: the Windows program extensions are
+ * refused by every reading (YF-NAME-EXTENSION), scripts and installers by Partwise's
+ * (YF-NAME-EXTENSION-SCRIPTS). Names are tested the way file-name bugs hide: several extensions
+ * (`report.pdf.exe`), mixed case (`A.EXE`), a name that is only the extension (`.Exe`).
  */
 import fc from "fast-check";
 import type { Check } from "../../check.ts";
+import type { CheckContext } from "../../context.ts";
 import { businessTypeOf, expectRefused, expectStored, uniqueName, upload, youforceCheck } from "./api.ts";
 import { NAME_CHARS, nameStem, randomCase } from "./arbitraries.ts";
 
@@ -51,33 +54,56 @@ const yfNameCharset: Check = youforceCheck(
   },
 );
 
-/** Executables and scripts rules.yaml names; every server refuses them in any letter case. */
-export const DENIED_EXTENSIONS = [
-  "exe",
-  "bat",
-  "cmd",
-  "com",
-  "scr",
-  "js",
-  "vbs",
-  "ps1",
-  "msi",
-  "jar",
-] as const;
+/** YF-NAME-EXTENSION: the programs Windows runs directly, malicious under any reading of [S4]. */
+export const PROGRAM_EXTENSIONS = ["exe", "bat", "cmd", "com", "scr"] as const;
+
+/** YF-NAME-EXTENSION-SCRIPTS: scripts and installers, Partwise's reading of "malicious". */
+export const SCRIPT_EXTENSIONS = ["js", "vbs", "ps1", "msi", "jar"] as const;
+
+/**
+ * A name whose last extension is `extension` (in random letter case): after a stem and zero to two
+ * harmless extensions (`report.pdf.exe`), or the whole name (`.Exe`), as file-name bugs hide there.
+ */
+function nameEnding(extensions: readonly string[]): fc.Arbitrary<string> {
+  return fc
+    .record({
+      extension: fc.constantFrom(...extensions).chain(randomCase),
+      before: fc.array(fc.constantFrom("pdf", "txt", "tar", "csv", "Doc"), { maxLength: 2 }),
+      bare: fc.boolean(),
+    })
+    .map(({ extension, before, bare }) =>
+      bare ? `.${extension}` : uniqueName("extension", `${before.map((e) => `.${e}`).join("")}.${extension}`),
+    );
+}
+
+/** Refuses every name `names` generates, and one of each fixed shape (`x.pdf.EXE`, `.Exe`). */
+async function expectNamesRefused(
+  ctx: CheckContext,
+  extensions: readonly string[],
+  names: fc.Arbitrary<string>,
+): Promise<void> {
+  const fixed = extensions.flatMap((e) => [
+    uniqueName("extension", `.${e.toUpperCase()}`),
+    uniqueName("extension", `.pdf.${e}`),
+    `.${e[0]?.toUpperCase()}${e.slice(1)}`,
+  ]);
+  for (const name of fixed)
+    expectRefused(ctx, await upload(ctx, { name, media: "MZ" }), [400], `the file name ${name}`);
+  await ctx.property(
+    names,
+    async (name) => {
+      expectRefused(ctx, await upload(ctx, { name, media: "MZ" }), [400], `the file name ${name}`);
+    },
+    { numRuns: 10 },
+  );
+}
 
 const yfNameExtension: Check = youforceCheck(
   "YF-NAME-EXTENSION",
-  "each denied extension, in any letter case, is refused with 400; .txt and .csv are accepted",
+  "names ending in .exe .bat .cmd .com .scr, in any case and after other extensions, are refused; .txt and .csv are accepted",
   async (ctx) => {
     businessTypeOf(ctx);
-    await ctx.property(
-      fc.constantFrom(...DENIED_EXTENSIONS).chain(randomCase),
-      async (extension) => {
-        const name = uniqueName("extension", `.${extension}`);
-        expectRefused(ctx, await upload(ctx, { name, media: "MZ" }), [400], `the file name ${name}`);
-      },
-      { numRuns: 20 },
-    );
+    await expectNamesRefused(ctx, PROGRAM_EXTENSIONS, nameEnding(PROGRAM_EXTENSIONS));
     for (const extension of [".txt", ".csv"]) {
       const name = uniqueName("extension", extension);
       await expectStored(
@@ -90,4 +116,13 @@ const yfNameExtension: Check = youforceCheck(
   },
 );
 
-export const nameChecks: readonly Check[] = [yfNameCharset, yfNameExtension];
+const yfNameExtensionScripts: Check = youforceCheck(
+  "YF-NAME-EXTENSION-SCRIPTS",
+  "names ending in .js .vbs .ps1 .msi .jar, in any letter case, are refused with 400",
+  async (ctx) => {
+    businessTypeOf(ctx);
+    await expectNamesRefused(ctx, SCRIPT_EXTENSIONS, nameEnding(SCRIPT_EXTENSIONS));
+  },
+);
+
+export const nameChecks: readonly Check[] = [yfNameCharset, yfNameExtension, yfNameExtensionScripts];

@@ -1,6 +1,7 @@
 /**
  * The faithful YouForce reference server passes every YF-* and MIME-* check (YF-RATE-LIMIT is
- * skipped: the server has no rate limit unless configured; a second server with one passes it).
+ * skipped: the server has no rate limit unless configured; a second server with one passes it, and
+ * a target that declares a limit it does not apply fails it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { youforceChecks } from "../../../src/checks/youforce/index.ts";
@@ -22,26 +23,31 @@ describe("the faithful YouForce reference server", () => {
     expect(outcome.status, describeOutcome(outcome)).toBe(id === "YF-RATE-LIMIT" ? "skipped" : "passed");
   });
 
-  test("YF-RATE-LIMIT passes against a server with a rate limit: 429, then success once the window ends", async () => {
-    // The server's clock jumps a minute ahead once it has answered 429, so the check's first
-    // retry finds the window over instead of waiting out a real minute.
-    let shift = 0;
-    const limited = await startYouforce({
-      rateLimit: { requestsPerMinute: 25 },
-      clock: () => Date.now() + shift,
-    });
+  test("YF-RATE-LIMIT passes against a server with a rate limit: 429 with Retry-After, then success", async () => {
+    // One-second windows, so the check waits at most a second; the target declares the limit, so
+    // the check knows how large a burst must be refused.
+    const limited = await startYouforce({ rateLimit: { requestsPerSecond: 10 } });
     const check = youforceChecks.find((c) => c.id === "YF-RATE-LIMIT")!;
     try {
-      const outcome = await runCheck(check, limited.target, {
-        fetch: async (input, init) => {
-          const response = await fetch(input, init);
-          if (response.status === 429) shift = 61_000;
-          return response;
-        },
+      const outcome = await runCheck(check, {
+        ...limited.target,
+        rateLimit: { requests: 10, windowMs: 1000 },
       });
       expect(outcome.status, describeOutcome(outcome)).toBe("passed");
+      // Without a declared limit the check finds it by probing.
+      const probed = await runCheck(check, limited.target);
+      expect(probed.status, describeOutcome(probed)).toBe("passed");
     } finally {
       await limited.close();
     }
+  });
+
+  test("YF-RATE-LIMIT fails a server that declares a limit it does not apply", async () => {
+    const check = youforceChecks.find((c) => c.id === "YF-RATE-LIMIT")!;
+    const outcome = await runCheck(check, {
+      ...server.target,
+      rateLimit: { requests: 10, windowMs: 60_000 },
+    });
+    expect(outcome.status, describeOutcome(outcome)).toBe("failed");
   });
 });

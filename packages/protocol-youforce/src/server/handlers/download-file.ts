@@ -3,8 +3,9 @@
  * guides_download_complete_file.html, guides_file_download_uploaded_files.html, DownloadFiles.ps1).
  *
  * - YF-AUTH-ISOLATION: `role=publisher` reaches the caller's own uploads, `role=subscriber` the files
- *   of business types it subscribes to; anything else is 404. Without `role`, the caller's own
- *   upload is read as its publisher, any other file as a subscriber.
+ *   of business types it subscribes to; anything else is 404 (403 in the strict reading). Without
+ *   `role`, the caller's own upload is read as its publisher, any other file as a subscriber (the
+ *   strict reading requires `role`, as the guides' URLs carry it).
  * - YF-DOWNLOAD-RANGE: one `Range: bytes=…` answers 206 with `Content-Range`; a range starting at or
  *   past the end answers 416 with `Content-Range: bytes *\/size`; other ranges are ignored (200).
  * - A subscriber's download marks the file downloaded once a response delivers its last byte (a
@@ -32,16 +33,26 @@ export function reachableFile(
   ctx: HandlerContext,
   fileId: string,
   role: Role | undefined,
+  verb: "GET" | "HEAD" | "DELETE" = "GET",
 ): { doc: FileDoc; role: Role } {
   const id = fileId.toLowerCase();
   const doc = isGuid(id) ? ctx.state.files.get(id) : undefined;
-  const notFound = (): never => refuse(404, `File ${fileId.slice(0, 64)} not found`, "YF-AUTH-ISOLATION");
+  const notFound = (): never =>
+    refuse(
+      ctx.config.reading.unreachableStatus,
+      `File ${fileId.slice(0, 64)} not found${ctx.config.reading.unreachableStatus === 403 ? " or not yours" : ""}`,
+      "YF-AUTH-ISOLATION",
+    );
   if (doc === undefined) return notFound();
   const own = doc.owner === ctx.identity.id;
   const effective = role ?? (own ? "publisher" : "subscriber");
+  const { mutations } = ctx.config;
   const allowed =
-    // Mutation YF-AUTH-ISOLATION: every token reaches every file.
-    ctx.config.mutations.has("YF-AUTH-ISOLATION") ||
+    // Mutation YF-AUTH-ISOLATION: every token reaches every file; its variants, with one verb.
+    mutations.has("YF-AUTH-ISOLATION") ||
+    (verb === "HEAD" && mutations.has("YF-AUTH-ISOLATION:head")) ||
+    (verb === "DELETE" && mutations.has("YF-AUTH-ISOLATION:delete")) ||
+    (verb === "GET" && effective === "subscriber" && mutations.has("YF-AUTH-ISOLATION:subscriber")) ||
     (effective === "publisher" ? own : ctx.state.subscribes(ctx.identity, doc.businessTypeId));
   return allowed ? { doc, role: effective } : notFound();
 }
@@ -52,7 +63,8 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
   const { doc, role } = reachableFile(
     ctx,
     fileId,
-    rawRole === null ? undefined : parseRole(rawRole, undefined),
+    rawRole === null && !config.reading.requireRole ? undefined : parseRole(rawRole, undefined),
+    head ? "HEAD" : "GET",
   );
   const headers: Record<string, string> = {
     "content-type": "application/octet-stream",
@@ -103,11 +115,13 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
         : hashInPassing(bytes, (md5) => state.cacheMd5(doc.id, md5));
     return new Response(body, { status: 200, headers: { ...headers, "content-length": String(doc.size) } });
   }
-  return new Response(segmentStream(state.store, segments, range.start, range.end), {
+  // Mutation YF-DOWNLOAD-RANGE: the range's last byte is left out.
+  const end = config.mutations.has("YF-DOWNLOAD-RANGE") ? range.end - 1 : range.end;
+  return new Response(end < range.start ? null : segmentStream(state.store, segments, range.start, end), {
     status: 206,
     headers: {
       ...headers,
-      "content-length": String(range.end - range.start + 1),
+      "content-length": String(end - range.start + 1),
       "content-range": `bytes ${range.start}-${range.end}/${doc.size}`,
     },
   });

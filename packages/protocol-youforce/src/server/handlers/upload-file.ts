@@ -17,7 +17,7 @@ import type { HandlerContext } from "../context.ts";
 import { fileResource, queryParam } from "../context.ts";
 import { refuse } from "../errors.ts";
 import type { UploadMetadata } from "../metadata.ts";
-import { acceptLongBoundary, appendCloseDelimiter } from "../mutations.ts";
+import { appendCloseDelimiter, mutateUpload } from "../mutations.ts";
 import type { FileDoc, SessionDoc } from "../state.ts";
 import { chunkBlob } from "../state.ts";
 import {
@@ -34,12 +34,11 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
   if (uploadType !== "multipart" && uploadType !== "resumable")
     refuse(400, "uploadType must be multipart or resumable (specs/youforce.yaml, parameter uploadType)");
   const resumable = uploadType === "resumable";
-  let header = request.headers.get("content-type");
-  let body: ReadableStream<Uint8Array> | null = request.body;
-  // Mutation MIME-BOUNDARY-LENGTH: an over-long boundary is swapped for one the parser accepts.
-  if (config.mutations.has("MIME-BOUNDARY-LENGTH") && header !== null)
-    ({ contentType: header, body } = acceptLongBoundary(header, body));
-  const contentType = checkUploadContentType(header);
+  // Mutations of the header and body (MIME-*, YF-CONTENT-TYPE); none without mutations.
+  const mutated = mutateUpload(config.mutations, request.headers.get("content-type"), request.body);
+  const header = mutated.contentType;
+  let body = mutated.body;
+  const contentType = checkUploadContentType(header, config.reading.contentTypeStatus);
   // Mutation MIME-CLOSE-DELIMITER: a missing close delimiter is made up.
   if (config.mutations.has("MIME-CLOSE-DELIMITER"))
     body = appendCloseDelimiter(parseContentType(contentType).boundary, body);
@@ -50,11 +49,17 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
     maxMetadataSize: config.metadataMaxSize,
     maxHeaderSize: config.headerMaxSize,
     maxFramingSize: 1024 * 1024,
+    oversizeStatus: config.reading.oversizeStatus,
   };
   const declared = declaredLength(request);
-  if (declared !== undefined && declared > maxBodySize(limits))
+  // Mutation MIME-LIMIT-BODY-SIZE: the body is not bounded.
+  if (
+    declared !== undefined &&
+    declared > maxBodySize(limits) &&
+    !config.mutations.has("MIME-LIMIT-BODY-SIZE")
+  )
     refuse(
-      413,
+      config.reading.oversizeStatus,
       `The body declares ${declared} bytes, more than the ${maxBodySize(limits)} bytes a body may have (MIME-LIMIT-BODY-SIZE); the file content may be at most ${limits.maxMediaSize} bytes${resumable ? "" : "; use uploadType=resumable"}`,
       limits.mediaRule,
     );
@@ -69,6 +74,10 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
   };
   const { metadata, media } = await readUploadBody(body, contentType, state.store, limits, {
     deniedExtensions: config.deniedExtensions,
+    // Mutation YF-METADATA-CONTENT-TYPE: any declared type is read as JSON.
+    metadataJsonOnly: config.reading.metadataJsonOnly && !config.mutations.has("YF-METADATA-CONTENT-TYPE"),
+    // Mutation YF-METADATA-KEYS: keys are matched case-sensitively.
+    metadataKeysAnyCase: config.reading.metadataKeysAnyCase && !config.mutations.has("YF-METADATA-KEYS"),
     authorize,
     mutations: config.mutations,
   });
@@ -94,7 +103,7 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
         };
         await state.putSession(session);
       });
-      return Response.json({ uploadToken: token, position: 0 }, { status: 201 });
+      return Response.json({ uploadToken: token, position: 0 }, { status: config.reading.startStatus });
     }
 
     const doc: FileDoc = {
