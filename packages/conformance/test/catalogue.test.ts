@@ -41,3 +41,10 @@ describe("the checks and the rule catalogue", () => {
     expect(wrong).toEqual([]);
   });
 });
+
+test("every rule named in the needs table has a check", async () => {
+  const { ALL_CHECKS, NEEDS } = await import("../src/checks/index.ts");
+  const ids = new Set(ALL_CHECKS.map((c) => c.id));
+  expect(Object.keys(NEEDS).filter((id) => !ids.has(id))).toEqual([]);
+  expect(ALL_CHECKS.find((c) => c.id === "CV-AUTH-ISOLATION")?.needs).toEqual(["second-token"]);
+});
