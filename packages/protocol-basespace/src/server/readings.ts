@@ -25,6 +25,8 @@ export const BASESPACE_READINGS = {
         "the documents give no status for a token the server does not know; the strict server answers 403",
       "BS-PARAMS-ANYWHERE":
         "the documents show the parameters in the query, lower case; the strict server reads them there only and exactly so",
+      "BS-INIT-PATH":
+        "the documents show a directory parameter but no nested directory; the strict server refuses a directory with a slash",
     },
   },
 } as const satisfies ReadingCatalogue;
@@ -58,6 +60,8 @@ export interface ReadingPolicy {
   readonly paramsInBody: boolean;
   /** Parameter names and `true`/`complete`/`aborted` exactly as documented (lower case), or in any case. */
   readonly exactParams: boolean;
+  /** BS-INIT-PATH: a `directory` of several segments (`a/b`) is accepted, or refused (undocumented). */
+  readonly nestedDirectories: boolean;
   /** BS-INIT-MULTIPART: an initiation must carry the file's Content-Type [S0], or defaults to octet-stream. */
   readonly requireContentType: boolean;
   /** BS-PART-ETAG: "hex encoded" [S1] in lower or upper case. */
@@ -90,6 +94,7 @@ const DEFAULT: ReadingPolicy = {
   badPartNumberStatus: 400,
   paramsInBody: true,
   exactParams: false,
+  nestedDirectories: true,
   requireContentType: false,
   etagCase: "lower",
   namelessInitiation: "refuse",
@@ -123,6 +128,7 @@ const POLICIES: Readonly<Record<Reading, ReadingPolicy>> = {
     badPartNumberStatus: 404,
     paramsInBody: false,
     exactParams: true,
+    nestedDirectories: false,
     requireContentType: true,
     etagCase: "upper",
     redirectTrue: "bytes",

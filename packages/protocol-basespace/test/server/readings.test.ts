@@ -153,6 +153,21 @@ describe("where the readings differ", () => {
     }
   });
 
+  test("a nested directory: accepted, except by the strict reading (400)", async () => {
+    for (const reading of ["default", "lenient", "strict"] as const) {
+      const { owner, appResult } = on(reading);
+      const response = await owner.initiateRaw(appResult, "x", {
+        query: "name=x.bin&directory=run1%2Flane2&multipart=true",
+        headers: { "content-type": "text/plain" },
+      });
+      if (reading === "strict") await expectError(response, 400, "BS-INIT-PATH");
+      else
+        expect((await answer<{ Response: File }>(response, "FileResponse")).body.Response.Path).toBe(
+          "run1/lane2/x.bin",
+        );
+    }
+  });
+
   test("the ETag: lower-case hex, except upper-case in the strict reading", async () => {
     for (const reading of ["default", "lenient", "strict"] as const) {
       const { owner, file } = await pendingWithPart(reading);

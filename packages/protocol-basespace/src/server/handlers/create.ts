@@ -95,6 +95,7 @@ async function initiate(
   if (nameless && policy.namelessInitiation === "name-by-id") rawName = `file-${id}`;
   if (nameless && mutations.has("BS-INIT-NAME")) rawName = "unnamed";
   const names = fileNames(rawName, rawDirectory);
+  assertDirectoryDepth(ctx, names.directory);
   // The strict reading requires the file's Content-Type, which [S0] has the client send.
   if (policy.requireContentType && types.length === 0)
     refuse(400, "The Content-Type header (the file's media type) is required", "BS-INIT-MULTIPART");
@@ -125,6 +126,12 @@ async function initiate(
   return envelope(toFile(record), mutations.has("BS-INIT-MULTIPART") ? 201 : 200);
 }
 
+/** The strict reading takes the documented `directory` [S0] as one segment; nested ones are refused. */
+function assertDirectoryDepth(ctx: ServerContext, directory: string | null): void {
+  if (!ctx.policy.nestedDirectories && directory?.includes("/"))
+    refuse(400, "The directory parameter may not contain '/'", "BS-INIT-PATH");
+}
+
 /** The too-strict initiation mutant (testing conformance suites only): the directory is required. */
 function assertMutantInitiation(ctx: ServerContext, directory: string | null): void {
   if (ctx.mutations.has("BS-INIT-MULTIPART:too-strict") && directory === null)
@@ -147,6 +154,7 @@ async function simpleUpload(
 ): Promise<Response> {
   // The body is the file, so the parameters can only be in the query.
   const names = fileNames(param(ctx, rctx, "name", undefined), param(ctx, rctx, "directory", undefined));
+  assertDirectoryDepth(ctx, names.directory);
   const bound: BodyBound = {
     max: ctx.maxSimpleUploadSize,
     status: ctx.policy.partTooLargeStatus,
