@@ -123,6 +123,7 @@ export function reportPolicy(context: ServerContext): ReportPolicy {
     defaultPartNumber: breaks(context, "CV-REPORT-BODY"),
     refuseQuoted: breaks(context, "CV-REPORT-BODY:quoted"),
     partsOptional: breaks(context, "CV-REPORT-BATCH"),
+    documentedKeysOnly: context.reading === "strict",
   };
 }
 
