@@ -9,6 +9,7 @@ import type { PartLimits } from "@partwise/engine";
 import type { PartReport } from "../generated/schemas.ts";
 import { cavaticaSchemas } from "../index.ts";
 import { isObject, NO_BODY } from "./body.ts";
+import { partNumberMessage } from "./context.ts";
 import { badRequest, Code } from "./errors.ts";
 import type { Target } from "./state.ts";
 
@@ -243,8 +244,8 @@ export function parseReport(
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > policy.maxPartNumber)
     throw badRequest(
       Code.invalidPartNumber,
-      `${at}Part number must be an integer between 1 and ${policy.maxPartNumber}`,
-      partNumber > policy.maxPartNumber ? "CV-PART-NUMBER-MAX" : "CV-PART-NUMBER",
+      `${at}${partNumberMessage(policy.maxPartNumber, partNumber > policy.maxPartNumber)}`,
+      "CV-PART-NUMBER",
     );
   const response = value.response;
   if (!isObject(response)) throw malformed("response must be an object");
