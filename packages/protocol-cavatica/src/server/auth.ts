@@ -17,10 +17,14 @@ export function ownerOf(token: string): OwnerId {
   return createHash("sha256").update("partwise-cavatica-owner\n").update(token).digest("hex").slice(0, 40);
 }
 
-/** The token a request carries, or undefined. */
-export function tokenOf(request: Request): string | undefined {
+/**
+ * The token a request carries, or undefined. `documentedOnly` (the strict reading) takes only the
+ * documented `X-SBG-Auth-Token`, not sevenbridges-python's `Authorization: Bearer`.
+ */
+export function tokenOf(request: Request, documentedOnly = false): string | undefined {
   const sbg = request.headers.get("x-sbg-auth-token")?.trim();
   if (sbg) return sbg;
+  if (documentedOnly) return undefined;
   const authorization = request.headers.get("authorization")?.trim();
   const bearer = authorization === undefined ? undefined : /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
   return bearer || undefined;
@@ -31,12 +35,18 @@ export interface Authenticator {
   authenticate(request: Request): OwnerId;
 }
 
-/** `tokens` empty or absent: any non-empty token is accepted (a development server). */
-export function createAuthenticator(tokens: readonly string[] | undefined): Authenticator {
+/**
+ * `tokens` empty or absent: any non-empty token is accepted (a development server). `documentedOnly`
+ * (the strict reading) refuses a Bearer token: the documents name only `X-SBG-Auth-Token`.
+ */
+export function createAuthenticator(
+  tokens: readonly string[] | undefined,
+  documentedOnly = false,
+): Authenticator {
   const valid = tokens !== undefined && tokens.length > 0 ? new Set(tokens) : undefined;
   return {
     authenticate(request) {
-      const token = tokenOf(request);
+      const token = tokenOf(request, documentedOnly);
       if (token === undefined || (valid !== undefined && !valid.has(token)))
         throw new CavaticaApiError(
           401,

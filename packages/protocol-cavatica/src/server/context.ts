@@ -93,12 +93,17 @@ export function parsePartNumber(context: ServerContext, raw: string | undefined)
   const min = breaks(context, "CV-PART-NUMBER") ? 0 : 1;
   const max = maxPartNumber(context);
   if (!(number >= min && number <= max))
-    throw badRequest(
-      Code.invalidPartNumber,
-      `Part number must be an integer between 1 and ${max}`,
-      number > max ? "CV-PART-NUMBER-MAX" : "CV-PART-NUMBER",
-    );
+    throw badRequest(Code.invalidPartNumber, partNumberMessage(max, number > max), "CV-PART-NUMBER");
   return number;
+}
+
+/**
+ * The refusal of a part number: it names CV-PART-NUMBER first (clients read the first rule id of a
+ * message), and CV-PART-NUMBER-MAX too when the number is above the maximum.
+ */
+export function partNumberMessage(max: number, aboveMax: boolean): string {
+  const rules = aboveMax ? "CV-PART-NUMBER, upper bound CV-PART-NUMBER-MAX" : "CV-PART-NUMBER";
+  return `Part number must be an integer between 1 and ${max} (${rules})`;
 }
 
 /**
@@ -123,6 +128,7 @@ export function reportPolicy(context: ServerContext): ReportPolicy {
     defaultPartNumber: breaks(context, "CV-REPORT-BODY"),
     refuseQuoted: breaks(context, "CV-REPORT-BODY:quoted"),
     partsOptional: breaks(context, "CV-REPORT-BATCH"),
+    documentedKeysOnly: context.reading === "strict",
   };
 }
 

@@ -106,7 +106,7 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
   const context: ServerContext = {
     state,
     store,
-    auth: createAuthenticator(options.tokens),
+    auth: createAuthenticator(options.tokens, options.reading === "strict"),
     signer,
     limits,
     partUrlTtlMs: options.partUrlTtlMs ?? DEFAULT_PART_URL_TTL_MS,

@@ -9,6 +9,7 @@ import type { PartLimits } from "@partwise/engine";
 import type { PartReport } from "../generated/schemas.ts";
 import { cavaticaSchemas } from "../index.ts";
 import { isObject, NO_BODY } from "./body.ts";
+import { partNumberMessage } from "./context.ts";
 import { badRequest, Code } from "./errors.ts";
 import type { Target } from "./state.ts";
 
@@ -40,6 +41,16 @@ export interface InitPolicy {
   readonly anySize?: boolean | undefined;
   /** CV-PART-SIZE-PREFERENCE mutant: a preference outside the limits is refused, not replaced. */
   readonly refuseOddPartSize?: boolean | undefined;
+  /** Strict reading: keys the documents do not list are refused. */
+  readonly documentedKeysOnly?: boolean | undefined;
+}
+
+/** The init keys the documents list (`parent` from the error codes 5029 and 5031). */
+const INIT_KEYS: ReadonlySet<string> = new Set(["project", "parent", "name", "size", "part_size", "md5"]);
+
+/** A key of `body` that is not in `known`, or undefined. */
+function unknownKey(body: Record<string, unknown>, known: ReadonlySet<string>): string | undefined {
+  return Object.keys(body).find((key) => !known.has(key));
 }
 
 /** `initUpload`'s body (CV-INIT-TARGET, CV-INIT-NAME, CV-INIT-NAME-CHARS, CV-MAX-FILE-SIZE, CV-PART-SIZE). */
@@ -51,6 +62,13 @@ export function parseInit(body: unknown, limits: PartLimits, policy: InitPolicy 
       "CV-INIT-TARGET",
     );
   const present = (key: string): boolean => body[key] !== undefined && body[key] !== null;
+  const unknown = policy.documentedKeysOnly ? unknownKey(body, INIT_KEYS) : undefined;
+  if (unknown !== undefined)
+    throw badRequest(
+      Code.invalidInit,
+      `Invalid init request: unknown key ${JSON.stringify(unknown)}`,
+      "CV-INIT-TARGET",
+    );
 
   // CV-INIT-TARGET: exactly one of project and parent (error codes 5029 and 5031).
   if (!present("project") && !present("parent"))
@@ -195,7 +213,12 @@ export interface ReportPolicy {
   readonly refuseQuoted?: boolean | undefined;
   /** CV-REPORT-BATCH mutant: a body without a parts array is an empty batch. */
   readonly partsOptional?: boolean | undefined;
+  /** Strict reading: keys the documents do not list are refused. */
+  readonly documentedKeysOnly?: boolean | undefined;
 }
+
+const REPORT_KEYS: ReadonlySet<string> = new Set(["part_number", "response"]);
+const RESPONSE_KEYS: ReadonlySet<string> = new Set(["headers", "body"]);
 
 const DEFAULT_REPORT_POLICY: ReportPolicy = { maxPartNumber: 10_000 };
 
@@ -213,17 +236,21 @@ export function parseReport(
       "CV-REPORT-BODY",
     );
   if (value === NO_BODY || !isObject(value)) throw malformed("the report must be a JSON object");
+  const unknownTop = policy.documentedKeysOnly ? unknownKey(value, REPORT_KEYS) : undefined;
+  if (unknownTop !== undefined) throw malformed(`unknown key ${JSON.stringify(unknownTop)}`);
   const partNumber = value.part_number === undefined && policy.defaultPartNumber ? 1 : value.part_number;
   if (partNumber === undefined || partNumber === null) throw malformed("part_number is missing");
   if (typeof partNumber !== "number") throw malformed("part_number must be an integer");
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > policy.maxPartNumber)
     throw badRequest(
       Code.invalidPartNumber,
-      `${at}Part number must be an integer between 1 and ${policy.maxPartNumber}`,
-      partNumber > policy.maxPartNumber ? "CV-PART-NUMBER-MAX" : "CV-PART-NUMBER",
+      `${at}${partNumberMessage(policy.maxPartNumber, partNumber > policy.maxPartNumber)}`,
+      "CV-PART-NUMBER",
     );
   const response = value.response;
   if (!isObject(response)) throw malformed("response must be an object");
+  const unknownInner = policy.documentedKeysOnly ? unknownKey(response, RESPONSE_KEYS) : undefined;
+  if (unknownInner !== undefined) throw malformed(`unknown key response.${unknownInner}`);
   const headers = response.headers;
   if (!isObject(headers)) throw malformed("response.headers must be an object");
   for (const [name, header] of Object.entries(headers))

@@ -130,6 +130,47 @@ const POINTS: readonly Point[] = [
     strict: 415,
   },
   {
+    point: "a Bearer token instead of X-SBG-Auth-Token (CV-AUTH)",
+    observe: async (h) =>
+      (
+        await fetch(`${h.base}/upload/multipart`, {
+          headers: { authorization: `Bearer ${ALICE}`, "content-type": "application/json" },
+        })
+      ).status,
+    default: 200,
+    lenient: 200,
+    strict: 401,
+  },
+  {
+    point: "an init body with a key the documents do not list",
+    observe: async (h) =>
+      (
+        await api(h, "POST", "/upload/multipart", {
+          token: ALICE,
+          body: { project: PROJECT, name: unique(), colour: "blue" },
+        })
+      ).status,
+    default: 200,
+    lenient: 200,
+    strict: 400,
+  },
+  {
+    point: "a report with a key the documents do not list",
+    observe: async (h) => {
+      const id = await start(h);
+      const etag = await store(h, id, 1, bytesOf(10));
+      return (
+        await api(h, "POST", `/upload/multipart/${id}/part`, {
+          token: ALICE,
+          body: { part_number: 1, response: { headers: { ETag: etag } }, uploaded: true },
+        })
+      ).status;
+    },
+    default: 200,
+    lenient: 200,
+    strict: 400,
+  },
+  {
     point: "init status",
     observe: async (h) =>
       (

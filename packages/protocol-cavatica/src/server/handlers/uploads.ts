@@ -40,6 +40,7 @@ export const initUpload: OperationHandler = async (context, request, url) => {
     asciiOnly: breaks(context, "CV-INIT-NAME-CHARS:ascii-only"),
     anySize: lenient || breaks(context, "CV-MAX-FILE-SIZE"),
     refuseOddPartSize: breaks(context, "CV-PART-SIZE-PREFERENCE"),
+    documentedKeysOnly: context.reading === "strict",
   });
 
   // A project or folder nobody owns yet is claimed by the first token that uploads into it,
