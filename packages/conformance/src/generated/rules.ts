@@ -584,8 +584,8 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "must",
     "source": "https://vr-api-integration.github.io/file-api-documentation/guides_delete_file.html (`DELETE /files/{fileId}?role=subscriber` answers 204 and \"marks the file deleted for this subscriber only\", as recorded in PROTOCOLS.md §3.3)",
-    "statement": "DELETE /files/{fileId}?role=subscriber answers 204 and the file is no longer listed for that subscriber, also after it is deleted again.",
-    "check": "Delete an uploaded file; the answer is 204 and the file leaves the list; a second delete (any answer, 204 or 404) does not bring it back."
+    "statement": "DELETE /files/{fileId}?role=subscriber answers 204 and the file is no longer listed for that subscriber, also after it is deleted again; it stays its publisher's (deleted \"for this subscriber only\").",
+    "check": "Delete an uploaded file; the answer is 204 and the file leaves the subscriber's list; a second delete (204 or 404) does not bring it back; the publisher still lists and downloads it."
   },
   {
     "id": "MIME-CONTENT-TYPE",

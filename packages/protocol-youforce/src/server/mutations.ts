@@ -122,6 +122,10 @@ export const YOUFORCE_MUTATIONS = {
   "YF-RATE-LIMIT:no-retry-after": { breaks: "answers 429 without Retry-After", class: "rule" },
   "YF-DOWNLOAD-RANGE": { breaks: "serves a range without its last byte", class: "rule" },
   "YF-DELETE": { breaks: "answers 204 to a delete without marking the file deleted", class: "rule" },
+  "YF-DELETE:for-everyone": {
+    breaks: "a subscriber's delete removes the file for its publisher too",
+    class: "terminal-state",
+  },
   "YF-DELETE:twice": {
     breaks: "toggles the deleted mark, so a second delete brings the file back",
     class: "terminal-state",
