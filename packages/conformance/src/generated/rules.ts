@@ -456,8 +456,8 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "must",
     "source": "[S4] (\"Malicius file extensions are not allowed\"; the list is unpublished; .exe .bat .cmd .com .scr are the programs Windows runs directly, malicious under any reading)",
-    "statement": "A file whose last extension is a Windows program (`.exe`, `.bat`, `.cmd`, `.com`, `.scr`) is refused with 400, in any letter case and after any other extension (`report.pdf.exe`, `A.EXE`, `.Exe`).",
-    "check": "Names ending in each program extension in random letter case, after zero to two other extensions or as the whole name, are refused with 400; `.txt` and `.csv` are accepted."
+    "statement": "A file whose last extension is a Windows program (`.exe`, `.bat`, `.cmd`, `.com`, `.scr`) is refused with 400, in any letter case and after any other extension (`report.pdf.exe`, `A.EXE`, `a.Exe`).",
+    "check": "Names ending in each program extension in random letter case, after zero to two other extensions, are refused with 400; `.txt` and `.csv` are accepted."
   },
   {
     "id": "YF-NAME-EXTENSION-SCRIPTS",

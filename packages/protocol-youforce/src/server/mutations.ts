@@ -65,10 +65,6 @@ export const YOUFORCE_MUTATIONS = {
     breaks: "compares extensions case-sensitively, so A.EXE passes",
     class: "file-name",
   },
-  "YF-NAME-EXTENSION:dot-name": {
-    breaks: "sees no extension in a name that is only one (.Exe), as path.extname does",
-    class: "file-name",
-  },
   "YF-NAME-EXTENSION-SCRIPTS": { breaks: "denies program extensions only, not scripts", class: "rule" },
   "YF-MULTIPART-MAX-SIZE": {
     breaks: "bounds a multipart upload by its Content-Length only, so a chunked body is unbounded",
