@@ -212,7 +212,7 @@ const yfResumablePosition: Check = youforceCheck(
         const file = await expectClosed(ctx, closed, session, expected.length, "closing the upload");
         await expectReadBack(ctx, file.id, expected, "the file assembled from the chunks by position");
       },
-      { numRuns: 4 },
+      { numRuns: 3 },
     );
   },
 );
