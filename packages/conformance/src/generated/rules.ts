@@ -520,7 +520,7 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "must",
     "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (the last chunk is sent with `close=true`; the file is the chunks in order)",
-    "statement": "The chunk sent with `close=true` ends the upload; the stored file is positions 0..n in order. The answer is a 2xx; a `File` in it is optional (PROTOCOLS.md §3.6), so the file is found by name when none is returned.",
+    "statement": "The chunk sent with `close=true` ends the upload; the stored file is positions 0..n in order. The answer is a 2xx; what it holds is undocumented, so the file is found by name when it holds no `File`.",
     "check": "Uploads of 3 to 6 chunks closed with close=true answer 2xx, and the file (from the answer or the listing) reads back as the chunks in order."
   },
   {
