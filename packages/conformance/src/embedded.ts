@@ -2,7 +2,7 @@
  * `--embedded`: the three reference servers in-process on ephemeral ports, each with two tokens (the
  * second for the isolation checks) and the resources the checks upload to, so the suite runs with no
  * server of one's own. CAVATICA's part URLs live 5 s, so CV-PART-URL-EXPIRY can wait them out;
- * YouForce limits the second token to 30 requests a second, so YF-RATE-LIMIT runs. Data
+ * YouForce limits the second token to 10 requests a second, so YF-RATE-LIMIT runs. Data
  * lives in temp directories that `close` removes.
  *
  * `mutations` starts a protocol's server with rules deliberately broken (rule ids): the mutant
@@ -51,7 +51,7 @@ const DEFAULT_PART_URL_TTL_MS = 5_000;
  * a second, while the checks' own traffic (on the first token; the isolation checks' few calls on
  * the second stay under it, and the HTTP layer waits out a 429 anyway) is not slowed.
  */
-export const EMBEDDED_RATE_LIMIT = { requests: 30, windowMs: 1000 } as const;
+export const EMBEDDED_RATE_LIMIT = { requests: 10, windowMs: 1000 } as const;
 
 interface Started {
   readonly server: ReferenceServer;

@@ -560,8 +560,8 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "must",
     "source": "[S4] (\"Malicius file extensions are not allowed\"; the list is unpublished; .exe .bat .cmd .com .scr are the programs Windows runs directly, malicious under any reading)",
-    "statement": "A file whose last extension is a Windows program (`.exe`, `.bat`, `.cmd`, `.com`, `.scr`) is refused with 400, in any letter case and after any other extension (`report.pdf.exe`, `A.EXE`, `.Exe`).",
-    "check": "Names ending in each program extension in random letter case, after zero to two other extensions or as the whole name, are refused with 400; `.txt` and `.csv` are accepted."
+    "statement": "A file whose last extension is a Windows program (`.exe`, `.bat`, `.cmd`, `.com`, `.scr`) is refused with 400, in any letter case and after any other extension (`report.pdf.exe`, `A.EXE`, `a.Exe`).",
+    "check": "Names ending in each program extension in random letter case, after zero to two other extensions, are refused with 400; `.txt` and `.csv` are accepted."
   },
   {
     "id": "YF-NAME-EXTENSION-SCRIPTS",
@@ -624,7 +624,7 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "must",
     "source": "file-api-integration-examples powershell/upload/UploadFile.ps1 (the last chunk is sent with `close=true`; the file is the chunks in order)",
-    "statement": "The chunk sent with `close=true` ends the upload; the stored file is positions 0..n in order. The answer is a 2xx; a `File` in it is optional (PROTOCOLS.md §3.6), so the file is found by name when none is returned.",
+    "statement": "The chunk sent with `close=true` ends the upload; the stored file is positions 0..n in order. The answer is a 2xx; what it holds is undocumented, so the file is found by name when it holds no `File`.",
     "check": "Uploads of 3 to 6 chunks closed with close=true answer 2xx, and the file (from the answer or the listing) reads back as the chunks in order."
   },
   {
@@ -688,8 +688,8 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "must",
     "source": "https://vr-api-integration.github.io/file-api-documentation/guides_delete_file.html (`DELETE /files/{fileId}?role=subscriber` answers 204 and \"marks the file deleted for this subscriber only\", as recorded in PROTOCOLS.md §3.3)",
-    "statement": "DELETE /files/{fileId}?role=subscriber answers 204 and the file is no longer listed for that subscriber, also after it is deleted again.",
-    "check": "Delete an uploaded file; the answer is 204 and the file leaves the list; a second delete (any answer, 204 or 404) does not bring it back."
+    "statement": "DELETE /files/{fileId}?role=subscriber answers 204 and the file is no longer listed for that subscriber, also after it is deleted again; it stays its publisher's (deleted \"for this subscriber only\").",
+    "check": "Delete an uploaded file; the answer is 204 and the file leaves the subscriber's list; a second delete (204 or 404) does not bring it back; the publisher still lists and downloads it."
   },
   {
     "id": "MIME-CONTENT-TYPE",

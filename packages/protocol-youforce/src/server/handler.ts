@@ -42,9 +42,14 @@ async function handle(deps: HandlerDeps, request: Request): Promise<Response> {
   if (route.kind === "not-found") refuse(404, `No such resource: ${request.method} ${quote(url.pathname)}`);
 
   if (deps.rateLimiter) {
-    // YF-RATE-LIMIT: counted per client credential (the HMAC identity, never the token itself).
+    // YF-RATE-LIMIT: counted per client credential (the HMAC identity, never the token itself),
+    // for the credentials `rateLimit.tokens` names (default all).
     const token = Authenticator.bearer(request);
-    const wait = deps.rateLimiter.take(token === undefined ? "anonymous" : deps.auth.identity(token).id);
+    const client = token === undefined ? "anonymous" : deps.auth.identity(token).id;
+    const wait =
+      deps.rateLimited === undefined || deps.rateLimited.has(client)
+        ? deps.rateLimiter.take(client)
+        : undefined;
     // Mutation YF-RATE-LIMIT:no-retry-after: the 429 does not say when to come back.
     if (wait !== undefined)
       refuse(

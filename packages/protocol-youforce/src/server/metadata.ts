@@ -62,9 +62,8 @@ function mutantExtension(
 ): string | undefined {
   const trimmed = name.replace(/\.+$/, "");
   let extension: string;
-  // :first-extension: everything after the first dot; :dot-name: path.extname (".exe" has none).
+  // :first-extension: everything after the first dot.
   if (mutations.has("YF-NAME-EXTENSION:first-extension")) extension = trimmed.slice(trimmed.indexOf(".") + 1);
-  else if (mutations.has("YF-NAME-EXTENSION:dot-name") && trimmed.lastIndexOf(".") <= 0) extension = "";
   else extension = trimmed.slice(trimmed.lastIndexOf(".") + 1);
   if (trimmed.indexOf(".") < 0) extension = "";
   // :case-sensitive: the list is lower case, the name is compared as it is.

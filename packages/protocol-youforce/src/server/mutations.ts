@@ -65,10 +65,6 @@ export const YOUFORCE_MUTATIONS = {
     breaks: "compares extensions case-sensitively, so A.EXE passes",
     class: "file-name",
   },
-  "YF-NAME-EXTENSION:dot-name": {
-    breaks: "sees no extension in a name that is only one (.Exe), as path.extname does",
-    class: "file-name",
-  },
   "YF-NAME-EXTENSION-SCRIPTS": { breaks: "denies program extensions only, not scripts", class: "rule" },
   "YF-MULTIPART-MAX-SIZE": {
     breaks: "bounds a multipart upload by its Content-Length only, so a chunked body is unbounded",
@@ -122,6 +118,10 @@ export const YOUFORCE_MUTATIONS = {
   "YF-RATE-LIMIT:no-retry-after": { breaks: "answers 429 without Retry-After", class: "rule" },
   "YF-DOWNLOAD-RANGE": { breaks: "serves a range without its last byte", class: "rule" },
   "YF-DELETE": { breaks: "answers 204 to a delete without marking the file deleted", class: "rule" },
+  "YF-DELETE:for-everyone": {
+    breaks: "a subscriber's delete removes the file for its publisher too",
+    class: "terminal-state",
+  },
   "YF-DELETE:twice": {
     breaks: "toggles the deleted mark, so a second delete brings the file back",
     class: "terminal-state",

@@ -565,6 +565,25 @@ describe("YF-RATE-LIMIT", () => {
     now += 30_000;
     expect((await fetch(`${s.base}/files?role=publisher`, { headers: auth() })).status).toBe(200);
   });
+
+  test("YF-RATE-LIMIT: per-second windows, and rateLimit.tokens limits only those credentials", async () => {
+    let now = Date.parse("2024-03-05T09:00:00Z");
+    await using s = await startServer({
+      rateLimit: { requestsPerSecond: 2, tokens: [OTHER] },
+      clock: () => now,
+    });
+    const get = (token: string) => fetch(`${s.base}/files?role=publisher`, { headers: auth(token) });
+    for (let i = 0; i < 5; i++) expect((await get(TOKEN)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await get(OTHER)).status).toBe(200);
+    const limited = await get(OTHER);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    await expectError(limited, 429, "YF-RATE-LIMIT");
+    now += 1000;
+    expect((await get(OTHER)).status).toBe(200);
+    await expect(startServer({ rateLimit: { requestsPerSecond: 1, requestsPerMinute: 1 } })).rejects.toThrow(
+      RangeError,
+    );
+  });
 });
 
 describe("downloads", () => {

@@ -334,7 +334,7 @@ export async function expectNothingListed(ctx: CheckContext, name: string, what:
 
 /**
  * YF-RESUMABLE-CLOSE: the answer to a closing chunk is a 2xx; the documents do not say what it
- * holds (PROTOCOLS.md §3.6), so the stored file is the `File` of the answer when there is one, and
+ * holds (the resumable guide and UploadFile.ps1 do not say), so the stored file is the `File` of the answer when there is one, and
  * otherwise the one file the token's listing shows under the upload's name. Fails unless that file
  * has `size` bytes (one of them, when several outcomes are right). The file is cleaned up after
  * the check.

@@ -11,6 +11,7 @@ import {
   difference,
   download,
   expectCreated,
+  expectReadBack,
   filesUrl,
   listedIds,
   uniqueName,
@@ -96,6 +97,14 @@ const yfDelete: Check = youforceCheck(
     const last = await listedIds(ctx, name, { role: "subscriber" });
     if (last.ids.includes(file.id))
       ctx.fail("the file is back in the subscriber's list after a second delete", last.answer.exchange);
+    // "For this subscriber only": the publisher still has its upload.
+    const published = await listedIds(ctx, name, { role: "publisher" });
+    if (!published.ids.includes(file.id))
+      ctx.fail(
+        "the subscriber's delete removed the file from its publisher's list too",
+        published.answer.exchange,
+      );
+    await expectReadBack(ctx, file.id, "to delete", "the publisher's download after a subscriber's delete");
   },
 );
 

@@ -23,6 +23,9 @@ export async function deleteFile(ctx: HandlerContext, fileId: string): Promise<R
   const { mutations } = ctx.config;
   // Mutation YF-DELETE: the delete is answered but not recorded.
   if (mutations.has("YF-DELETE")) return new Response(null, { status: 204 });
+  // Mutation YF-DELETE:for-everyone: the file is removed, not marked for this subscriber.
+  if (mutations.has("YF-DELETE:for-everyone"))
+    await ctx.state.updateFile(doc.id, (current) => ({ ...current, owner: "deleted" }));
   await ctx.state.updateFile(doc.id, (current) => {
     const mark = current.marks[id];
     // Mutation YF-DELETE:twice: a second delete clears the mark again.
