@@ -56,5 +56,7 @@ export {
   InvalidStoreKeyError,
   isBodyAborted,
   isStorageError,
+  STORAGE_ERROR_STATUS,
   type StagedBlob,
+  storageFailure,
 } from "./store.ts";

@@ -24,7 +24,35 @@ const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const READ_BYTES = 1024 * 1024;
 
 /** Error codes of the disk itself: full, over quota, failing, read-only, out of descriptors, denied. */
-const STORAGE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS", "EMFILE", "ENFILE", "EACCES", "EPERM"]);
+/**
+ * The HTTP status of each storage failure: a full disk or quota is 507 Insufficient Storage
+ * (RFC 4918 §11.5), running out of file descriptors is a transient 503, any other disk error a 500.
+ */
+export const STORAGE_ERROR_STATUS = {
+  ENOSPC: 507,
+  EDQUOT: 507,
+  EMFILE: 503,
+  ENFILE: 503,
+  EIO: 500,
+  EROFS: 500,
+  EACCES: 500,
+  EPERM: 500,
+} as const satisfies Record<string, 500 | 503 | 507>;
+
+const STORAGE_ERRORS: ReadonlySet<string> = new Set(Object.keys(STORAGE_ERROR_STATUS));
+
+/** What a server answers for a storage failure: its status and a message that names no path. */
+export function storageFailure(error: unknown): { status: 500 | 503 | 507; message: string } | undefined {
+  if (!isStorageError(error)) return undefined;
+  const status = STORAGE_ERROR_STATUS[(error as { code: keyof typeof STORAGE_ERROR_STATUS }).code];
+  const message =
+    status === 507
+      ? "The server has no room left to store this; nothing was stored"
+      : status === 503
+        ? "The server is out of resources for the moment; retry later"
+        : "The server could not store this; nothing was stored";
+  return { status, message };
+}
 
 /**
  * True when `ingest` (or any store call) failed because of the disk: the server's problem, a 5xx.

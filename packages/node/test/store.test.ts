@@ -488,3 +488,16 @@ test("isStorageError names the disk's failures, isBodyAborted a body that broke 
     expect(isBodyAborted(value)).toBe(false);
   }
 });
+
+describe("storage failures as HTTP answers", () => {
+  test("a full disk or quota is 507, running out of descriptors 503, other disk errors 500; others are not storage failures", async () => {
+    const { storageFailure } = await import("../src/index.ts");
+    const failure = (code: string) => storageFailure(Object.assign(new Error(code), { code }));
+    expect(failure("ENOSPC")?.status).toBe(507);
+    expect(failure("EDQUOT")?.status).toBe(507);
+    expect(failure("EMFILE")?.status).toBe(503);
+    expect(failure("EIO")?.status).toBe(500);
+    expect(failure("ECONNRESET")).toBeUndefined();
+    expect(failure("ENOSPC")?.message).not.toMatch(/\//);
+  });
+});

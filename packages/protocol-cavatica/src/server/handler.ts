@@ -5,7 +5,7 @@
  * a crash. Every response carries `X-Request-Id` (read by sevenbridges-python).
  */
 import { randomUUID } from "node:crypto";
-import { type FetchHandler, InvalidStoreKeyError } from "@partwise/node";
+import { type FetchHandler, InvalidStoreKeyError, storageFailure } from "@partwise/node";
 import { mediaTypeOf } from "./body.ts";
 import { breaks, type OperationHandler, type ServerContext } from "./context.ts";
 import { CavaticaApiError, Code, errorResponse, toErrorResponse } from "./errors.ts";
@@ -90,6 +90,9 @@ export function createHandler(context: ServerContext, onError?: (error: unknown)
       if (error instanceof InvalidStoreKeyError)
         return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
       onError?.(error);
+      const storage = storageFailure(error);
+      if (storage)
+        return errorResponse(storage.status, storage.message, "CV-ERROR-ENVELOPE", Code.internalError);
       return errorResponse(500, "Internal server error", "CV-ERROR-ENVELOPE", Code.internalError);
     }
   };

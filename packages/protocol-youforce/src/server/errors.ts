@@ -9,7 +9,13 @@
  * one, and request text quoted in a message is cut short.
  */
 import { isPartwiseError } from "@partwise/engine";
-import { BlobTooLargeError, InvalidStoreKeyError, isBodyAborted, isStorageError } from "@partwise/node";
+import {
+  BlobTooLargeError,
+  InvalidStoreKeyError,
+  isBodyAborted,
+  isStorageError,
+  storageFailure,
+} from "@partwise/node";
 
 /** A refusal on its way to the client: status, message and the rule it enforces. */
 export class YouforceHttpError extends Error {
@@ -81,6 +87,8 @@ export function toErrorResponse(error: unknown): Response {
     return errorResponse(400, "The request body ended before it was complete; nothing was stored");
   if (isPartwiseError(error) && error.rule !== undefined)
     return errorResponse(400, mimeMessage(error), error.rule);
+  const storage = storageFailure(error);
+  if (storage) return errorResponse(storage.status, storage.message);
   return errorResponse(500, "An unexpected error occurred");
 }
 
