@@ -291,6 +291,9 @@ export async function putPart(
   });
 }
 
+/** How long `putAtOnce` holds bodies open at most, waiting for every request to start. */
+const BARRIER_FALLBACK_MS = 5_000;
+
 /**
  * PUTs parts of one upload genuinely at once: each body (with its Content-Length, as `curl -T`
  * sends it) is held open after its first half until every request has started sending, so all of
@@ -302,17 +305,21 @@ export async function putAtOnce(
   fileId: string,
   parts: readonly (readonly [number, Uint8Array])[],
 ): Promise<HttpAnswer[]> {
+  // Charged and hashed before any request starts, so a spent budget cannot leave a body waiting.
+  ctx.spend(parts.reduce((sum, [, bytes]) => sum + bytes.length, 0));
+  const digests = await Promise.all(parts.map(([, bytes]) => md5Base64(bytes)));
   let started = 0;
   let release!: () => void;
   const everyoneStarted = new Promise<void>((resolve) => {
     release = resolve;
+    // Should a client stack hold a request back until another ends, the bodies go on regardless.
+    setTimeout(resolve, BARRIER_FALLBACK_MS).unref?.();
   });
   const arrive = () => {
     started += 1;
     if (started === parts.length) release();
   };
-  const requests = parts.map(async ([number, bytes]) => {
-    ctx.spend(bytes.length);
+  const requests = parts.map(async ([number, bytes], index) => {
     const half = bytes.length >> 1;
     let step = 0;
     let arrived = false;
@@ -330,15 +337,11 @@ export async function putAtOnce(
         controller.close();
       },
     });
-    const header = {
-      "content-md5": await md5Base64(bytes),
-      "content-length": String(bytes.length),
-    };
     try {
       return await send(ctx, {
         method: "PUT",
         path: `/files/${encodeURIComponent(fileId)}/parts/${number}`,
-        headers: header,
+        headers: { "content-md5": digests[index]!, "content-length": String(bytes.length) },
         body,
       });
     } finally {
