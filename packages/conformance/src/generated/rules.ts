@@ -247,7 +247,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-INIT-NAME-CHARS",
     "protocol": "cavatica",
     "level": "should",
-    "source": "inference: PROTOCOLS.md 2.3 records the CGC init page as allowing any character but `/` and at most 255 characters (no sentence of the seeds states it); split from CV-INIT-NAME in the audit",
+    "source": "inference from https://docs.cancergenomicscloud.org/reference/initialize-a-multipart-upload, recorded in Partwise's protocol notes as allowing any character but `/` and at most 255 characters, with no sentence at hand to quote; split from CV-INIT-NAME in the audit",
     "statement": "A name containing `/` or longer than 255 characters is refused with 400; every other name of 1 to 255 characters (spaces, punctuation, non-ASCII letters) is accepted.",
     "check": "Names containing `/` at a generated place, or 256 generated characters long, are refused with 400; generated names of 1 to 255 letters, digits, punctuation, spaces and non-ASCII letters are accepted."
   },
@@ -383,7 +383,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-REPORT-ETAG",
     "protocol": "cavatica",
     "level": "should",
-    "source": "inference (PROTOCOLS.md 2.8 leaves open whether ETags are checked; S3 CompleteMultipartUpload checks them)",
+    "source": "inference (the documents leave open whether ETags are checked; S3 CompleteMultipartUpload checks them)",
     "statement": "A reported ETag that does not match the stored part (with or without quotes) is refused with 400, as is a report for a part that was never stored.",
     "check": "Reporting a random wrong ETag, or a part never PUT, is refused with 400, 409 or 422; the right ETag with and without quotes is accepted."
   },
@@ -399,7 +399,7 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-LIST-PARTS",
     "protocol": "cavatica",
     "level": "must",
-    "source": "https://docs.cancergenomicscloud.org/reference/get-details-of-a-multipart-upload, as PROTOCOLS.md 2.2 records it: \"`list_parts` (boolean). When true, reported parts are included.\" and the response's `uploaded_parts_count`",
+    "source": "https://docs.cancergenomicscloud.org/reference/get-details-of-a-multipart-upload, as recorded from the page: \"`list_parts` (boolean). When true, reported parts are included.\" and the response's `uploaded_parts_count`",
     "statement": "GET /upload/multipart/{upload_id}?list_parts=true lists every reported part once with its last reported headers, and `uploaded_parts_count` counts them; their order is CV-LIST-PARTS-ORDER.",
     "check": "Model-based: after generated stores, re-stores and reports, the details list exactly the reported part numbers, in any order, each with its last reported ETag."
   },

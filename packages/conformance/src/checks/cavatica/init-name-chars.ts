@@ -1,8 +1,9 @@
 /**
  * CV-INIT-NAME-CHARS (should): a name containing `/` or longer than 255 characters is refused with
  * 400; every other name of 1 to 255 characters (spaces, punctuation, non-ASCII letters) is accepted.
- * Source: inference; PROTOCOLS.md 2.3 records the CGC init page as allowing any character but `/`
- * and at most 255 characters, with no sentence of the seeds to quote (split from CV-INIT-NAME).
+ * Source: inference from https://docs.cancergenomicscloud.org/reference/initialize-a-multipart-upload,
+ * recorded as allowing any character but `/` and at most 255 characters, with no sentence at hand
+ * to quote (split from CV-INIT-NAME).
  *
  * Check: names with `/` at a generated place, or 256 generated characters long, are refused with
  * 400; generated valid names (1 to 255 characters of letters, digits, punctuation, spaces and

@@ -1,7 +1,7 @@
 /**
  * CV-REPORT-ETAG (should): a reported ETag that does not match the stored part (with or without
  * quotes) is refused with 400, as is a report for a part that was never stored.
- * Source: inference (PROTOCOLS.md 2.8 leaves open whether ETags are checked; S3
+ * Source: inference (the documents leave open whether ETags are checked; S3
  * CompleteMultipartUpload checks them).
  *
  * Check: part 1 of an upload is stored; reports of part 1 with a generated wrong ETag, and reports
