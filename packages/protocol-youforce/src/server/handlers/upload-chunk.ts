@@ -177,10 +177,11 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       const refuseGap = reading.closeWithGap === "refuse" && !mutations.has("YF-RESUMABLE-CLOSE-GAP");
       for (let p = 0; p < position && refuseGap; p++)
         if (!positions.has(p))
+          // Named YF-RESUMABLE-CLOSE last, the rule clients read from the message (the gap rule
+          // is its `should` part).
           refuse(
             400,
-            `Cannot close at position ${position}: the chunk at position ${p} is missing; upload it, then close again`,
-            "YF-RESUMABLE-CLOSE-GAP",
+            `Cannot close at position ${position}: the chunk at position ${p} is missing (YF-RESUMABLE-CLOSE-GAP); upload it, then close again (YF-RESUMABLE-CLOSE)`,
           );
 
       await blob.commit(chunkBlob(token, position));
