@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { playwright } from "@vitest/browser-playwright";
 import { chromium } from "playwright";
 import { defineConfig, mergeConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { browserRequired, planChromium, skippedLine } from "./test-support/chromium.ts";
+import { browserRequired, browserSkipped, planChromium, skippedLine } from "./test-support/chromium.ts";
 
 /**
  * Shared test settings for every package. Sources of sibling packages are resolved through the
@@ -35,11 +35,13 @@ function playwrightChromium(): string | undefined {
 /**
  * The browser projects, or none: they run when a Chromium is found (test-support/chromium.ts says
  * where it looks) and are otherwise skipped with one line on stderr saying how to run them. With
- * PARTWISE_REQUIRE_BROWSER=1 (CI) a missing browser fails the run instead.
+ * PARTWISE_REQUIRE_BROWSER=1 (CI) a missing browser fails the run instead; PARTWISE_SKIP_BROWSER=1
+ * leaves them out on purpose, silently (CI's passes on other Node versions).
  */
 export function browserProjects(
   project: (browser: ReturnType<typeof chromiumBrowser>) => TestProjectInlineConfiguration,
 ): TestProjectInlineConfiguration[] {
+  if (browserSkipped(process.env)) return [];
   const plan = planChromium(process.env, existsSync, playwrightChromium());
   if (plan.run) return [project(chromiumBrowser(plan.executablePath))];
   if (browserRequired(process.env))

@@ -35,10 +35,21 @@ export function planChromium(
   return { run: false, reason: `no Chromium at ${DEBIAN_CHROMIUM}, PARTWISE_CHROMIUM or Playwright's own` };
 }
 
+/**
+ * True when this run leaves the browser projects out on purpose (`PARTWISE_SKIP_BROWSER=1`: CI's
+ * extra passes on other Node versions, which run the Node projects only). Wins over
+ * `PARTWISE_REQUIRE_BROWSER`.
+ */
+export function browserSkipped(env: Readonly<Record<string, string | undefined>>): boolean {
+  return truthy(env.PARTWISE_SKIP_BROWSER);
+}
+
+const truthy = (value: string | undefined) =>
+  value !== undefined && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+
 /** True when the environment asks for a missing browser to fail the run (CI). */
 export function browserRequired(env: Readonly<Record<string, string | undefined>>): boolean {
-  const value = env.PARTWISE_REQUIRE_BROWSER;
-  return value !== undefined && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+  return truthy(env.PARTWISE_REQUIRE_BROWSER);
 }
 
 /** The one line printed when the browser projects are skipped. */

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { browserRequired, DEBIAN_CHROMIUM, planChromium, skippedLine } from "../../test-support/chromium.ts";
+import {
+  browserRequired,
+  browserSkipped,
+  DEBIAN_CHROMIUM,
+  planChromium,
+  skippedLine,
+} from "../../test-support/chromium.ts";
 
 const PLAYWRIGHT = "/root/.cache/ms-playwright/chromium-1/chrome-linux64/chrome";
 const on =
@@ -46,5 +52,14 @@ describe("which Chromium the browser tests drive", () => {
     [{ PARTWISE_REQUIRE_BROWSER: "true" }, true],
   ])("browserRequired(%j) = %s", (env, required) => {
     expect(browserRequired(env)).toBe(required);
+  });
+
+  test.each([
+    [{}, false],
+    [{ PARTWISE_SKIP_BROWSER: "0" }, false],
+    [{ PARTWISE_SKIP_BROWSER: "1" }, true],
+    [{ PARTWISE_SKIP_BROWSER: "1", PARTWISE_REQUIRE_BROWSER: "1" }, true],
+  ])("browserSkipped(%j) = %s", (env, skipped) => {
+    expect(browserSkipped(env)).toBe(skipped);
   });
 });

@@ -43,7 +43,7 @@ function javascript(code: string, lang: string): string {
   }).outputText;
 }
 
-describe("README code blocks", () => {
+describe(`README code blocks on Node ${process.version}`, () => {
   test("there are blocks in the package READMEs", () => {
     expect(blocks.length).toBeGreaterThanOrEqual(40);
   });
