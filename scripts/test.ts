@@ -2,12 +2,13 @@
  * `npm test` after the lint: turbo's generate:check, typecheck, test and check:package tasks, with
  * the browser decision (test-support/chromium.ts) in PARTWISE_BROWSER_PLAN. The test tasks hash
  * PARTWISE_*, so installing a Chromium (or pointing PARTWISE_CHROMIUM at one) reruns the browser
- * projects instead of replaying a cached skip.
+ * projects instead of replaying a cached skip. Without a browser the run ends with one line saying
+ * how to run the browser tests.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chromium } from "playwright";
-import { browserSkipped, planChromium } from "../test-support/chromium.ts";
+import { browserSkipped, planChromium, skippedLine } from "../test-support/chromium.ts";
 
 let playwrightPath: string | undefined;
 try {
@@ -15,9 +16,10 @@ try {
 } catch {
   playwrightPath = undefined;
 }
-const plan = browserSkipped(process.env)
-  ? "skipped"
-  : ((p) => (p.run ? p.executablePath : "none"))(planChromium(process.env, existsSync, playwrightPath));
+const found = planChromium(process.env, existsSync, playwrightPath);
+const plan = browserSkipped(process.env) ? "skipped" : found.run ? found.executablePath : "none";
+// Without a browser, one line at the end of the run says so, instead of one per package.
+const quiet = plan === "none" ? { PARTWISE_BROWSER_SKIP_NOTICE: "printed" } : {};
 const turbo = spawnSync(
   "npx",
   [
@@ -30,6 +32,7 @@ const turbo = spawnSync(
     "check:package",
     ...process.argv.slice(2),
   ],
-  { stdio: "inherit", env: { ...process.env, PARTWISE_BROWSER_PLAN: plan } },
+  { stdio: "inherit", env: { ...process.env, PARTWISE_BROWSER_PLAN: plan, ...quiet } },
 );
+if (!found.run && plan === "none") process.stderr.write(`\n${skippedLine(found.reason)}\n`);
 process.exit(turbo.status ?? 1);
