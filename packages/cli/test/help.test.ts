@@ -32,18 +32,21 @@ describe("help and version", () => {
     expect(stdout).toBe(`${pkg.version}\n`);
   });
 
-  test.each(COMMANDS)("partwise %s --help (and -h, and help %s) print its usage and exit 0", async (name) => {
-    for (const args of [
-      [name, "--help"],
-      [name, "--protocol", "basespace", "-h"],
-      ["help", name],
-    ]) {
-      const { code, stdout, stderr } = await runPartwise(args);
-      expect(code, stderr).toBe(0);
-      expect(stdout).toBe(commandHelp(name));
-      expect(stdout.startsWith(`usage: ${SYNOPSIS[name]}\n`)).toBe(true);
-    }
-  });
+  test.each(COMMANDS)(
+    "partwise %s --help (also -h, and partwise help <command>) prints its usage and exits 0",
+    async (name) => {
+      for (const args of [
+        [name, "--help"],
+        [name, "--protocol", "basespace", "-h"],
+        ["help", name],
+      ]) {
+        const { code, stdout, stderr } = await runPartwise(args);
+        expect(code, stderr).toBe(0);
+        expect(stdout).toBe(commandHelp(name));
+        expect(stdout.startsWith(`usage: ${SYNOPSIS[name]}\n`)).toBe(true);
+      }
+    },
+  );
 
   test("upload and conformance --help say where settings come from and that the flag wins", () => {
     for (const name of ["upload", "conformance"] as const) {
