@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { playwright } from "@vitest/browser-playwright";
-import { defineConfig, mergeConfig } from "vitest/config";
+import { chromium } from "playwright";
+import { defineConfig, mergeConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { browserRequired, browserSkipped, planChromium, skippedLine } from "./test-support/chromium.ts";
 
 /**
  * Shared test settings for every package. Sources of sibling packages are resolved through the
@@ -20,18 +23,48 @@ const shared = defineConfig({
 
 export default shared;
 
+/** Where Playwright's own Chromium would be; undefined when Playwright cannot say. */
+function playwrightChromium(): string | undefined {
+  try {
+    return chromium.executablePath();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Headless Chromium for browser runs: Debian's /usr/bin/chromium (or PARTWISE_CHROMIUM) driven
- * by Playwright; no browser is downloaded. The flags keep it quiet on a machine with no network.
+ * The browser projects, or none: they run when a Chromium is found (test-support/chromium.ts says
+ * where it looks) and are otherwise skipped with one line on stderr saying how to run them. With
+ * PARTWISE_REQUIRE_BROWSER=1 (CI) a missing browser fails the run instead; PARTWISE_SKIP_BROWSER=1
+ * leaves them out on purpose, silently (CI's passes on other Node versions).
  */
-export function chromiumBrowser() {
+export function browserProjects(
+  project: (browser: ReturnType<typeof chromiumBrowser>) => TestProjectInlineConfiguration,
+): TestProjectInlineConfiguration[] {
+  if (browserSkipped(process.env)) return [];
+  const plan = planChromium(process.env, existsSync, playwrightChromium());
+  if (plan.run) return [project(chromiumBrowser(plan.executablePath))];
+  if (browserRequired(process.env))
+    throw new Error(`PARTWISE_REQUIRE_BROWSER is set but the browser tests cannot run: ${plan.reason}`);
+  // Vitest may load this file more than once per run: the process environment remembers the notice.
+  if (process.env.PARTWISE_BROWSER_SKIP_NOTICE !== "printed")
+    process.stderr.write(`${skippedLine(plan.reason)}\n`);
+  process.env.PARTWISE_BROWSER_SKIP_NOTICE = "printed";
+  return [];
+}
+
+/**
+ * Headless Chromium for browser runs, driven by Playwright; no browser is downloaded. The flags
+ * keep it quiet on a machine with no network.
+ */
+export function chromiumBrowser(executablePath: string) {
   return {
     enabled: true,
     headless: true,
     screenshotFailures: false,
     provider: playwright({
       launchOptions: {
-        executablePath: process.env.PARTWISE_CHROMIUM ?? "/usr/bin/chromium",
+        executablePath,
         args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
       },
     }),
@@ -40,34 +73,37 @@ export function chromiumBrowser() {
 }
 
 /**
- * The protocol packages' two projects (issue 5): `node` runs every test but test/browser/**;
- * `chromium` runs only test/browser/** in the browser, against a reference server that its
- * globalSetup starts in Node. The chromium project spells out the shared settings instead of
- * `extends: true`, which would concatenate its `include` with the shared one.
+ * The protocol packages' two projects: `node` runs every test but test/browser/**;
+ * `chromium` (when a browser is found) runs only test/browser/** in the browser, against a
+ * reference server that its globalSetup starts in Node. The chromium project spells out the shared
+ * settings instead of `extends: true`, which would concatenate its `include` with the shared one.
+ * A function, so packages without browser tests never look for a browser.
  */
-export const protocolPackageConfig = mergeConfig(
-  shared,
-  defineConfig({
-    test: {
-      projects: [
-        { extends: true, test: { name: "node", exclude: ["**/node_modules/**", "test/browser/**"] } },
-        {
-          resolve: { conditions: [...sourceConditions, "module", "browser", "development|production"] },
-          // The globalSetup runs in Node through this environment: resolve sibling sources as Node does.
-          environments: {
-            __vitest__: {
-              resolve: { conditions: [...sourceConditions, "node", "module", "development|production"] },
+export function protocolPackageConfig() {
+  return mergeConfig(
+    shared,
+    defineConfig({
+      test: {
+        projects: [
+          { extends: true, test: { name: "node", exclude: ["**/node_modules/**", "test/browser/**"] } },
+          ...browserProjects((browser) => ({
+            resolve: { conditions: [...sourceConditions, "module", "browser", "development|production"] },
+            // The globalSetup runs in Node through this environment: resolve sibling sources as Node does.
+            environments: {
+              __vitest__: {
+                resolve: { conditions: [...sourceConditions, "node", "module", "development|production"] },
+              },
             },
-          },
-          test: {
-            ...shared.test,
-            name: "chromium",
-            include: ["test/browser/**/*.test.ts"],
-            globalSetup: ["test/browser/global-setup.ts"],
-            browser: chromiumBrowser(),
-          },
-        },
-      ],
-    },
-  }),
-);
+            test: {
+              ...shared.test,
+              name: "chromium",
+              include: ["test/browser/**/*.test.ts"],
+              globalSetup: ["test/browser/global-setup.ts"],
+              browser,
+            },
+          })),
+        ],
+      },
+    }),
+  );
+}

@@ -1,7 +1,7 @@
 import { defineConfig, mergeConfig } from "vitest/config";
-import shared, { chromiumBrowser } from "../../vitest.shared.ts";
+import shared, { browserProjects } from "../../vitest.shared.ts";
 
-// The engine's suite runs twice: in Node, and unchanged in headless Chromium. Files named
+// The engine's suite runs twice: in Node, and unchanged in headless Chromium (when one is found). Files named
 // *.node.test.ts need Node (node:crypto, python3) and run in Node only.
 export default mergeConfig(
   shared,
@@ -9,14 +9,14 @@ export default mergeConfig(
     test: {
       projects: [
         { extends: true, test: { name: "node" } },
-        {
+        ...browserProjects((browser) => ({
           extends: true,
           test: {
             name: "chromium",
             exclude: ["**/node_modules/**", "test/**/*.node.test.ts"],
-            browser: chromiumBrowser(),
+            browser,
           },
-        },
+        })),
       ],
     },
   }),

@@ -1,3 +1,3 @@
 import { protocolPackageConfig } from "../../vitest.shared.ts";
 
-export default protocolPackageConfig;
+export default protocolPackageConfig();

@@ -18,7 +18,8 @@ import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { redact } from "@partwise/node";
-import { type Io, PROTOCOLS, type Protocol, UsageError } from "../usage.ts";
+import { requireBaseUrl, requireToken, resolveBaseUrl } from "../settings.ts";
+import { type Io, PROTOCOLS, type Protocol, parseBytes, parseDuration, UsageError } from "../usage.ts";
 
 type Flags = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
 
@@ -32,48 +33,6 @@ const TARGET_FLAGS: Record<string, Protocol> = {
   parent: "cavatica",
   "business-type-id": "youforce",
 };
-
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-};
-
-/** Bytes: an integer, optionally with a unit (`500MiB`, `2GB`). */
-export function parseBytes(flag: string, value: string): number {
-  const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = UNITS[(match?.[2] ?? "").toLowerCase()];
-  const bytes = match && unit !== undefined ? Number(match[1]) * unit : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1)
-    throw new UsageError(
-      `--${flag} must be a positive number of bytes (e.g. 1073741824 or 1GiB), not "${value}"`,
-    );
-  return bytes;
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  "": 1000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-};
-
-/** A duration: a number with `ms`, `s` (the default), `m`/`min` or `h` (`90s`, `5m`), in ms. */
-export function parseDuration(flag: string, value: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = DURATION_UNITS[(match?.[2] ?? "").toLowerCase()];
-  const ms = match && unit !== undefined ? Math.round(Number(match[1]) * unit) : Number.NaN;
-  if (!(Number.isSafeInteger(ms) && ms >= 0))
-    throw new UsageError(`--${flag} must be a duration such as 30s, 5m or 1h, not "${value}"`);
-  return ms;
-}
 
 function positiveInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -112,10 +71,9 @@ const string = (flags: Flags, name: string): string | undefined => {
 
 /** The target of one protocol from --base-url, tokens and the protocol's resource flags. */
 async function realTarget(protocol: Protocol, flags: Flags, io: Io) {
-  const baseUrl = string(flags, "base-url") as string;
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new UsageError("--base-url must be an http(s) URL");
-  const token = string(flags, "token") ?? io.env.PARTWISE_TOKEN;
-  if (!token) throw new UsageError("no token: pass --token or set PARTWISE_TOKEN");
+  // The flag, else the environment (settings.ts: PARTWISE_*, then the vendor's own variables).
+  const baseUrl = requireBaseUrl(protocol, string(flags, "base-url"), io.env);
+  const token = requireToken(protocol, string(flags, "token"), io.env);
   const otherToken = string(flags, "other-token") ?? (io.env.PARTWISE_OTHER_TOKEN || undefined);
   if (otherToken === token)
     throw new UsageError("--other-token must be a second identity, not the same token");
@@ -193,7 +151,8 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
   if (!REPORTERS.includes(reporter))
     throw new UsageError(`unknown reporter "${values.reporter}" (expected ${REPORTERS.join(", ")})`);
   const embedded = values.embedded;
-  if (embedded === (values["base-url"] !== undefined))
+  const envBaseUrl = PROTOCOLS.some((p) => p === protocol && resolveBaseUrl(p, undefined, io.env));
+  if (embedded ? values["base-url"] !== undefined : values["base-url"] === undefined && !envBaseUrl)
     throw new UsageError("give either --embedded or --base-url URL");
   if (embedded) {
     for (const flag of ["token", "other-token", ...Object.keys(TARGET_FLAGS)])

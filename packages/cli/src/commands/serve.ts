@@ -1,12 +1,9 @@
 /**
- * `partwise serve --protocol basespace|cavatica|youforce [--host 127.0.0.1] [--port 0]
- *                 [--data-dir DIR] [--token T ...] [--fault SPEC ...] [--cors-origin O ...] [--fsync] [--quiet]
- *                 [--reading default|lenient|strict] [cavatica: --part-url-ttl SECONDS]
- *                 [youforce: --rate-limit N/s|N/min]`
+ * `partwise serve`: runs a protocol's reference server (usage text in ../help.ts).
  *
  * Prints the server's base URL (API root, e.g. `http://127.0.0.1:PORT/v1pre3`) as the first line of
  * stdout, logs each request to stderr (tokens redacted) unless --quiet, and serves until
- * SIGINT/SIGTERM, then closes and exits 0 (DESIGN.md, "The public contract").
+ * SIGINT/SIGTERM, then closes and exits 0.
  */
 import { parseArgs } from "node:util";
 import {

@@ -18,12 +18,15 @@ import type { JournalStore, UploadSource } from "@partwise/client";
 import { isPartwiseError } from "@partwise/engine";
 import { fileJournal, fileSource, redact } from "@partwise/node";
 import { createProgress } from "../progress.ts";
+import { requireBaseUrl, requireToken } from "../settings.ts";
+import { flagWarnings, oneRequestMax, whereToFind } from "../upload-flags.ts";
 import {
   EXIT_FAILED,
   EXIT_OK,
   EXIT_USAGE,
   type Io,
   type Protocol,
+  parseBytes,
   parseProtocol,
   UsageError,
 } from "../usage.ts";
@@ -125,6 +128,7 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
+        overwrite: flags.overwrite === true,
       } as Parameters<typeof upload>[1]);
     },
     async youforce(source, common, flags) {
@@ -166,17 +170,18 @@ export async function upload(argv: string[], io: Io): Promise<number> {
       state: { type: "string" },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
+      overwrite: { type: "boolean" },
     },
   });
   const protocol = parseProtocol(values.protocol);
   if (positionals.length !== 1)
     throw new UsageError("give exactly one FILE to upload, or - for standard input");
   const path = positionals[0] as string;
-  const baseUrl = values["base-url"];
-  if (!baseUrl || !/^https?:\/\//.test(baseUrl)) throw new UsageError("--base-url must be an http(s) URL");
-  const token = values.token ?? io.env.PARTWISE_TOKEN;
-  if (!token) throw new UsageError("no token: pass --token or set PARTWISE_TOKEN");
-  const partSize = positiveInteger("part-size", values["part-size"]);
+  // The flag, else the environment (settings.ts: PARTWISE_*, then the vendor's own variables).
+  const baseUrl = requireBaseUrl(protocol, values["base-url"], io.env);
+  const token = requireToken(protocol, values.token, io.env);
+  const partSize =
+    values["part-size"] === undefined ? undefined : parseBytes("part-size", values["part-size"]);
   const concurrency = positiveInteger("concurrency", values.concurrency);
   const stdin = path === "-";
   if (stdin && values.state)
@@ -199,6 +204,10 @@ export async function upload(argv: string[], io: Io): Promise<number> {
       );
     }
   }
+  // Flags that change nothing here get a warning (upload-flags.ts), not silence.
+  const size = stdin ? undefined : (source as { size: number }).size;
+  for (const warning of flagWarnings(protocol, values, size, await oneRequestMax(protocol)))
+    io.stderr.write(`partwise: warning: ${warning}\n`);
   const progress = createProgress(io.stderr, {
     quiet: values.quiet,
     total: stdin ? undefined : (source as { size: number }).size,
@@ -219,7 +228,7 @@ export async function upload(argv: string[], io: Io): Promise<number> {
       },
       values,
     );
-    progress.done(result);
+    progress.done({ ...result, where: whereToFind(protocol, values) });
     if (values.json) {
       const { id, name: uploadedName, size, md5, parts } = result;
       io.stdout.write(`${JSON.stringify({ id, name: uploadedName, size, md5, parts })}\n`);

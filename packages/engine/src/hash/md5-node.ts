@@ -3,7 +3,7 @@
  *
  * node:crypto runs OpenSSL's MD5, several times faster than any JS or WASM version, and hashes a
  * Uint8Array view without copying it. This is the only engine file allowed to import `node:*`
- * (DESIGN.md, "engine (pure)"); browsers never load it because they resolve `#md5` to md5-web.ts.
+ * (the engine is otherwise pure); browsers never load it because they resolve `#md5` to md5-web.ts.
  */
 
 /// <reference types="node" />

@@ -6,7 +6,7 @@
  * from `planParts`; and a stream of unknown length, cut along the growing sizes of
  * `createPartSizer` so it can never run out of part numbers before `maxTotalSize`.
  *
- * Rules kept (DESIGN.md, "chunk"): nothing is read ahead of the consumer — both iterables are
+ * Rules kept: nothing is read ahead of the consumer — both iterables are
  * lazy and pull the next bytes only when the next part is asked for — and no memory is held
  * beyond the part being filled, one incoming chunk, and the parts the consumer still holds.
  * Every byte is hashed once, as it is read or copied, never in a second pass.

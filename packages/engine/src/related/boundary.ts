@@ -7,7 +7,7 @@
  *     bcharsnospace := DIGIT / ALPHA / "'" / "(" / ")" / "+" / "_" / "," / "-" / "." / "/" / ":" / "=" / "?"
  *
  * This is RFC 2046's grammar, deliberately not the stricter form-data rule of undici and busboy
- * (STYLE.md): any 1–70 `bchars` not ending in a space is accepted.
+ * (RFC 2046 §5.1.1): any 1–70 `bchars` not ending in a space is accepted.
  *
  * Design rules kept: the engine has no randomness of its own, so `createBoundary` takes it as a
  * parameter; a generated boundary is valid by construction and needs no quoting in `Content-Type`.

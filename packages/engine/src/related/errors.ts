@@ -1,5 +1,5 @@
 /**
- * Errors of the `multipart/related` codec (RFC 2046 §5.1, RFC 2387; STYLE.md "Errors: undici").
+ * Errors of the `multipart/related` codec (RFC 2046 §5.1, RFC 2387), in the style of undici's errors.
  *
  * One class per failure condition, each with a stable literal `code` and the id of the
  * `specs/rules.yaml` rule it breaks in `rule`. After h11, `side` says whose fault it is: the

@@ -12,7 +12,7 @@
  *     close-delimiter   := delimiter "--"
  *     body-part         := MIME-part-headers [CRLF *OCTET]
  *
- * Design (after multipasta, STYLE.md): the core knows only `Uint8Array`; bytes go in through
+ * Design (after https://github.com/tim-smart/multipasta): the core knows only `Uint8Array`; bytes go in through
  * `write`/`end` and results come out through callbacks. Errors are values handed to `onError`, and
  * they are sticky: after one, every `write` and `end` reports the same error again. Part content is
  * passed on as `subarray` views of the written chunk, never copied, except the few bytes (at most the

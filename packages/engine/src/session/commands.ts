@@ -1,5 +1,5 @@
 /**
- * What the upload session tells its driver to do (DESIGN.md "session"; STYLE.md "h11").
+ * What the upload session tells its driver to do (sans-I/O, after https://github.com/python-hyper/h11).
  *
  * Every event method returns the commands it produced, in the order the driver should act on
  * them. Commands are plain, JSON-friendly data: the session knows part numbers and sizes, never

@@ -1,6 +1,6 @@
 /**
- * Renders the session's transition tables as a Mermaid `stateDiagram-v2` (STYLE.md "h11": the
- * docs' state diagrams are generated from the table, so they cannot drift).
+ * Renders the session's transition tables as a Mermaid `stateDiagram-v2` (as h11 does: the docs'
+ * state diagrams are generated from the table, so they cannot drift).
  *
  * docs/session.md embeds this output; test/session/diagram.test.ts fails when the two differ.
  * Everything drawn comes from transitions.ts: event rows as `event [guard] / actions`,

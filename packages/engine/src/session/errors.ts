@@ -1,5 +1,5 @@
 /**
- * Errors of the upload session (DESIGN.md "session"; STYLE.md "Errors: undici").
+ * Errors of the upload session, in the style of undici's errors.
  *
  * One class per failure condition, each with a stable literal `code`. No rule of
  * `specs/rules.yaml` governs the session itself (it is protocol-agnostic), so `rule` stays unset.

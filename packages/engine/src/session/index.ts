@@ -1,5 +1,5 @@
 /**
- * Public API of the upload session (DESIGN.md "session"). The transition table and its
+ * Public API of the upload session. The transition table and its
  * interpreter stay internal; `sessionStateDiagram()` is how they are shown.
  */
 export type {

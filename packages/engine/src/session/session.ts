@@ -1,6 +1,6 @@
 /**
  * `UploadSession`: the sans-I/O multipart upload state machine every protocol uploader drives
- * (DESIGN.md "session"; STYLE.md "h11").
+ * (sans-I/O, after https://github.com/python-hyper/h11).
  *
  * The class is a thin shell: it validates options, turns method calls into events for the
  * transition table in transitions.ts (which holds every rule; read its header) and returns the

@@ -1,6 +1,5 @@
 /**
- * Serialisable snapshots of an upload session, for resume (DESIGN.md "session": "a serialisable
- * snapshot for resume").
+ * Serialisable snapshots of an upload session, for resume.
  *
  * Design rules kept:
  * - A snapshot is plain JSON data (`JSON.parse(JSON.stringify(s))` restores to an equal value):

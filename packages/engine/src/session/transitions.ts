@@ -1,7 +1,7 @@
 /**
  * The upload session's state machine: a literal transition table and its interpreter.
  *
- * After h11's `_state.py` (STYLE.md "h11"): events in, commands out, no I/O. The machine is two
+ * After h11's `_state.py` (https://github.com/python-hyper/h11): events in, commands out, no I/O. The machine is two
  * tables — `EVENT_TRANSITIONS` (state × event → guarded rows of next state + actions) and
  * `STATE_TRANSITIONS` (fired after every event while their guard holds, like h11's
  * state-triggered transitions) — plus the guards, actions and interpreter below.

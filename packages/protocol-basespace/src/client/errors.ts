@@ -1,6 +1,6 @@
 /**
- * The one error class of the BaseSpace client and uploader (DESIGN.md "protocol-* packages";
- * STYLE.md "Errors: undici"): `BasespaceError`, a `ClientError` whose literal `code` names the
+ * The one error class of the BaseSpace client and uploader, in the style of undici's errors:
+ * `BasespaceError`, a `ClientError` whose literal `code` names the
  * failure kind, with the HTTP status, the server's error envelope (BS-ERROR-ENVELOPE: the
  * ServiceStack `ResponseStatus`, or the bare `{ErrorCode, MessageFormatted}` shape), the rule id
  * the server named in `ErrorCode` (the Partwise reference server puts the broken rule there), and

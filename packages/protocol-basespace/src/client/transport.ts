@@ -48,7 +48,9 @@ export interface Call {
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
   readonly headers?: Readonly<Record<string, string>> | undefined;
-  readonly body?: BodyInit | undefined;
+  // RequestInit["body"] rather than BodyInit: the same type, and also declared by @types/node, so the
+  // published types need no DOM lib.
+  readonly body?: RequestInit["body"] | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Success statuses the spec documents for this call. */
   readonly expect: readonly number[];

@@ -1,5 +1,5 @@
 /**
- * The one error class of the CAVATICA client and uploader (STYLE.md "Errors: undici"): a stable
+ * The one error class of the CAVATICA client and uploader, in the style of undici's errors: a stable
  * literal `code` per failure kind, the HTTP status, the platform's error body (CV-ERROR-ENVELOPE:
  * `{status, code, message, more_info}`), the rule id of specs/rules.yaml when the server named one
  * in its message (the reference server writes "… (CV-PART-NUMBER)"), and whether a retry can help.

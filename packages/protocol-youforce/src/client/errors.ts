@@ -1,6 +1,6 @@
 /**
- * `YouforceError`: the one error class of the YouForce client and uploader (issue 5; STYLE.md
- * "Errors: undici"). Users match on the stable literal `code`, not on `instanceof` or messages:
+ * `YouforceError`: the one error class of the YouForce client and uploader, in the style of
+ * undici's errors. Users match on the stable literal `code`, not on `instanceof` or messages:
  *
  * | code                            | kind               | when                                                     |
  * |---------------------------------|--------------------|----------------------------------------------------------|

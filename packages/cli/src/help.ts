@@ -1,0 +1,130 @@
+/**
+ * The usage text of the `partwise` command, in one place: `partwise --help`, `partwise <command>
+ * --help`, and the synopsis blocks of the package README (a test checks the README against
+ * `SYNOPSIS`, so the two cannot drift apart).
+ */
+
+export type CommandName = "serve" | "upload" | "conformance";
+
+/** One line per command for `partwise --help`. */
+export const SUMMARY: Record<CommandName, string> = {
+  serve: "run a reference server (prints its base URL, serves until SIGINT/SIGTERM)",
+  upload: "upload a file (or - for stdin) with progress, retries and resume (--state)",
+  conformance: "check a server (or --embedded, the reference servers) against every rule of the protocol",
+};
+
+/** Each command's synopsis, exactly as the README's block under "## partwise <command>" shows it. */
+export const SYNOPSIS: Record<CommandName, string> = {
+  serve: `partwise serve --protocol basespace|cavatica|youforce [--host 127.0.0.1] [--port 0]
+               [--data-dir DIR] [--token T ...] [--fault SPEC ...] [--cors-origin ORIGIN ...]
+               [--reading default|lenient|strict] [cavatica: --part-url-ttl SECONDS]
+               [youforce: --rate-limit N/s|N/min] [--fsync] [--quiet]`,
+  upload: `partwise upload FILE|- --protocol basespace|cavatica|youforce [--base-url URL] [--token T]
+               [basespace: --app-result ID [--directory D] [--content-type T]]
+               [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID [--overwrite]]
+               [youforce:  --business-type-id N]
+               [--name NAME] [--part-size SIZE] [--concurrency N] [--state FILE] [--json] [--quiet]`,
+  conformance: `partwise conformance --protocol basespace|cavatica|youforce|all
+               (--embedded | [--base-url URL] [--token T] [--other-token T2]
+                             [--app-result ID] [--project OWNER/PROJECT] [--parent FOLDER_ID]
+                             [--business-type-id N])
+               [--seed N] [--num-runs N] [--path P] [--checks GLOB ...] [--strict] [--baseline FILE]
+               [--max-bytes SIZE] [--reporter pretty|json|junit] [--output FILE] [--quiet]`,
+};
+
+const EXIT_CODES =
+  "exit codes: 0 success · 1 upload failed or a rule was broken · 2 bad usage or configuration";
+
+const SIZES =
+  "SIZE is bytes, or a number with a unit: 16MiB, 500KiB, 2GiB (1024-based), 5MB, 1GB (1000-based).";
+
+/** Where the base URL and the token come from when their flag is not given; the flag always wins. */
+export const SETTINGS = `settings (a flag always wins; otherwise the first variable that is set):
+  base URL   --base-url, PARTWISE_BASE_URL,
+             then basespace: BASESPACE_API_SERVER (…/v1pre3 is added to a bare host)
+                  cavatica:  SB_API_ENDPOINT
+  token      --token, PARTWISE_TOKEN,
+             then basespace: BASESPACE_ACCESS_TOKEN · cavatica: SB_AUTH_TOKEN
+  Prefer the environment for tokens: flags end up in shell history.`;
+
+const DETAILS: Record<CommandName, string> = {
+  serve: `Runs a faithful reference server for one protocol, to develop and test against without the
+vendor's cloud. Prints its base URL (the API root: …/v1pre3, …/v2 or …/v1.0) as the first line of
+stdout, logs each request to stderr (tokens redacted) unless --quiet, and serves until
+SIGINT/SIGTERM, then exits 0.
+
+  --data-dir DIR        keep uploads on disk across restarts (default: a temp dir removed on exit)
+  --token T             accepted tokens, repeatable (default: any non-empty token); each its own identity
+  --fault SPEC          inject faults, repeatable: op=uploadFilePart,status=503,rate=0.2 or op=*,reset,seed=7
+  --cors-origin ORIGIN  allow browser clients from ORIGIN (* for any), repeatable
+  --reading R           how to read rules the documents leave open: default, lenient or strict
+  --part-url-ttl S      cavatica: signed part URLs expire after S seconds
+  --rate-limit N/s      youforce: answer 429 above N requests a second (or N/min)
+  --fsync               fsync accepted parts before answering
+  --quiet               no request log`,
+  upload: `Uploads FILE (or standard input, -) with the protocol's own rules: parallel parts, retries
+(network errors, 5xx, 408, 429 with Retry-After) and resume. Any other 4xx fails at once, naming
+the rule.
+
+  --protocol P          basespace, cavatica or youforce
+  --base-url URL        the API root, version included (…/v1pre3, …/v2, …/v1.0)
+  --token T             the access token
+  --app-result ID       basespace: the AppResult to upload to (--directory D, --content-type T)
+  --project O/P         cavatica: the project to upload to, or --parent FOLDER_ID
+  --overwrite           cavatica: replace a file of the same name instead of failing (409)
+  --business-type-id N  youforce: the business type of the file
+  --name NAME           the file's name (default: FILE's base name; required for - with cavatica)
+  --part-size SIZE      bytes per part (the protocol's default and limits otherwise)
+  --concurrency N       parts in flight at once
+  --state FILE          resume journal: rerun the same command after a crash or Ctrl-C and only
+                        the parts not yet accepted are sent (not for standard input)
+  --json                print {"id","name","size","md5","parts"} on stdout (computes the whole MD5)
+  --quiet               no progress on stderr
+
+${SIZES}
+Progress goes to stderr: a bar with throughput and ETA on a terminal, plain lines otherwise; the
+last line says the file's id and where it is.
+
+${SETTINGS}`,
+  conformance: `Runs the conformance suite (@partwise/conformance) against a server, or against the reference
+servers in-process with --embedded. Progress on stderr; the report on stdout or in --output.
+
+  --protocol P          basespace, cavatica, youforce, or all (all only with --embedded)
+  --embedded            start the three reference servers in-process instead of --base-url
+  --other-token T2      a second identity for the isolation checks (or PARTWISE_OTHER_TOKEN)
+  --app-result ID       basespace: an AppResult the token may write to
+  --project O/P         cavatica: where the checks upload (and/or --parent FOLDER_ID)
+  --business-type-id N  youforce: the business type the checks upload to
+  --checks GLOB         only rules whose id matches (BS-PART-*, CV-AUTH,CV-ABORT), repeatable
+  --seed N              the fast-check seed (random by default, always printed)
+  --num-runs N          runs of the properties that do not set their own
+  --path P              replay one failure (with --checks ID --seed S, as printed)
+  --strict              broken should rules fail the run too
+  --baseline FILE       known failures: a JSON list of rule ids, or a previous JSON report
+  --max-bytes SIZE      data budget; default 1GiB against a real server, unlimited embedded
+  --reporter R          pretty (default), json or junit
+  --output FILE         write the report there instead of stdout
+  --quiet               no progress lines on stderr
+
+${SIZES}
+
+${SETTINGS}`,
+};
+
+/** `partwise <command> --help`. */
+export function commandHelp(name: CommandName): string {
+  return `usage: ${SYNOPSIS[name]}\n\n${DETAILS[name]}\n\n${EXIT_CODES}\n`;
+}
+
+/** `partwise --help`. */
+export function mainHelp(): string {
+  return `usage: partwise <command> [flags]
+       partwise <command> --help
+       partwise --version
+
+commands:
+${(Object.keys(SUMMARY) as CommandName[]).map((name) => `  ${name.padEnd(12)} ${SUMMARY[name]}`).join("\n")}
+
+${EXIT_CODES}
+`;
+}
