@@ -19,7 +19,7 @@ import { type Io, type Protocol, parsePort, parseProtocol, UsageError } from "..
 /** The protocol-specific flags, already parsed. */
 interface ProtocolFlags {
   readonly partUrlTtlMs?: number | undefined;
-  readonly requestsPerMinute?: number | undefined;
+  readonly rateLimit?: RateLimitFlag | undefined;
 }
 
 /** Starts a protocol's reference server; loaded lazily so one protocol's code is not loaded for another. */
@@ -33,10 +33,10 @@ const FACTORIES: Record<
       ...o,
       ...(partUrlTtlMs === undefined ? {} : { partUrlTtlMs }),
     }),
-  youforce: async (o, { requestsPerMinute }) =>
+  youforce: async (o, { rateLimit }) =>
     (await import("@partwise/protocol-youforce/server")).createYouforceServer({
       ...o,
-      ...(requestsPerMinute === undefined ? {} : { rateLimit: { requestsPerMinute } }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
     }),
 };
 
@@ -49,17 +49,22 @@ export function parsePartUrlTtl(value: string | undefined): number | undefined {
   return Math.round(seconds * 1000);
 }
 
-/** `--rate-limit N/s` or `N/min` (a bare N is per second): requests per minute, at least 1. */
-export function parseRateLimit(value: string | undefined): number | undefined {
+/** A rate limit as the YouForce server takes it: per-second windows, or per-minute windows. */
+export type RateLimitFlag = { readonly requestsPerSecond: number } | { readonly requestsPerMinute: number };
+
+/**
+ * `--rate-limit N/s` (a bare N is per second) or `N/min`: whole requests per one-second or
+ * one-minute window, at least 1, so a 429's `Retry-After` is at most the window.
+ */
+export function parseRateLimit(value: string | undefined): RateLimitFlag | undefined {
   if (value === undefined) return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?\s*$/i.exec(value);
-  const perUnit = match ? Number(match[1]) : Number.NaN;
-  const perMinute = match?.[2] && /^m/i.test(match[2]) ? perUnit : perUnit * 60;
-  if (!(Number.isFinite(perMinute) && perMinute >= 1))
+  const match = /^\s*(\d+)\s*(?:\/\s*(s|sec|second|m|min|minute))?\s*$/i.exec(value);
+  const count = match ? Number(match[1]) : Number.NaN;
+  if (!(Number.isSafeInteger(count) && count >= 1))
     throw new UsageError(
-      `--rate-limit must be N/s or N/min with at least 1 request a minute, not "${value}"`,
+      `--rate-limit must be N/s or N/min with N a whole number of at least 1, not "${value}"`,
     );
-  return Math.floor(perMinute);
+  return match?.[2] && /^m/i.test(match[2]) ? { requestsPerMinute: count } : { requestsPerSecond: count };
 }
 
 function parseReadingFlag(value: string | undefined): Reading {
@@ -101,11 +106,11 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   const reading = parseReadingFlag(values.reading);
   const flags: ProtocolFlags = {
     partUrlTtlMs: parsePartUrlTtl(values["part-url-ttl"]),
-    requestsPerMinute: parseRateLimit(values["rate-limit"]),
+    rateLimit: parseRateLimit(values["rate-limit"]),
   };
   if (flags.partUrlTtlMs !== undefined && protocol !== "cavatica")
     throw new UsageError("--part-url-ttl applies to --protocol cavatica only");
-  if (flags.requestsPerMinute !== undefined && protocol !== "youforce")
+  if (flags.rateLimit !== undefined && protocol !== "youforce")
     throw new UsageError("--rate-limit applies to --protocol youforce only");
   const port = parsePort(values.port);
   const tokens = values.token.filter((t) => t.length > 0);
