@@ -132,7 +132,9 @@ export async function retrying<T>(
     const now = clock.now();
     firstFailure ??= now;
     if (!info.retryable) {
-      const settled = between ? await between(failure) : undefined;
+      // A refusal of the first attempt is a plain answer; after a failed attempt (its answer
+      // perhaps lost) it may be the consequence of that attempt having been applied.
+      const settled = between && n > 0 ? await between(failure) : undefined;
       if (settled) return settled.value;
       throw failure;
     }

@@ -16,7 +16,9 @@
  * - a journal is applied only to the same source (fingerprint) and target, or refused naming it.
  */
 import {
+  blobSource,
   createMd5,
+  md5,
   type PlannedPart,
   type RandomAccessSource,
   type SessionSnapshot,
@@ -90,6 +92,8 @@ export interface RunUploadOptions<H, R> {
   readonly journalName?: string | undefined;
   /** What a journal must match besides the source (target, name, settings). */
   readonly target?: Readonly<Record<string, unknown>> | undefined;
+  /** The part size the caller asked for explicitly: a journal written with another is refused. */
+  readonly partSize?: number | undefined;
   /** The file's name, recorded in its fingerprint. */
   readonly name?: string | undefined;
   readonly retry?: UploadRetryOptions | undefined;
@@ -248,7 +252,7 @@ class Run<H, R> {
       if (done !== undefined) return done;
     } else if (this.o.journal) await this.newJournal(this.o.journal, await this.fingerprint());
     this.plan = [...this.feed.known];
-    await this.startDigest();
+    if (this.digest === undefined) await this.startDigest();
     const size = this.feed.size ?? 0;
     if (this.steps.single && size <= (this.steps.singleUpTo ?? 0) && this.accepted.size === 0)
       return this.single(this.o.source as RandomAccessSource | Blob);
@@ -316,6 +320,10 @@ class Run<H, R> {
       throw this.o.errors.usage(
         `${name} was written for another target or settings (${JSON.stringify(saved.target ?? {})}); remove it to start over`,
       );
+    if (this.o.partSize !== undefined && this.o.partSize !== saved.partSize)
+      throw this.o.errors.usage(
+        `The part size ${this.o.partSize} differs from the ${saved.partSize} of ${name}: part positions depend on it`,
+      );
     const handle = saved.upload === null ? undefined : this.steps.parseHandle(saved.upload);
     const result = saved.result === undefined ? undefined : this.steps.parseResult(saved.result);
     this.feed = createPartFeed(this.o.source, {
@@ -329,14 +337,17 @@ class Run<H, R> {
     if (saved.stage === "completed" && result !== undefined) return this.finishedEarlier(result);
     for (const [key, part] of Object.entries(saved.parts))
       this.accepted.set(Number(key), { number: Number(key), ...part });
+    this.plan = [...this.feed.known];
+    await this.startDigest();
     if (saved.stage === "completing" || handle !== undefined) {
-      this.plan = [...this.feed.known];
       const found = await this.lookup();
       if (found.state === "completed") return this.finishedEarlier(found.result);
       if (found.state === "gone" || handle === undefined) {
         this.handle = undefined;
         this.accepted = new Map();
         this.resumed = false;
+        this.digest = undefined;
+        await this.startDigest();
         await this.writer.update({ upload: null, parts: {}, stage: "parts", startedAt: this.clock.now() });
       } else if (found.parts !== undefined) {
         for (const [number, part] of this.accepted)
@@ -348,7 +359,7 @@ class Run<H, R> {
 
   async finishedEarlier(result: R): Promise<R> {
     this.plan = [...this.feed.known];
-    await this.startDigest();
+    if (this.digest === undefined) await this.startDigest();
     return result;
   }
 
@@ -358,12 +369,26 @@ class Run<H, R> {
     );
   }
 
+  /**
+   * The whole file's MD5, when asked for. Parts of an earlier run are read again first and each
+   * checked against the MD5 the journal recorded (a source changed where the fingerprint does not
+   * sample it is refused before anything is sent); those in an unbroken run from part 1 go into
+   * the digest at once, the others are read again when the digest gets to them.
+   */
   async startDigest(): Promise<void> {
     if (!(this.o.wholeFileMd5 || this.steps.needsFileMd5)) return;
-    this.digest = await WholeFileMd5.create({
-      skipped: new Set(this.accepted.keys()),
-      readSkipped: (n) => this.readFresh(n),
-    });
+    let prefix = 0;
+    while (this.accepted.has(prefix + 1)) prefix += 1;
+    const later = new Set([...this.accepted.keys()].filter((n) => n > prefix));
+    this.digest = await WholeFileMd5.create({ skipped: later, readSkipped: (n) => this.readFresh(n) });
+    for (const part of this.acceptedParts()) {
+      const bytes = await this.readFresh(part.number);
+      if (bytes.length !== part.size || toHex(await md5(bytes)) !== part.md5)
+        throw this.o.errors.usage(
+          `Part ${part.number} differs from the part ${this.o.journalName ?? "the journal"} records as uploaded: the source changed since; remove the journal to start over`,
+        );
+      if (part.number <= prefix) this.digest.offer(part.number, bytes);
+    }
   }
 
   /** Part `n`'s bytes, read again from the source (parts of an earlier run, for the digest). */
@@ -446,7 +471,8 @@ class Run<H, R> {
 
   /** The whole file in one request; a lost answer is looked up before the request is sent again. */
   async single(source: RandomAccessSource | Blob): Promise<R> {
-    const body = isBlob(source) ? bytesSource(new Uint8Array(await source.arrayBuffer())) : source;
+    const body = isBlob(source) ? blobSource(source) : source;
+    this.plan = [{ number: 1, offset: 0, size: body.size }];
     const single = this.steps.single as NonNullable<UploadSteps<H, R>["single"]>;
     await this.writer?.update({ stage: "completing", startedAt: this.startedAt });
     let hash: Awaited<ReturnType<typeof createMd5>> | undefined;
@@ -465,6 +491,7 @@ class Run<H, R> {
       this.digest = undefined;
       this.fileMd5 = toHex(hash.digest());
     }
+    this.accepted.set(1, { number: 1, size: body.size, md5: this.fileMd5 ?? "", etag: "" });
     return this.completed(result);
   }
 
@@ -503,8 +530,17 @@ class Run<H, R> {
       return { answer, first };
     });
     this.handle = started.answer.handle;
-    await this.writer?.update({ upload: started.answer.handle, startedAt: this.startedAt, stage: "parts" });
-    if (started.first) await this.accept(started.first, started.answer.etag ?? started.first.md5Hex);
+    const first = started.first;
+    if (first === undefined) {
+      await this.writer?.update({ upload: started.answer.handle, startedAt: this.startedAt, stage: "parts" });
+      return;
+    }
+    // One save records the upload and the part its start carried.
+    const part = { size: first.size, md5: first.md5Hex, etag: started.answer.etag ?? first.md5Hex };
+    await this.writer?.update({ upload: started.answer.handle, parts: { [String(first.number)]: part } });
+    this.accepted.set(first.number, { number: first.number, ...part });
+    this.feed.release(first.number);
+    this.progress();
   }
 
   /** Parts through the engine's session (restored from a snapshot of the accepted ones). */
