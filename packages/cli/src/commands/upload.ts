@@ -3,13 +3,17 @@
  *    [basespace: --app-result ID [--directory D] [--content-type T]]
  *    [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID]
  *    [youforce:  --business-type-id N]
- *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE] [--json] [--quiet]`
+ *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE]
+ *    [--retry-for DURATION] [--retries N] [--json] [--quiet]`
  *
  * Progress on stderr (a bar on a terminal, plain lines otherwise); with --json one JSON object on
  * stdout: id, name, size, md5, parts (the whole file's MD5 is computed only then: without --json
  * each byte is hashed once, for its part's checksum). `--state FILE` keeps a resume journal: rerun the same command
- * after a crash or Ctrl-C and only the parts not yet accepted are sent. Exit 0 on success, 1 when
- * the upload failed, 2 on bad usage, each with a one-line reason (DESIGN.md's contract).
+ * after a crash, a failure or Ctrl-C and only the parts not yet accepted are sent. Every request is
+ * retried on network errors, 5xx, 408 and 429 for up to `--retry-for` (default 2m) and `--retries`
+ * times (default 30). Exit 0 on success, 1 when the upload failed, 2 on bad usage, 130 when
+ * interrupted (with --state the upload is paused and the command that resumes it is printed),
+ * each with a one-line reason.
  */
 import { basename } from "node:path";
 import { Readable } from "node:stream";
@@ -59,6 +63,55 @@ interface Common {
   readonly onProgress: (progress: ProgressEvent) => void;
   /** Compute the whole file's MD5: only for `--json`, which prints it. */
   readonly wholeFileMd5: boolean;
+  /** `--retries`, `--retry-for`. */
+  readonly retries: number | undefined;
+  readonly retryForMs: number | undefined;
+  readonly statePath: string | undefined;
+}
+
+/** Exit code of an interrupted upload (128 + SIGINT), paused or aborted. */
+export const EXIT_INTERRUPTED = 130;
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  "": 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+};
+
+/** `--retry-for`: a number with `ms`, `s` (the default), `m`/`min` or `h` (`90s`, `5m`), in ms. */
+function duration(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = DURATION_UNITS[(match?.[2] ?? "").toLowerCase()];
+  const ms = match && unit !== undefined ? Math.round(Number(match[1]) * unit) : Number.NaN;
+  if (!(Number.isSafeInteger(ms) && ms >= 0))
+    throw new UsageError(`--${flag} must be a duration such as 30s, 5m or 1h, not "${value}"`);
+  return ms;
+}
+
+const count = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`--${flag} must be an integer >= 0, not "${value}"`);
+  return Number(value);
+};
+
+/** The command line that resumes a paused upload: the same one, the token left to the environment. */
+function resumeCommand(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--token") {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("--token=")) continue;
+    out.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  }
+  return `partwise upload ${out.join(" ")}`;
 }
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -105,6 +158,7 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         concurrency: common.concurrency,
         journal: common.journal,
         keepOnAbort: common.journal !== undefined,
+        retry: { maxRetriesPerPart: common.retries },
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
@@ -122,6 +176,7 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         partSize: common.partSize,
         concurrency: common.concurrency,
         journal: common.journal,
+        retry: { maxRetriesPerPart: common.retries },
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
@@ -138,6 +193,8 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         chunkSize: common.partSize,
         concurrency: common.concurrency,
         journal: common.journal,
+        journalName: common.statePath,
+        retry: { retries: common.retries, retryForMs: common.retryForMs },
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
@@ -164,6 +221,8 @@ export async function upload(argv: string[], io: Io): Promise<number> {
       "part-size": { type: "string" },
       concurrency: { type: "string" },
       state: { type: "string" },
+      "retry-for": { type: "string" },
+      retries: { type: "string" },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
     },
@@ -178,6 +237,8 @@ export async function upload(argv: string[], io: Io): Promise<number> {
   if (!token) throw new UsageError("no token: pass --token or set PARTWISE_TOKEN");
   const partSize = positiveInteger("part-size", values["part-size"]);
   const concurrency = positiveInteger("concurrency", values.concurrency);
+  const retries = count("retries", values.retries);
+  const retryForMs = duration("retry-for", values["retry-for"]);
   const stdin = path === "-";
   if (stdin && values.state)
     throw new UsageError("--state cannot resume standard input; upload a file to resume");
@@ -216,6 +277,9 @@ export async function upload(argv: string[], io: Io): Promise<number> {
         signal: io.signal,
         onProgress: (p) => progress.update(p),
         wholeFileMd5: values.json,
+        retries,
+        retryForMs,
+        statePath: values.state,
       },
       values,
     );
@@ -228,6 +292,14 @@ export async function upload(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     progress.stop();
     if (error instanceof UsageError) throw error;
+    if (io.signal.aborted) {
+      io.stderr.write(
+        values.state
+          ? `partwise: upload paused; --state ${values.state} keeps it, resume with:\n  ${redact(resumeCommand(argv), [token])}\n`
+          : "partwise: upload interrupted and aborted (use --state FILE to be able to resume)\n",
+      );
+      return EXIT_INTERRUPTED;
+    }
     const usage = isPartwiseError(error) && (error as { kind?: string }).kind === "usage";
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`partwise: upload ${usage ? "refused" : "failed"}: ${redact(message, [token])}\n`);
