@@ -4,6 +4,7 @@ import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFaultSpec, type ServerLogEntry } from "@partwise/node";
+import { createCavaticaServer } from "@partwise/protocol-cavatica/server";
 import { createYouforceServer } from "@partwise/protocol-youforce/server";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { partwise } from "./helpers.ts";
@@ -104,6 +105,41 @@ test("youforce: SIGINT without --state exits 130 and says it aborted", async () 
     const result = await run(args, refusedOnce(log));
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toMatch(/interrupted and aborted/);
+  } finally {
+    await server.close();
+  }
+}, 60_000);
+
+test("cavatica: SIGINT with --state after a part keeps the upload (no abort); the printed command finishes it", async () => {
+  const log: ServerLogEntry[] = [];
+  const server = await createCavaticaServer({
+    tokens: [TOKEN],
+    log: (e) => log.push(e),
+    faults: [parseFaultSpec("op=storagePutPart,delay=400")],
+  });
+  try {
+    const base = `${(await server.listen()).url}/v2`;
+    const MiB = 1024 * 1024;
+    const bytes = randomBytes(3 * 5 * MiB + 7);
+    const file = join(dir, "cv-paused.bin");
+    const state = join(dir, "cv-paused.state.json");
+    await writeFile(file, bytes);
+    const args = [
+      ...["upload", file, "--protocol", "cavatica", "--base-url", base, "--project", "pause/test"],
+      ...["--part-size", String(5 * MiB), "--concurrency", "1", "--state", state, "--json"],
+    ];
+    const accepted = () => log.filter((e) => e.op === "storagePutPart" && e.status === 200).length;
+    const first = await run(args, () => accepted() >= 1);
+    expect(first.code, first.stderr).toBe(130);
+    expect(log.filter((e) => e.op === "abortUpload")).toEqual([]);
+    const command = /resume with:\n\s+(partwise upload .*)\n/.exec(first.stderr)?.[1];
+    expect(command).toBeDefined();
+    const before = log.length;
+    const resumed = await run((command as string).replace(/^partwise /, "").split(" "));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(log.slice(before).filter((e) => e.op === "initUpload")).toEqual([]);
+    const result = JSON.parse(resumed.stdout) as { id: string; size: number };
+    expect(result.size).toBe(bytes.length);
   } finally {
     await server.close();
   }

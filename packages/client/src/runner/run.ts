@@ -109,7 +109,7 @@ export interface RunUploadOptions<H, R> {
   readonly onRetry?: ((request: string, error: unknown) => void) | undefined;
 }
 
-export interface RunUploadResult<R> {
+export interface RunUploadResult<R, H = unknown> {
   readonly result: R;
   readonly md5: string | undefined;
   readonly parts: number;
@@ -117,9 +117,13 @@ export interface RunUploadResult<R> {
   readonly resumed: boolean;
   /** Corrupt stored files found and discarded (or left, where the protocol cannot discard). */
   readonly discarded: readonly R[];
+  /** The server's upload this result came from (undefined for a one-request upload). */
+  readonly handle: H | undefined;
+  /** The part size the file was cut to. */
+  readonly partSize: number;
 }
 
-export async function runUpload<H, R>(options: RunUploadOptions<H, R>): Promise<RunUploadResult<R>> {
+export async function runUpload<H, R>(options: RunUploadOptions<H, R>): Promise<RunUploadResult<R, H>> {
   const run = new Run(options);
   return run.run();
 }
@@ -154,6 +158,9 @@ class Run<H, R> {
   totalKnown = true;
   /** The last part of a stream when `complete` sends it (known once the stream ends). */
   last: PlannedPart | undefined;
+  /** The completion (or one-request upload) was sent: its answer may have been lost. */
+  completing = false;
+  reports = new Reports();
 
   constructor(options: RunUploadOptions<H, R>) {
     this.o = options;
@@ -171,7 +178,7 @@ class Run<H, R> {
     return { policy: this.policy, clock: this.clock, random: this.random, signal, onRetry: this.o.onRetry };
   }
 
-  async run(): Promise<RunUploadResult<R>> {
+  async run(): Promise<RunUploadResult<R, H>> {
     const signal = this.o.signal;
     const onAbort = () => this.controller.abort(signal?.reason);
     if (signal?.aborted) onAbort();
@@ -191,6 +198,7 @@ class Run<H, R> {
     const reason = this.o.signal?.reason;
     const keep = this.writer !== undefined && !(stopped && reason instanceof AbortUpload);
     this.controller.abort(error);
+    this.reports.cancelTimer?.();
     if (
       !keep &&
       this.handle !== undefined &&
@@ -206,7 +214,7 @@ class Run<H, R> {
     return stopped ? this.o.errors.aborted(reason, keep) : error;
   }
 
-  async attempts(): Promise<RunUploadResult<R>> {
+  async attempts(): Promise<RunUploadResult<R, H>> {
     const reuploads = this.o.reuploads ?? 2;
     for (let round = 0; ; round++) {
       const result = await this.once(round === 0);
@@ -223,6 +231,8 @@ class Run<H, R> {
           parts: this.plan.length,
           resumed: this.resumed,
           discarded: this.discarded,
+          handle: this.handle,
+          partSize: this.partSize(),
         };
       }
       this.discarded.push(result);
@@ -266,6 +276,8 @@ class Run<H, R> {
     this.fileMd5 = undefined;
     this.bytesSent = 0;
     this.last = undefined;
+    this.completing = false;
+    this.reports = new Reports();
     this.startedAt = this.clock.now();
   }
 
@@ -334,6 +346,7 @@ class Run<H, R> {
     this.startedAt = saved.startedAt ?? this.startedAt;
     this.resumed = true;
     this.handle = handle;
+    this.completing = saved.stage === "completing";
     if (saved.stage === "completed" && result !== undefined) return this.finishedEarlier(result);
     for (const [key, part] of Object.entries(saved.parts))
       this.accepted.set(Number(key), { number: Number(key), ...part });
@@ -350,11 +363,35 @@ class Run<H, R> {
         await this.startDigest();
         await this.writer.update({ upload: null, parts: {}, stage: "parts", startedAt: this.clock.now() });
       } else if (found.parts !== undefined) {
-        for (const [number, part] of this.accepted)
-          if (found.parts.get(number)?.etag !== part.etag) this.accepted.delete(number);
+        await this.reconcile(handle, found.parts);
       }
     }
     return undefined;
+  }
+
+  /**
+   * A resumed upload whose server lists its parts: a journaled part the server holds with another
+   * ETag is sent again; one it does not hold (storage took it, the report was lost) is reported
+   * now, or sent again when the report is refused.
+   */
+  async reconcile(handle: H, server: ReadonlyMap<number, { readonly etag: string }>): Promise<void> {
+    const unreported: AcceptedPart[] = [];
+    for (const [number, part] of this.accepted) {
+      const held = server.get(number);
+      if (held === undefined) unreported.push(part);
+      else if (held.etag.toLowerCase() !== part.etag.toLowerCase()) this.accepted.delete(number);
+    }
+    if (unreported.length === 0 || !this.steps.report) {
+      for (const part of unreported) this.accepted.delete(part.number);
+      return;
+    }
+    const report = this.steps.report.bind(this.steps);
+    try {
+      await retrying("report", this.retryCtx(), (signal) => report(handle, unreported, { signal }));
+    } catch (error) {
+      if (this.controller.signal.aborted) throw error;
+      for (const part of unreported) this.accepted.delete(part.number);
+    }
   }
 
   async finishedEarlier(result: R): Promise<R> {
@@ -421,6 +458,7 @@ class Run<H, R> {
       md5: undefined,
       parts: this.acceptedParts(),
       startedAt: this.startedAt,
+      completing: this.completing,
     });
   }
 
@@ -467,6 +505,23 @@ class Run<H, R> {
     this.accepted.set(part.number, { number: part.number, ...entry });
     this.feed.release(part.number);
     this.progress();
+    if (this.steps.report && this.handle !== undefined)
+      this.queueReport(this.handle, { number: part.number, ...entry });
+  }
+
+  queueReport(handle: H, part: AcceptedPart): void {
+    const report = this.steps.report?.bind(this.steps);
+    if (!report) return;
+    const batch = this.steps.reportBatch ?? { size: 50, intervalMs: 2_000 };
+    this.reports.add(part, batch, this.clock, (parts) =>
+      retrying("report", this.retryCtx(), (signal) => report(handle, parts, { signal })).catch(
+        (error: unknown) => {
+          // A report retries cannot fix: the upload cannot complete, stop it.
+          this.controller.abort(error);
+          throw error;
+        },
+      ),
+    );
   }
 
   /** The whole file in one request; a lost answer is looked up before the request is sent again. */
@@ -474,6 +529,7 @@ class Run<H, R> {
     const body = isBlob(source) ? blobSource(source) : source;
     this.plan = [{ number: 1, offset: 0, size: body.size }];
     const single = this.steps.single as NonNullable<UploadSteps<H, R>["single"]>;
+    this.completing = true;
     await this.writer?.update({ stage: "completing", startedAt: this.startedAt });
     let hash: Awaited<ReturnType<typeof createMd5>> | undefined;
     const result = await retrying(
@@ -532,7 +588,13 @@ class Run<H, R> {
     this.handle = started.answer.handle;
     const first = started.first;
     if (first === undefined) {
-      await this.writer?.update({ upload: started.answer.handle, startedAt: this.startedAt, stage: "parts" });
+      await this.adoptPartSize(started.answer.handle);
+      await this.writer?.update({
+        upload: started.answer.handle,
+        startedAt: this.startedAt,
+        stage: "parts",
+        partSize: this.partSize(),
+      });
       return;
     }
     // One save records the upload and the part its start carried.
@@ -543,6 +605,25 @@ class Run<H, R> {
     this.progress();
   }
 
+  /** The part size of the plan (the journal's `partSize`). */
+  partSize(): number {
+    return this.plan[0]?.size || this.feed.known[0]?.size || 1;
+  }
+
+  /** The server decided the part size (`partSizeOf`): the source is cut again to exactly it. */
+  async adoptPartSize(handle: H): Promise<void> {
+    const size = this.steps.partSizeOf?.(handle);
+    if (size === undefined) return;
+    const limits = { ...this.steps.limits, minPartSize: size, maxPartSize: size };
+    this.feed = createPartFeed(this.o.source, { limits, preferredPartSize: size });
+    if (this.feed.openEnded) return;
+    this.plan = [...this.feed.known];
+    if (this.digest !== undefined) {
+      this.digest = undefined;
+      await this.startDigest();
+    }
+  }
+
   /** Parts through the engine's session (restored from a snapshot of the accepted ones). */
   async sendParts(
     handle: H,
@@ -550,11 +631,12 @@ class Run<H, R> {
     offset: number,
     nextPart: (() => Promise<PlannedPart | undefined>) | undefined,
   ): Promise<void> {
+    const concurrency = this.steps.concurrencyOf?.(handle) ?? this.steps.concurrency;
     const snapshot: SessionSnapshot = {
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
       config: {
-        concurrency: this.steps.concurrency,
+        concurrency,
         retry: { maxRetriesPerPart: 0, baseDelayMs: 0, maxDelayMs: 0 },
       },
       parts: parts.map((p) => {
@@ -570,7 +652,7 @@ class Run<H, R> {
       ? new UploadSession({
           parts: [],
           openEnded: true,
-          concurrency: this.steps.concurrency,
+          concurrency,
           retry: snapshot.config.retry,
           random: this.random,
         })
@@ -609,6 +691,8 @@ class Run<H, R> {
   }
 
   async complete(handle: H, lastNumber: number | undefined): Promise<R> {
+    await this.reports.flush();
+    this.completing = true;
     await this.writer?.update({ stage: "completing" });
     const result = await retrying(
       "completion",
@@ -657,7 +741,7 @@ class Run<H, R> {
         pending.push(part);
       }
     };
-    await fill(2);
+    if (firstCarried || lastCarried || this.steps.single) await fill(2);
     if (pending.length === 1 && this.steps.single) {
       this.totalKnown = true;
       const part = await this.read(1);
@@ -679,5 +763,51 @@ class Run<H, R> {
     else await this.sendParts(handle, [], offset, nextPart);
     this.totalKnown = true;
     return this.complete(handle, lastCarried ? this.last?.number : undefined);
+  }
+}
+
+/** Accepted parts waiting to be reported, sent in batches one after another. */
+class Reports {
+  pending: AcceptedPart[] = [];
+  chain: Promise<void> = Promise.resolve();
+  failure: { readonly error: unknown } | undefined;
+  cancelTimer: (() => void) | undefined;
+  send: ((parts: readonly AcceptedPart[]) => Promise<void>) | undefined;
+
+  add(
+    part: AcceptedPart,
+    batch: { readonly size: number; readonly intervalMs: number },
+    clock: Clock,
+    send: (parts: readonly AcceptedPart[]) => Promise<void>,
+  ): void {
+    this.send = send;
+    this.pending.push(part);
+    if (this.pending.length >= batch.size) this.start();
+    else
+      this.cancelTimer ??= clock.setTimer(batch.intervalMs, () => {
+        this.cancelTimer = undefined;
+        this.start();
+      });
+  }
+
+  start(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const parts = this.pending.splice(0);
+    const send = this.send;
+    if (parts.length === 0 || !send) return;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      await send(parts).catch((error: unknown) => {
+        this.failure = { error };
+      });
+    });
+  }
+
+  /** Every part added so far is reported; rejects with the failure that stopped reporting. */
+  async flush(): Promise<void> {
+    this.start();
+    await this.chain;
+    if (this.failure) throw this.failure.error;
   }
 }

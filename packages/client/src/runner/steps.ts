@@ -43,6 +43,8 @@ export interface Expected {
   readonly parts: readonly AcceptedPart[];
   /** When the upload was first started (the journal's time, on a resume), ms since the epoch. */
   readonly startedAt: number;
+  /** The completion (or the one request) was sent at least once: its answer may have been lost. */
+  readonly completing: boolean;
 }
 
 /**
@@ -78,6 +80,21 @@ export interface UploadSteps<H, R> {
    * in one request when it ends within its first part.
    */
   readonly singleUpTo?: number | undefined;
+
+  /**
+   * The part size the server decided for `handle` (CAVATICA's answered `part_size`): parts are
+   * then cut to exactly that size, the last one smaller. Undefined: the planned size stands.
+   */
+  partSizeOf?(handle: H): number | undefined;
+  /** Parts in flight the server allows for `handle` (1 when it refuses parallel uploads). */
+  concurrencyOf?(handle: H): number;
+  /**
+   * Records accepted parts with the API (CAVATICA's part reports), in batches of at most
+   * `reportBatch.size`, at least every `reportBatch.intervalMs`; every part is reported before
+   * `complete`. A failure that retries cannot fix stops the upload.
+   */
+  report?(handle: H, parts: readonly AcceptedPart[], ctx: StepContext): Promise<void>;
+  readonly reportBatch?: { readonly size: number; readonly intervalMs: number } | undefined;
 
   /** Opens the upload on the server (with part 1 when `startSendsFirstPart`). */
   start(
