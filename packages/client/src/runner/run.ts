@@ -741,8 +741,9 @@ class Run<H, R> {
         pending.push(part);
       }
     };
-    if (firstCarried || lastCarried || this.steps.single) await fill(2);
-    if (pending.length === 1 && this.steps.single) {
+    const short = this.steps.singleForShortStreams === true && this.steps.single !== undefined;
+    if (firstCarried || lastCarried || short) await fill(2);
+    if (pending.length === 1 && short) {
       this.totalKnown = true;
       const part = await this.read(1);
       return this.single(bytesSource(part.bytes));

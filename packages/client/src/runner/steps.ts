@@ -76,10 +76,11 @@ export interface UploadSteps<H, R> {
   /** `verify` needs the whole file's MD5: the runner computes it from the bytes it reads. */
   readonly needsFileMd5?: boolean | undefined;
   /**
-   * Sources up to this size go in one request (`single`); larger ones part by part. A stream goes
-   * in one request when it ends within its first part.
+   * Sources of known size up to this size go in one request (`single`); larger ones part by part.
    */
   readonly singleUpTo?: number | undefined;
+  /** A stream that ends within its first part goes in one request (`single`) too. */
+  readonly singleForShortStreams?: boolean | undefined;
 
   /**
    * The part size the server decided for `handle` (CAVATICA's answered `part_size`): parts are

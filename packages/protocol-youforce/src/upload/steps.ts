@@ -92,6 +92,7 @@ export function youforceSteps(
     needsFileMd5: true,
     // A file that fits in one chunk always goes multipart, as the official PowerShell client does.
     singleUpTo: Math.max(settings.multipartThreshold, settings.chunkSize),
+    singleForShortStreams: true,
 
     async single(source, hash, { signal }) {
       return client.uploadFile({
