@@ -160,6 +160,8 @@ class Run<H, R> {
   last: PlannedPart | undefined;
   /** The completion (or one-request upload) was sent: its answer may have been lost. */
   completing = false;
+  /** The server completed the upload this run: nothing is left to abort. */
+  completedOnce = false;
   reports = new Reports();
 
   constructor(options: RunUploadOptions<H, R>) {
@@ -199,12 +201,7 @@ class Run<H, R> {
     const keep = this.writer !== undefined && !(stopped && reason instanceof AbortUpload);
     this.controller.abort(error);
     this.reports.cancelTimer?.();
-    if (
-      !keep &&
-      this.handle !== undefined &&
-      this.steps.abort &&
-      this.writer?.current.stage !== "completed"
-    ) {
+    if (!keep && this.handle !== undefined && this.steps.abort && !this.completedOnce) {
       const cleanup = new AbortController();
       const timer = this.clock.setTimer(10_000, () => cleanup.abort());
       await this.steps.abort(this.handle, { signal: cleanup.signal }).catch(() => {});
@@ -277,6 +274,7 @@ class Run<H, R> {
     this.bytesSent = 0;
     this.last = undefined;
     this.completing = false;
+    this.completedOnce = false;
     this.reports = new Reports();
     this.startedAt = this.clock.now();
   }
@@ -558,6 +556,7 @@ class Run<H, R> {
   }
 
   async completed(result: R): Promise<R> {
+    this.completedOnce = true;
     await this.writer?.update({ stage: "completed", result });
     this.progress();
     return result;
