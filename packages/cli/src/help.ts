@@ -23,17 +23,20 @@ export const SYNOPSIS: Record<CommandName, string> = {
                [basespace: --app-result ID [--directory D] [--content-type T]]
                [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID [--overwrite]]
                [youforce:  --business-type-id N]
-               [--name NAME] [--part-size SIZE] [--concurrency N] [--state FILE] [--json] [--quiet]`,
+               [--name NAME] [--part-size SIZE] [--concurrency N] [--state FILE]
+               [--retry-for DURATION] [--retries N] [--json] [--quiet]`,
   conformance: `partwise conformance --protocol basespace|cavatica|youforce|all
                (--embedded | [--base-url URL] [--token T] [--other-token T2]
                              [--app-result ID] [--project OWNER/PROJECT] [--parent FOLDER_ID]
                              [--business-type-id N])
                [--seed N] [--num-runs N] [--path P] [--checks GLOB ...] [--strict] [--baseline FILE]
-               [--max-bytes SIZE] [--reporter pretty|json|junit] [--output FILE] [--quiet]`,
+               [--max-bytes SIZE] [--wait DURATION] [--reporter pretty|html|json|junit|github]
+               [--output FILE] [--report-dir DIR] [--har FILE] [--quiet]
+partwise conformance --list [--protocol P|all] [--json]`,
 };
 
 const EXIT_CODES =
-  "exit codes: 0 success · 1 upload failed or a rule was broken · 2 bad usage or configuration";
+  "exit codes: 0 success · 1 upload failed or a rule was broken · 2 bad usage or configuration, or a target that could not be tested · 130 interrupted (an upload with --state is paused and resumable)";
 
 const SIZES =
   "SIZE is bytes, or a number with a unit: 16MiB, 500KiB, 2GiB (1024-based), 5MB, 1GB (1000-based).";
@@ -76,8 +79,11 @@ the rule.
   --name NAME           the file's name (default: FILE's base name; required for - with cavatica)
   --part-size SIZE      bytes per part (the protocol's default and limits otherwise)
   --concurrency N       parts in flight at once
-  --state FILE          resume journal: rerun the same command after a crash or Ctrl-C and only
-                        the parts not yet accepted are sent (not for standard input)
+  --state FILE          resume journal: rerun the same command after a crash, a failure or Ctrl-C
+                        and only the parts not yet accepted are sent; a finished upload is
+                        recognised (not for standard input). Ctrl-C then pauses instead of aborting
+  --retry-for DURATION  keep retrying a failing request this long (default 2m; 90s, 5m, 1h)
+  --retries N           at most N retries of one request (default 30)
   --json                print {"id","name","size","md5","parts"} on stdout (computes the whole MD5)
   --quiet               no progress on stderr
 
@@ -88,6 +94,8 @@ last line says the file's id and where it is.
 ${SETTINGS}`,
   conformance: `Runs the conformance suite (@partwise/conformance) against a server, or against the reference
 servers in-process with --embedded. Progress on stderr; the report on stdout or in --output.
+A target that cannot be reached, or refuses the token, is reported as an error (exit 2), never as
+broken rules.
 
   --protocol P          basespace, cavatica, youforce, or all (all only with --embedded)
   --embedded            start the three reference servers in-process instead of --base-url
@@ -102,8 +110,12 @@ servers in-process with --embedded. Progress on stderr; the report on stdout or 
   --strict              broken should rules fail the run too
   --baseline FILE       known failures: a JSON list of rule ids, or a previous JSON report
   --max-bytes SIZE      data budget; default 1GiB against a real server, unlimited embedded
-  --reporter R          pretty (default), json or junit
+  --wait DURATION       how long a check may wait for the server's clock (default 15s)
+  --reporter R          pretty (default), html, json, junit or github (annotations)
   --output FILE         write the report there instead of stdout
+  --report-dir DIR      also write report.html, report.json, report.xml and exchanges.har there
+  --har FILE            every request of the run as an HTTP Archive (HAR 1.2)
+  --list                print every rule (id, level, title, needs) and run nothing; --json for JSON
   --quiet               no progress lines on stderr
 
 ${SIZES}

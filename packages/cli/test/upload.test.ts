@@ -258,6 +258,36 @@ describe("usage errors exit 2", () => {
       ],
       /--part-size/,
     ],
+    [
+      [
+        "upload",
+        "x.bin",
+        "--protocol",
+        "youforce",
+        "--base-url",
+        "http://x",
+        "--business-type-id",
+        "1",
+        "--retry-for",
+        "soon",
+      ],
+      /--retry-for must be a duration such as 30s/,
+    ],
+    [
+      [
+        "upload",
+        "x.bin",
+        "--protocol",
+        "youforce",
+        "--base-url",
+        "http://x",
+        "--business-type-id",
+        "1",
+        "--retries",
+        "two",
+      ],
+      /--retries must be an integer >= 0/,
+    ],
   ])("%j", async (args, message) => {
     const { code, stderr } = await runPartwise(args, { PARTWISE_TOKEN: TOKEN });
     expect(code).toBe(2);

@@ -1,5 +1,6 @@
 /**
- * Node transport on undici, over a shared keep-alive `Agent` (or the caller's dispatcher). Chosen
+ * Node transport on undici, over a shared keep-alive `Agent` (through the proxy `HTTP_PROXY`/
+ * `HTTPS_PROXY`/`NO_PROXY` name, if any), or the caller's `dispatcher`. Chosen
  * by the `node` condition of the package's `#fetch` import; browsers never load undici.
  *
  * Why not undici's `fetch` for everything: it copies a `Uint8Array` body when the Request is built
@@ -16,14 +17,34 @@
  * request rejects with the signal's reason.
  */
 import { STATUS_CODES } from "node:http";
-import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
+import { Agent, type Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
 import type { FetchLike, TransportOptions } from "./fetch.ts";
 
-let shared: Agent | undefined;
+let shared: Dispatcher | undefined;
 
-/** The pooled keep-alive agent shared by every client that brings no dispatcher of its own. */
+const AGENT_OPTIONS = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 };
+
+/**
+ * The dispatcher the environment asks for: through the proxy of `HTTPS_PROXY`/`HTTP_PROXY` (or
+ * their lower-case forms) except for the hosts of `NO_PROXY` (undici's `EnvHttpProxyAgent`), or
+ * straight to the server when no proxy is set; pooled keep-alive either way.
+ */
+export function envDispatcher(env: Readonly<Record<string, string | undefined>> = process.env): Dispatcher {
+  const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
+  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
+  if (!httpProxy && !httpsProxy) return new Agent(AGENT_OPTIONS);
+  const noProxy = env.NO_PROXY ?? env.no_proxy;
+  return new EnvHttpProxyAgent({
+    ...AGENT_OPTIONS,
+    ...(httpProxy ? { httpProxy } : {}),
+    ...(httpsProxy ? { httpsProxy } : {}),
+    ...(noProxy !== undefined ? { noProxy } : {}),
+  });
+}
+
+/** The dispatcher shared by every client that brings none of its own (see `envDispatcher`). */
 export function defaultDispatcher(): Dispatcher {
-  shared ??= new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
+  shared ??= envDispatcher();
   return shared;
 }
 

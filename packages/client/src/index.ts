@@ -32,4 +32,21 @@ export {
   type SourceFingerprint,
   type UploadJournal,
 } from "./journal.ts";
+export type { JournalStage, RunJournal } from "./runner/journal-state.ts";
+export {
+  DEFAULT_UPLOAD_RETRY,
+  GaveUpError,
+  resolveUploadRetry,
+  retrying,
+  type UploadRetryOptions,
+} from "./runner/retry.ts";
+export {
+  AbortUpload,
+  type RunErrors,
+  type RunUploadOptions,
+  type RunUploadResult,
+  runUpload,
+  type UploadProgressEvent,
+} from "./runner/run.ts";
+export type { AcceptedPart, Expected, Lookup, PartBytes, StepContext, UploadSteps } from "./runner/steps.ts";
 export { WholeFileMd5, type WholeFileMd5Options } from "./whole-file-md5.ts";

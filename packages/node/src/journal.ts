@@ -2,9 +2,9 @@
  * A resume journal in a file (`partwise upload --state FILE`): each save writes a temp file next
  * to it and renames it over the journal, so a process killed at any instant leaves the previous or
  * the new journal, never half of one; saves are chained, so a slow save can never overwrite a
- * newer one.
+ * newer one. The temp file has one fixed name (`FILE.tmp`), so one left by a process killed
+ * between the write and the rename is overwritten by the next save and removed with the journal.
  */
-import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import type { JournalStore, UploadJournal } from "@partwise/client";
 
@@ -27,7 +27,7 @@ export function fileJournal(path: string): JournalStore {
     },
     save(journal: UploadJournal): Promise<void> {
       return enqueue(async () => {
-        const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+        const temp = `${path}.tmp`;
         try {
           await writeFile(temp, `${JSON.stringify(journal)}\n`);
           await rename(temp, path);
@@ -38,7 +38,10 @@ export function fileJournal(path: string): JournalStore {
       });
     },
     remove(): Promise<void> {
-      return enqueue(() => rm(path, { force: true }));
+      return enqueue(async () => {
+        await rm(path, { force: true });
+        await rm(`${path}.tmp`, { force: true });
+      });
     },
   };
 }

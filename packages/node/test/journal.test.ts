@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UploadJournal } from "@partwise/client";
@@ -44,4 +44,18 @@ test("concurrent saves land in call order, leave no temp file, and load returns 
     ),
     { numRuns: 30 },
   );
+});
+
+test("a temp file left by a process killed between write and rename is replaced, then removed with the journal", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "partwise-journal-"));
+  dirs.push(dir);
+  const path = join(dir, "state.json");
+  // What a SIGKILL after the temp write leaves behind.
+  await writeFile(`${path}.tmp`, "{ half a jou");
+  const store = fileJournal(path);
+  await store.save(journal(2));
+  expect((await readdir(dir)).sort()).toEqual(["state.json"]);
+  await writeFile(`${path}.tmp`, "{ half a jou");
+  await store.remove();
+  expect(await readdir(dir)).toEqual([]);
 });

@@ -3,13 +3,17 @@
  *    [basespace: --app-result ID [--directory D] [--content-type T]]
  *    [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID]
  *    [youforce:  --business-type-id N]
- *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE] [--json] [--quiet]`
+ *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE]
+ *    [--retry-for DURATION] [--retries N] [--json] [--quiet]`
  *
  * Progress on stderr (a bar on a terminal, plain lines otherwise); with --json one JSON object on
  * stdout: id, name, size, md5, parts (the whole file's MD5 is computed only then: without --json
  * each byte is hashed once, for its part's checksum). `--state FILE` keeps a resume journal: rerun the same command
- * after a crash or Ctrl-C and only the parts not yet accepted are sent. Exit 0 on success, 1 when
- * the upload failed, 2 on bad usage, each with a one-line reason (DESIGN.md's contract).
+ * after a crash, a failure or Ctrl-C and only the parts not yet accepted are sent. Every request is
+ * retried on network errors, 5xx, 408 and 429 for up to `--retry-for` (default 2m) and `--retries`
+ * times (default 30). Exit 0 on success, 1 when the upload failed, 2 on bad usage, 130 when
+ * interrupted (with --state the upload is paused and the command that resumes it is printed),
+ * each with a one-line reason.
  */
 import { basename } from "node:path";
 import { Readable } from "node:stream";
@@ -27,6 +31,7 @@ import {
   type Io,
   type Protocol,
   parseBytes,
+  parseDuration,
   parseProtocol,
   UsageError,
 } from "../usage.ts";
@@ -62,6 +67,39 @@ interface Common {
   readonly onProgress: (progress: ProgressEvent) => void;
   /** Compute the whole file's MD5: only for `--json`, which prints it. */
   readonly wholeFileMd5: boolean;
+  /** `--retries`, `--retry-for`. */
+  readonly retries: number | undefined;
+  readonly retryForMs: number | undefined;
+  readonly statePath: string | undefined;
+}
+
+/** Exit code of an interrupted upload (128 + SIGINT), paused or aborted. */
+export const EXIT_INTERRUPTED = 130;
+
+/** `--retry-for`: a duration (`90s`, `5m`), in ms. */
+const duration = (flag: string, value: string | undefined): number | undefined =>
+  value === undefined ? undefined : parseDuration(flag, value);
+
+const count = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`--${flag} must be an integer >= 0, not "${value}"`);
+  return Number(value);
+};
+
+/** The command line that resumes a paused upload: the same one, the token left to the environment. */
+function resumeCommand(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--token") {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("--token=")) continue;
+    out.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  }
+  return `partwise upload ${out.join(" ")}`;
 }
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -107,7 +145,8 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         partSize: common.partSize,
         concurrency: common.concurrency,
         journal: common.journal,
-        keepOnAbort: common.journal !== undefined,
+        journalName: common.statePath,
+        retry: { retries: common.retries, retryForMs: common.retryForMs },
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
@@ -125,6 +164,8 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         partSize: common.partSize,
         concurrency: common.concurrency,
         journal: common.journal,
+        journalName: common.statePath,
+        retry: { retries: common.retries, retryForMs: common.retryForMs },
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
@@ -142,6 +183,8 @@ const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: 
         chunkSize: common.partSize,
         concurrency: common.concurrency,
         journal: common.journal,
+        journalName: common.statePath,
+        retry: { retries: common.retries, retryForMs: common.retryForMs },
         signal: common.signal,
         onProgress: common.onProgress,
         wholeFileMd5: common.wholeFileMd5,
@@ -168,6 +211,8 @@ export async function upload(argv: string[], io: Io): Promise<number> {
       "part-size": { type: "string" },
       concurrency: { type: "string" },
       state: { type: "string" },
+      "retry-for": { type: "string" },
+      retries: { type: "string" },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       overwrite: { type: "boolean" },
@@ -183,6 +228,8 @@ export async function upload(argv: string[], io: Io): Promise<number> {
   const partSize =
     values["part-size"] === undefined ? undefined : parseBytes("part-size", values["part-size"]);
   const concurrency = positiveInteger("concurrency", values.concurrency);
+  const retries = count("retries", values.retries);
+  const retryForMs = duration("retry-for", values["retry-for"]);
   const stdin = path === "-";
   if (stdin && values.state)
     throw new UsageError("--state cannot resume standard input; upload a file to resume");
@@ -225,6 +272,9 @@ export async function upload(argv: string[], io: Io): Promise<number> {
         signal: io.signal,
         onProgress: (p) => progress.update(p),
         wholeFileMd5: values.json,
+        retries,
+        retryForMs,
+        statePath: values.state,
       },
       values,
     );
@@ -237,6 +287,14 @@ export async function upload(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     progress.stop();
     if (error instanceof UsageError) throw error;
+    if (io.signal.aborted) {
+      io.stderr.write(
+        values.state
+          ? `partwise: upload paused; --state ${values.state} keeps it, resume with:\n  ${redact(resumeCommand(argv), [token])}\n`
+          : "partwise: upload interrupted and aborted (use --state FILE to be able to resume)\n",
+      );
+      return EXIT_INTERRUPTED;
+    }
     const usage = isPartwiseError(error) && (error as { kind?: string }).kind === "usage";
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`partwise: upload ${usage ? "refused" : "failed"}: ${redact(message, [token])}\n`);

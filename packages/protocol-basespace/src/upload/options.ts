@@ -3,27 +3,22 @@
  * `PW_BASESPACE_USAGE` error before any request, naming the rule it would break where there is
  * one (BS-PART-MIN-SIZE / BS-PART-MAX-SIZE for `partSize`).
  */
-import type { Clock, JournalStore, UploadSource } from "@partwise/client";
+import type {
+  Clock,
+  JournalStore,
+  UploadProgressEvent,
+  UploadRetryOptions,
+  UploadSource,
+} from "@partwise/client";
 import { isBlob, isRandomAccessSource } from "@partwise/client";
-import { blobSource, type PartLimits, type RandomAccessSource, type RetryOptions } from "@partwise/engine";
+import { blobSource, type PartLimits, type RandomAccessSource } from "@partwise/engine";
 import type { BasespaceClient, BasespaceClientOptions } from "../client/client.ts";
 import { BasespaceError } from "../client/errors.ts";
 import type { File as BasespaceFile } from "../generated/schemas.ts";
 import { BASESPACE_SIMPLE_UPLOAD_MAX, basespaceLimits } from "../limits.ts";
 
-export interface BasespaceUploadProgress {
-  /** Bytes of every part request that finished sending, retries included (this run only). */
-  readonly bytesSent: number;
-  /** Bytes in parts the server accepted (parts of an earlier run included when resuming). */
-  readonly bytesAccepted: number;
-  /** The file's size; undefined for a stream until it ends. */
-  readonly bytesTotal: number | undefined;
-  readonly partsDone: number;
-  /** Undefined for a stream until it ends. */
-  readonly partsTotal: number | undefined;
-  /** Part requests in flight. */
-  readonly inFlight: number;
-}
+/** The one progress event of every Partwise uploader. */
+export type BasespaceUploadProgress = UploadProgressEvent;
 
 export interface BasespaceUploadSettings {
   /** The AppResult that receives the file (`appresults/{id}/files`). */
@@ -38,24 +33,29 @@ export interface BasespaceUploadSettings {
   readonly partSize?: number | undefined;
   /** Parts in flight at most; default 4. */
   readonly concurrency?: number | undefined;
-  /** Retry policy (capped exponential backoff with full jitter); default 5 retries per part, 250 ms … 20 s. */
-  readonly retry?: RetryOptions | undefined;
-  /** Aborts the upload: requests in flight are cancelled and the upload is aborted on the server. */
+  /**
+   * The retry policy of every request (initiation, parts, completion, look-ups): at most `retries`
+   * retries (default 30) and none later than `retryForMs` (default 120 s) after the request first
+   * failed; capped exponential backoff with full jitter, `Retry-After` honoured.
+   */
+  readonly retry?: UploadRetryOptions | undefined;
+  /**
+   * Stops the upload: requests in flight are cancelled. With a `journal` the upload pauses (it
+   * stays pending on the server, the journal is kept for a rerun); without one, or with an
+   * `AbortUpload` reason, it is aborted on the server (BS-ABORT).
+   */
   readonly signal?: AbortSignal | undefined;
+  /** How errors name the journal (its file path). */
+  readonly journalName?: string | undefined;
   readonly onProgress?: ((progress: BasespaceUploadProgress) => void) | undefined;
   /**
    * Resume journal, saved after each accepted part of a multipart upload. Given the same source
    * and journal, a new `upload` continues and re-sends only the parts not yet accepted (with the
    * journal's part size, whatever `partSize` says); it refuses a source that changed since.
-   * Removed once the upload completes (or was aborted on the server). Needs a source of known size;
-   * a simple upload is one request and has nothing to resume, so it neither reads nor writes it.
+   * A failure keeps it (and the pending upload). Removed once the stored file is verified. Needs a
+   * source of known size; a rerun after a lost answer to a simple upload finds the stored file.
    */
   readonly journal?: JournalStore | undefined;
-  /**
-   * With a journal: an abort through `signal` pauses instead — the upload stays pending on the
-   * server and the journal is kept, so a later `upload` resumes it. Default false.
-   */
-  readonly keepOnAbort?: boolean | undefined;
   /**
    * Also compute the whole file's MD5 (returned as `md5`). Default false: every byte is hashed
    * once, for the per-part `Content-MD5` and ETag check; with true, a second MD5 runs over the

@@ -13,22 +13,22 @@
  * - **Integrity.** Every part's returned ETag is compared with the part's local hex MD5
  *   (BS-PART-ETAG); a mismatch, like a 400 naming BS-PART-MD5, is a part corrupted in transit and
  *   is retried. The result carries the MD5 of the whole file.
- * - **Scheduling.** Concurrency, retries (capped exponential backoff, full jitter, `Retry-After`),
- *   abort and progress are the engine session's, run by @partwise/client's `driveUpload`; this
- *   file only says how BaseSpace sends a part, completes and aborts.
- * - **Abort.** An `AbortSignal`, or a failure, cancels what is in flight and posts
- *   `uploadstatus=aborted` (BS-ABORT, best effort) — except when a journal asked to pause
- *   (`keepOnAbort`) or when the journal itself could not be written (the last saved journal can
- *   still resume the upload, as after a crash).
+ * - **Scheduling.** Concurrency, the retry of every request (capped exponential backoff, full
+ *   jitter, `Retry-After`, a budget in attempts and time), pause, abort, progress and resume are
+ *   @partwise/client's `runUpload`; steps.ts says how BaseSpace sends, completes, looks up and
+ *   aborts.
+ * - **Abort.** An `AbortSignal` cancels what is in flight. With a journal the upload pauses (it
+ *   stays pending, the journal is kept); without one, and on a failure without one, it posts
+ *   `uploadstatus=aborted` (BS-ABORT, best effort). A failure with a journal keeps both.
  * - **Resume.** With a `journal`, the upload id and every accepted part are saved before the
- *   session counts the part; a later call with the same source continues and sends only the
+ *   part counts as accepted; a later call with the same source continues and sends only the
  *   parts the journal does not list, and refuses a source whose fingerprint changed.
  */
-import type { UploadSource } from "@partwise/client";
-import { isPartwiseError, RetriesExhaustedError } from "@partwise/engine";
+import { GaveUpError, type RunJournal, runUpload, type UploadSource } from "@partwise/client";
+import { isPartwiseError } from "@partwise/engine";
 import { createBasespaceClient } from "../client/client.ts";
 import { BasespaceError, isBasespaceError } from "../client/errors.ts";
-import { multipartUpload } from "./multipart.ts";
+import type { File as BasespaceFile } from "../generated/schemas.ts";
 import {
   type BasespaceUploadOptions,
   type BasespaceUploadResult,
@@ -36,8 +36,10 @@ import {
   resolveSource,
   usageError,
 } from "./options.ts";
-import type { Context } from "./run.ts";
-import { simpleUpload } from "./simple.ts";
+import { describeResult } from "./result.ts";
+import { type BasespaceJournalUpload, basespaceSteps } from "./steps.ts";
+
+export type BasespaceJournal = RunJournal<BasespaceJournalUpload>;
 
 /**
  * Uploads `source` to the AppResult `options.appResultId` and resolves with the stored File's
@@ -50,7 +52,7 @@ export async function upload(
   const signal = options.signal;
   try {
     const settings = resolveSettings(source, options);
-    const resolved = resolveSource(source);
+    resolveSource(source);
     const client =
       "client" in options
         ? options.client
@@ -62,12 +64,49 @@ export async function upload(
             dispatcher: options.dispatcher,
           });
     if (signal?.aborted) throw signal.reason;
-    const ctx: Context = { client, settings, options };
-    if (resolved.kind === "random" && resolved.source.size <= settings.simpleUploadMax)
-      return await simpleUpload(ctx, resolved.source);
-    if (resolved.kind === "stream" && options.journal)
-      throw usageError("resume needs a source of known size (a Blob or a RandomAccessSource), not a stream");
-    return await multipartUpload(ctx, resolved);
+    const steps = basespaceSteps(client, settings);
+    const done = await runUpload<BasespaceJournalUpload, BasespaceFile>({
+      source,
+      steps,
+      errors: {
+        usage: (message, rule) => usageError(message, rule),
+        aborted: (reason, paused) =>
+          new BasespaceError(
+            paused
+              ? "the upload was paused; the journal keeps it, run again to continue"
+              : "the upload was aborted",
+            { kind: "aborted", operation: "upload", retryable: false, cause: reason },
+          ),
+        corrupt: (message) =>
+          new BasespaceError(`the upload failed: ${message}`, {
+            kind: "invalid-response",
+            operation: "upload",
+            retryable: false,
+          }),
+      },
+      journal: options.journal,
+      journalName: options.journalName,
+      target: {
+        appResultId: settings.appResultId,
+        name: settings.name,
+        directory: settings.directory ?? null,
+      },
+      name: settings.name,
+      retry: options.retry,
+      signal,
+      wholeFileMd5: settings.wholeFileMd5,
+      clock: options.clock,
+      random: options.random,
+      onProgress: options.onProgress,
+      // Every part is checked on arrival (Content-MD5, ETag): a stored file that differs is final.
+      reuploads: 0,
+    });
+    return describeResult(done.result, {
+      md5: done.md5,
+      parts: done.parts,
+      method: done.handle === undefined ? "simple" : "multipart",
+      resumed: done.resumed,
+    });
   } catch (error) {
     throw toUploadError(error, signal);
   }
@@ -92,20 +131,23 @@ function toUploadError(error: unknown, signal: AbortSignal | undefined): Basespa
       cause: signal.reason,
     });
   }
-  if (error instanceof RetriesExhaustedError && isBasespaceError(error.cause)) {
+  if (error instanceof GaveUpError && isBasespaceError(error.cause)) {
     const last = error.cause;
-    const what = error.target === "complete" ? "the completion" : `part ${error.target}`;
-    return new BasespaceError(`gave up on ${what} after ${error.attempts} attempts: ${bare(last)}`, {
-      kind: last.kind,
-      operation: last.operation,
-      status: last.status,
-      envelope: last.envelope,
-      serverCode: last.serverCode,
-      rule: last.rule,
-      retryable: last.retryable,
-      retryAfterMs: last.retryAfterMs,
-      cause: error,
-    });
+    const seconds = (error.elapsedMs / 1000).toFixed(1);
+    return new BasespaceError(
+      `gave up on ${error.request} after ${error.attempts} attempts over ${seconds} s: ${bare(last)}`,
+      {
+        kind: last.kind,
+        operation: last.operation,
+        status: last.status,
+        envelope: last.envelope,
+        serverCode: last.serverCode,
+        rule: last.rule,
+        retryable: last.retryable,
+        retryAfterMs: last.retryAfterMs,
+        cause: error,
+      },
+    );
   }
   if (isBasespaceError(error)) return error;
   if (isPartwiseError(error))

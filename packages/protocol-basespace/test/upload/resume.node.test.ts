@@ -5,7 +5,7 @@
  * checked against the server's request log — and refuses a source that changed since.
  */
 import type { JournalStore, UploadJournal } from "@partwise/client";
-import { memoryJournal } from "@partwise/client";
+import { AbortUpload, memoryJournal } from "@partwise/client";
 import { parseFaultSpec } from "@partwise/node";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
@@ -109,7 +109,25 @@ describe("abort", () => {
     expect(s.log).toHaveLength(0);
   });
 
-  test("with a journal, an abort removes it once the server confirmed the abort", async () => {
+  test("with a journal, a signal pauses: the journal is kept and the upload stays pending", async () => {
+    const journal = memoryJournal();
+    const controller = new AbortController();
+    const error = await upload(
+      new Blob([bytesOf(2000)]),
+      options({
+        journal,
+        signal: controller.signal,
+        onProgress: (p) => p.partsDone >= 2 && controller.abort(),
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "PW_BASESPACE_ABORTED" });
+    const fileId = fileIdOf(journal.current);
+    expect((await s.client.getFile({ fileId })).Response.UploadStatus).toBe("pending");
+    const resumed = await upload(new Blob([bytesOf(2000)]), options({ journal }));
+    expect(resumed).toMatchObject({ id: fileId, resumed: true });
+  });
+
+  test("with a journal, an AbortUpload reason aborts on the server and removes the journal", async () => {
     const journal = memoryJournal();
     const controller = new AbortController();
     await upload(
@@ -117,10 +135,11 @@ describe("abort", () => {
       options({
         journal,
         signal: controller.signal,
-        onProgress: (p) => p.partsDone >= 2 && controller.abort(),
+        onProgress: (p) => p.partsDone >= 2 && controller.abort(new AbortUpload()),
       }),
     ).catch(() => {});
     expect(journal.current).toBeUndefined();
+    expect(s.log.some((e) => e.op === "setFileUploadStatus" && e.path.includes("aborted"))).toBe(true);
   });
 });
 
@@ -128,12 +147,12 @@ describe("resume", () => {
   test("after a crash (the journal cannot be written), a new upload sends only the missing parts", async () => {
     const bytes = bytesOf(2000, 42);
     const source = memorySource(bytes);
-    // Save 1 records the initiation, saves 2–5 the first four accepted parts; then the "crash".
-    const journal = crashingJournal(5);
+    // Save 1 writes the new journal, 2 records the initiation, 3–6 the first four parts; then the "crash".
+    const journal = crashingJournal(6);
     const first = (await upload(source, options({ journal, concurrency: 2 })).catch(
       (e: unknown) => e,
     )) as BasespaceError;
-    expect(first).toMatchObject({ code: "PW_BASESPACE_JOURNAL", kind: "usage", retryable: false });
+    expect(first).toMatchObject({ kind: "usage", retryable: false });
     expect((first.cause as Error).message).toBe("disk full");
     // Like a crash: the upload is left pending on the server, not aborted.
     const fileId = fileIdOf(journal.current);
@@ -153,7 +172,7 @@ describe("resume", () => {
     expect([...all].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
-  test("keepOnAbort pauses: the upload stays pending, and a later upload continues it", async () => {
+  test("a signal with a journal pauses: the upload stays pending, and a later upload continues it", async () => {
     const bytes = bytesOf(1500, 8);
     const journal = memoryJournal();
     const controller = new AbortController();
@@ -161,7 +180,6 @@ describe("resume", () => {
       new Blob([bytes]),
       options({
         journal,
-        keepOnAbort: true,
         concurrency: 1,
         signal: controller.signal,
         onProgress: (p) => p.partsDone >= 6 && controller.abort(),
@@ -191,7 +209,7 @@ describe("resume", () => {
 
   test("a source that changed since the journal was written is refused, and nothing is sent", async () => {
     const bytes = bytesOf(1000, 3);
-    const journal = crashingJournal(3);
+    const journal = crashingJournal(4);
     await upload(memorySource(bytes), options({ journal, concurrency: 1 })).catch(() => {});
     const saved = journal.current;
     expect(journaledParts(saved)).toHaveLength(2);
@@ -238,7 +256,6 @@ describe("resume", () => {
       options({
         client: hanging,
         journal,
-        keepOnAbort: true,
         signal: controller.signal,
         onProgress: (p) => p.partsDone === p.partsTotal && controller.abort(),
       } as Partial<BasespaceUploadOptions>),
@@ -251,7 +268,12 @@ describe("resume", () => {
     const before = s.log.length;
     const result = await upload(new Blob([bytes]), options({ journal }));
     expect(result).toMatchObject({ id: fileId, resumed: true, parts: 6, md5: md5Hex(bytes) });
-    expect(s.log.slice(before).map((entry) => entry.op)).toEqual(["getFile", "setFileUploadStatus"]);
+    // The look-up, the completion, the verification.
+    expect(s.log.slice(before).map((entry) => entry.op)).toEqual([
+      "getFile",
+      "setFileUploadStatus",
+      "getFile",
+    ]);
     expect(await download(s.client, fileId)).toEqual(bytes);
   });
 

@@ -1,4 +1,4 @@
-/** The CAVATICA uploader: `upload(source, options)` over the engine's session and the client. */
+/** The CAVATICA uploader: `upload(source, options)` on @partwise/client's `runUpload`. */
 
 // The resume journal and source types of @partwise/client, so callers need no second import.
 export {
@@ -8,12 +8,6 @@ export {
   type UploadSource,
 } from "@partwise/client";
 export type {
-  CavaticaJournal,
-  CavaticaJournalPart,
-  CavaticaJournalUpload,
-  CavaticaTarget,
-} from "./journal.ts";
-export type {
   CavaticaConnection,
   CavaticaTargetOption,
   CavaticaUploadOptions,
@@ -21,4 +15,5 @@ export type {
   CavaticaUploadResult,
 } from "./options.ts";
 export { expiryOf } from "./part.ts";
-export { upload } from "./upload.ts";
+export type { CavaticaJournalUpload, CavaticaTarget } from "./steps.ts";
+export { type CavaticaJournal, upload } from "./upload.ts";

@@ -6,16 +6,18 @@ import {
   type Clock,
   isBlob,
   type JournalStore,
+  resolveUploadRetry,
   type SourceFingerprint,
   systemClock,
+  type UploadProgressEvent,
+  type UploadRetryOptions,
   type UploadSource,
 } from "@partwise/client";
-import { type RetryOptions, type RetryPolicy, UploadSession } from "@partwise/engine";
 import { type CavaticaClient, type CavaticaClientOptions, createCavaticaClient } from "../client/client.ts";
 import { CavaticaError } from "../client/errors.ts";
 import type { File } from "../generated/schemas.ts";
 import { CAVATICA_RECOMMENDED_PART_SIZE } from "../limits.ts";
-import type { CavaticaTarget } from "./journal.ts";
+import type { CavaticaTarget } from "./steps.ts";
 
 /** Where to upload: a client, or what `createCavaticaClient` needs to make one. */
 export type CavaticaConnection =
@@ -27,21 +29,8 @@ export type CavaticaTargetOption =
   | { readonly project: string; readonly parent?: undefined }
   | { readonly parent: string; readonly project?: undefined };
 
-export interface CavaticaUploadProgress {
-  /** Bytes of every storage request this run that finished sending, retries included. */
-  readonly bytesSent: number;
-  /** Bytes of the parts storage accepted with a matching ETag (resumed parts included). */
-  readonly bytesAccepted: number;
-  /** Bytes of the parts the API recorded as reported (resumed parts included). */
-  readonly bytesReported: number;
-  readonly partsDone: number;
-  readonly partsReported: number;
-  /** Parts of the file, once known (a stream's only at its end). */
-  readonly partsTotal: number | undefined;
-  /** Size of the file, once known (a stream's only at its end). */
-  readonly bytesTotal: number | undefined;
-  readonly inFlight: number;
-}
+/** The one progress event of every Partwise uploader (accepted = storage took the part). */
+export type CavaticaUploadProgress = UploadProgressEvent;
 
 export type CavaticaUploadOptions = CavaticaConnection &
   CavaticaTargetOption & {
@@ -53,19 +42,26 @@ export type CavaticaUploadOptions = CavaticaConnection &
     readonly partSize?: number | undefined;
     /** Parts in flight at most; default 4 (1 when the server answers `parallel_uploads: false`). */
     readonly concurrency?: number | undefined;
-    /** Retries of parts, reports and complete: capped exponential backoff with full jitter. */
-    readonly retry?: RetryOptions | undefined;
-    /** Stops the upload promptly and aborts it on the server. */
-    readonly signal?: AbortSignal | undefined;
-    /** Progress; a callback that throws stops the upload with its error. */
-    readonly onProgress?: ((progress: CavaticaUploadProgress) => void) | undefined;
-    /** Resume journal: saved after each accepted part; a later call with it continues the upload. */
-    readonly journal?: JournalStore | undefined;
     /**
-     * Abort the upload on the server when it fails (not when aborted: `signal` always aborts).
-     * Default: true without a journal, false with one — the journal is there to resume it.
+     * The retry policy of every request (init, part URLs, storage, reports, complete, look-ups):
+     * at most `retries` retries (default 30) and none later than `retryForMs` (default 120 s)
+     * after the request first failed.
      */
-    readonly abortOnFailure?: boolean | undefined;
+    readonly retry?: UploadRetryOptions | undefined;
+    /**
+     * Stops the upload promptly. With a `journal` it pauses (the upload and the journal are kept
+     * for a rerun); without one, or with an `AbortUpload` reason, the upload is aborted (CV-ABORT).
+     */
+    readonly signal?: AbortSignal | undefined;
+    /** Progress. */
+    readonly onProgress?: ((progress: CavaticaUploadProgress) => void) | undefined;
+    /**
+     * Resume journal: saved after each accepted part; a later call with it continues the upload.
+     * A failure keeps it (and the upload on the server); without one a failed upload is aborted.
+     */
+    readonly journal?: JournalStore | undefined;
+    /** How errors name the journal (its file path). */
+    readonly journalName?: string | undefined;
     /** Parts per report request (CV-REPORT-BATCH); default 50. */
     readonly reportBatchSize?: number | undefined;
     /** Longest wait before accepted parts are reported, in ms; default 2000. */
@@ -91,6 +87,13 @@ export type CavaticaUploadResult = File & {
   readonly uploadId: string;
   /** Part size the server chose (CV-PART-SIZE). */
   readonly partSize: number;
+  /** True when a journal let this call skip work done before (parts, or the whole upload). */
+  readonly resumed: boolean;
+  /**
+   * `by-name` when the completion's answer was lost and the file was found by its name (the API
+   * has no look-up that returns its id): `id` and `href` are then empty.
+   */
+  readonly found?: "by-name" | undefined;
 };
 
 /** The options, checked, with their defaults. */
@@ -101,8 +104,7 @@ export interface UploadSettings {
   readonly overwrite: boolean;
   readonly preferredPartSize: number;
   readonly concurrency: number;
-  readonly retry: RetryOptions | undefined;
-  readonly policy: RetryPolicy;
+  readonly retry: UploadRetryOptions | undefined;
   readonly batchSize: number;
   readonly intervalMs: number;
   readonly clock: Clock;
@@ -110,7 +112,6 @@ export interface UploadSettings {
   readonly signal: AbortSignal | undefined;
   readonly onProgress: ((progress: CavaticaUploadProgress) => void) | undefined;
   readonly journal: JournalStore | undefined;
-  readonly abortOnFailure: boolean;
   readonly wholeFileMd5: boolean;
 }
 
@@ -164,8 +165,12 @@ export function resolveOptions(source: UploadSource, options: CavaticaUploadOpti
   if (!(Number.isFinite(intervalMs) && intervalMs >= 0))
     throw usageError("reportIntervalMs must be a number >= 0");
   const random = options.random ?? Math.random;
-  // The session checks `retry` (and `random`); checked here, nothing exists on the server yet.
-  const policy = new UploadSession({ parts: [], concurrency, retry: options.retry, random }).retryPolicy;
+  // Checked here, before anything exists on the server.
+  try {
+    resolveUploadRetry(options.retry);
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
   return {
     client: options.client !== undefined ? options.client : createCavaticaClient(options),
     target,
@@ -174,7 +179,6 @@ export function resolveOptions(source: UploadSource, options: CavaticaUploadOpti
     preferredPartSize: positiveInteger("partSize", options.partSize, CAVATICA_RECOMMENDED_PART_SIZE),
     concurrency,
     retry: options.retry,
-    policy,
     batchSize: positiveInteger("reportBatchSize", options.reportBatchSize, DEFAULT_REPORT_BATCH_SIZE),
     intervalMs,
     clock: options.clock ?? systemClock,
@@ -182,7 +186,6 @@ export function resolveOptions(source: UploadSource, options: CavaticaUploadOpti
     signal: options.signal,
     onProgress: options.onProgress,
     journal: options.journal,
-    abortOnFailure: options.abortOnFailure ?? options.journal === undefined,
     wholeFileMd5: options.wholeFileMd5 === true,
   };
 }

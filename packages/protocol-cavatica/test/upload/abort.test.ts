@@ -1,9 +1,9 @@
 /**
- * `signal`: the upload stops promptly, requests in flight are cancelled, and the upload is aborted
- * on the server (CV-ABORT: `DELETE` answers 204, then the upload is 404 / 8003), with or without
- * a journal (which is then removed).
+ * `signal`: the upload stops promptly and requests in flight are cancelled. Without a journal the
+ * upload is aborted on the server (CV-ABORT: `DELETE` answers 204, then the upload is 404 / 8003);
+ * with one it is paused (kept for a rerun) unless the reason is an `AbortUpload`.
  */
-import { type FetchLike, memoryJournal } from "@partwise/client";
+import { AbortUpload, type FetchLike, memoryJournal } from "@partwise/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CavaticaError, createCavaticaClient, upload } from "../../src/index.ts";
 import {
@@ -112,12 +112,36 @@ test("an already aborted signal sends nothing", async () => {
   expect(h.log.length).toBe(before);
 });
 
-test("with a journal the signal still aborts on the server, and the journal is removed", async () => {
+test("with a journal the signal pauses: the upload and the journal are kept, and a rerun finishes", async () => {
+  const controller = new AbortController();
+  const journal = memoryJournal();
+  const before = h.log.length;
+  const bytes = bytesOf(20 * KiB, 3);
+  const options = { client: h.client, project: "alice/abort", name: uniqueName(), partSize: KiB, journal };
+  const error = await rejection(
+    upload(new Blob([bytes]), {
+      ...options,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.partsDone >= 2) controller.abort();
+      },
+    }),
+  );
+  expect(error.code).toBe("PW_CAVATICA_ABORTED");
+  expect(error.message).toMatch(/paused/);
+  expect(entries(h.log.slice(before), "abortUpload")).toEqual([]);
+  expect(journal.current?.upload).toMatchObject({ uploadId: expect.any(String) });
+  const result = await upload(new Blob([bytes]), options);
+  expect(result.resumed).toBe(true);
+  expect(journal.current).toBeUndefined();
+});
+
+test("an AbortUpload reason aborts even with a journal: the upload is deleted and the journal removed", async () => {
   const controller = new AbortController();
   const journal = memoryJournal();
   const before = h.log.length;
   const error = await rejection(
-    upload(new Blob([bytesOf(20 * KiB, 3)]), {
+    upload(new Blob([bytesOf(20 * KiB, 4)]), {
       client: h.client,
       project: "alice/abort",
       name: uniqueName(),
@@ -125,7 +149,7 @@ test("with a journal the signal still aborts on the server, and the journal is r
       journal,
       signal: controller.signal,
       onProgress: (p) => {
-        if (p.partsDone >= 2) controller.abort();
+        if (p.partsDone >= 2) controller.abort(new AbortUpload());
       },
     }),
   );

@@ -117,11 +117,10 @@ test("URLs that are always expired fail the part as retryable, then the upload, 
       name: uniqueName(),
       retry: { maxRetriesPerPart: 1, baseDelayMs: 1, maxDelayMs: 1 },
     }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "PW_RETRIES_EXHAUSTED" });
-    expect((error as Error).cause).toMatchObject({
-      code: "PW_CAVATICA_INVALID_RESPONSE",
-      rule: "CV-PART-URL-EXPIRY",
-    });
+    // The last cause keeps its code and rule; the message says what was given up.
+    expect(error).toMatchObject({ code: "PW_CAVATICA_INVALID_RESPONSE", rule: "CV-PART-URL-EXPIRY" });
+    expect((error as Error).message).toMatch(/gave up on part 1 after 2 attempts/);
+    expect((error as Error).cause).toMatchObject({ code: "PW_GAVE_UP" });
     expect(entries(h.log, "storagePutPart")).toHaveLength(0);
     expect(entries(h.log, "getPartUrl")).toHaveLength(6);
     expect(entries(h.log, "abortUpload").map((e) => e.status)).toEqual([204]);

@@ -83,7 +83,7 @@ describe("resume", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2 * KiB + 1, max: 24 * KiB }),
-        fc.constantFrom<Kind>("blob", "random", "stream"),
+        fc.constantFrom<Kind>("blob", "random"),
         fc.integer({ min: 1, max: 4 }),
         fc.nat(),
         fc.boolean(),
@@ -91,8 +91,8 @@ describe("resume", () => {
         async (size, kind, concurrency, crashAt, batchReports, seed) => {
           const bytes = bytesOf(size, seed);
           const count = Math.ceil(size / KiB);
-          // A run saves once after init and at least once per part: it crashes at some part.
-          const allowedSaves = 1 + (crashAt % count);
+          // A run saves the new journal, then after init, then once per part: it crashes at some part.
+          const allowedSaves = 2 + (crashAt % count);
           const options = {
             wholeFileMd5: true,
             project: "alice/resume",
@@ -106,7 +106,7 @@ describe("resume", () => {
           const store = await crashedRun(sourceOf(kind, bytes), { ...options, allowedSaves });
           const journaled = journaledParts(store.current);
           // The crash left the upload on the server (no abort), with the journal naming it.
-          const uploadId = (store.current as CavaticaJournal).upload.uploadId;
+          const uploadId = (store.current as CavaticaJournal).upload?.uploadId as string;
           await expect(h.client.getUpload(uploadId)).resolves.toMatchObject({ part_size: KiB });
 
           // Requests the crash abandoned may still be answered during the next run: by arrival.
@@ -141,7 +141,7 @@ describe("resume", () => {
       reportBatchSize: 1000,
       reportIntervalMs: 3_600_000,
     } as const;
-    const store = await crashedRun(new Blob([bytes]), { ...options, allowedSaves: 6 });
+    const store = await crashedRun(new Blob([bytes]), { ...options, allowedSaves: 7 });
     const journal = store.current as CavaticaJournal;
     expect(journal).toMatchObject({
       format: "partwise.upload-journal",
@@ -150,7 +150,7 @@ describe("resume", () => {
       partSize: KiB,
     });
     expect(journal.source).toMatchObject({ size: bytes.length });
-    // Saves: 1 after init, then one per accepted part.
+    // Saves: the new journal, 1 after init, then one per accepted part.
     expect(Object.keys(journal.parts)).toEqual(["1", "2", "3", "4", "5"]);
     for (const [n, part] of Object.entries(journal.parts)) {
       const from = (Number(n) - 1) * KiB;
@@ -158,10 +158,9 @@ describe("resume", () => {
         size: KiB,
         md5: md5Hex(bytes.subarray(from, from + KiB)),
         etag: part.md5,
-        reported: false,
       });
     }
-    expect((await h.client.getUpload(journal.upload.uploadId)).uploaded_parts_count).toBe(0);
+    expect((await h.client.getUpload(journal.upload?.uploadId as string)).uploaded_parts_count).toBe(0);
 
     const phase = h.nextPhase();
     const result = await upload(new Blob([bytes]), { client: h.client, ...options, journal: store });
@@ -183,7 +182,7 @@ describe("resume", () => {
       wholeFileMd5: true,
     } as const;
     const store = await crashedRun(new Blob([bytes]), { ...options, allowedSaves: 3 });
-    await h.client.abortUpload((store.current as CavaticaJournal).upload.uploadId);
+    await h.client.abortUpload((store.current as CavaticaJournal).upload?.uploadId as string);
     const phase = h.nextPhase();
     const result = await upload(new Blob([bytes]), { client: h.client, ...options, journal: store });
     expect(entries(phaseOf(phase), "initUpload")).toHaveLength(1);
@@ -212,7 +211,9 @@ describe("resume", () => {
       // Nothing was sent, the journal and the server's upload are as they were.
       expect(phaseOf(phase)).toEqual([]);
       expect(store.current).toEqual(saved);
-      await expect(h.client.getUpload((saved as CavaticaJournal).upload.uploadId)).resolves.toBeDefined();
+      await expect(
+        h.client.getUpload((saved as CavaticaJournal).upload?.uploadId as string),
+      ).resolves.toBeDefined();
       // The unchanged source still resumes.
       const result = await upload(new Blob([bytes]), { client: h.client, ...options, name, journal: store });
       expectSameBytes(await download(h.client, result.id), bytes);
@@ -239,16 +240,17 @@ describe("resume", () => {
       }
     });
 
-    test("a stream whose bytes differ from the journaled parts", async () => {
-      const name = uniqueName();
-      const bytes = bytesOf(8 * KiB, 46);
-      const store = await crashedRun(streamOf(bytes), { ...options, name, allowedSaves: 4 });
-      expect(journaledParts(store.current)).toEqual([1, 2, 3]);
-      const changed = bytes.slice();
-      changed[KiB + 5] = changed[KiB + 5]! ^ 1;
+    test("a stream cannot resume: a journal with a stream is a usage error, nothing sent", async () => {
+      const phase = h.nextPhase();
       await expect(
-        upload(streamOf(changed), { client: h.client, ...options, name, journal: store }),
-      ).rejects.toMatchObject({ code: "PW_CAVATICA_SOURCE_CHANGED" });
+        upload(streamOf(bytesOf(3 * KiB, 46)), {
+          client: h.client,
+          ...options,
+          name: uniqueName(),
+          journal: memoryJournal(),
+        }),
+      ).rejects.toMatchObject({ code: "PW_CAVATICA_USAGE" });
+      expect(phaseOf(phase)).toEqual([]);
     });
 
     test("a journal of another upload or protocol is a usage error", async () => {

@@ -1,21 +1,9 @@
 /**
- * Helpers of the YouForce uploader's reads. The whole file's MD5 (which YouForce never returns),
- * when asked for (`wholeFileMd5`, `verify`), is @partwise/client's `WholeFileMd5`, fed from the
- * bytes read for sending, so a file is read once for upload and hash together.
+ * The body of a one-request (multipart) upload, read from the source as fast as it is sent and
+ * hashed on the way, so the file is read once for upload and whole-file MD5 together.
  */
-import type { Md5, RandomAccessSource } from "@partwise/engine";
+import type { RandomAccessSource } from "@partwise/engine";
 import { YouforceError } from "../client/errors.ts";
-
-/** Runs tasks one at a time, in the order they were queued. */
-export class SerialQueue {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
-    this.#tail = result.catch(() => {});
-    return result;
-  }
-}
 
 /** The source changed under us: a read came back shorter than planned. */
 export function shortRead(offset: number, expected: number, actual: number): YouforceError {
@@ -31,7 +19,7 @@ export function shortRead(offset: number, expected: number, actual: number): You
  */
 export async function* hashedWindows(
   source: RandomAccessSource,
-  hash: Md5 | undefined,
+  hash: { update(bytes: Uint8Array): void } | undefined,
   window = 1024 * 1024,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   for (let offset = 0; offset < source.size; offset += window) {

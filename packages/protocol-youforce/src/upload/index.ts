@@ -1,6 +1,5 @@
-/** The YouForce uploader: `upload(source, options)` over the engine's session and the client. */
+/** The YouForce uploader: `upload(source, options)` on @partwise/client's `runUpload`. */
 
-export type { YouforceJournal, YouforceJournalUpload } from "./journal.ts";
 export {
   YOUFORCE_MAX_CONCURRENCY,
   type YouforceUploadOptions,
@@ -8,4 +7,5 @@ export {
   type YouforceUploadResult,
   type YouforceUploadSettings,
 } from "./options.ts";
-export { upload } from "./upload.ts";
+export { md5FromEtag, type YouforceJournalUpload } from "./steps.ts";
+export { upload, type YouforceJournal } from "./upload.ts";

@@ -2,9 +2,14 @@
  * What `upload` takes and returns, and the checks made before any request. Every option that
  * breaks a protocol rule is refused with a `PW_YOUFORCE_USAGE` error naming the rule.
  */
-import type { Clock, JournalStore, UploadProgress, UploadSource } from "@partwise/client";
+import type {
+  Clock,
+  JournalStore,
+  UploadProgressEvent,
+  UploadRetryOptions,
+  UploadSource,
+} from "@partwise/client";
 import { isBlob, isRandomAccessSource } from "@partwise/client";
-import type { RetryOptions } from "@partwise/engine";
 import type { YouforceClient, YouforceClientOptions } from "../client/client.ts";
 import { YouforceError } from "../client/errors.ts";
 import type { File } from "../generated/schemas.ts";
@@ -17,14 +22,9 @@ import {
 /** The .NET SDK's `ConcurrentConnectionsCount`: default and maximum 6 chunks in flight. */
 export const YOUFORCE_MAX_CONCURRENCY = 6;
 
-export interface YouforceUploadProgress extends UploadProgress {
+export interface YouforceUploadProgress extends UploadProgressEvent {
   /** `multipart` (one request) or `resumable` (chunks). */
   readonly uploadType: "multipart" | "resumable";
-  /**
-   * False while a stream of unknown length is still being read: `bytesTotal`/`partsTotal` then
-   * count only the chunks read so far.
-   */
-  readonly totalKnown: boolean;
 }
 
 export interface YouforceUploadSettings {
@@ -42,29 +42,34 @@ export interface YouforceUploadSettings {
   readonly chunkSize?: number | undefined;
   /** Chunks in flight, 1..6; default 6. */
   readonly concurrency?: number | undefined;
-  /** The session's retry policy (capped exponential backoff, full jitter). */
-  readonly retry?: RetryOptions | undefined;
-  /** Stops the upload promptly. YouForce has no server-side abort: a started session is left behind. */
+  /**
+   * The retry policy of every request (network errors, 5xx, 408, 429 with `Retry-After`): at most
+   * `retries` retries (default 30) and none later than `retryForMs` (default 120 s) after the
+   * request first failed.
+   */
+  readonly retry?: UploadRetryOptions | undefined;
+  /**
+   * Stops the upload promptly. With a `journal` it pauses: the journal keeps the upload token and
+   * a rerun continues. YouForce has no server-side abort: an unclosed session never becomes a file.
+   */
   readonly signal?: AbortSignal | undefined;
+  /** How errors name the journal (its file path). */
+  readonly journalName?: string | undefined;
   readonly onProgress?: ((progress: YouforceUploadProgress) => void) | undefined;
   /**
-   * Resume state of a resumable upload (random-access sources only): upload token, chunk size and
-   * accepted positions, saved after each accepted chunk and removed on success.
+   * Resume state (random-access sources only): upload token, chunk size, accepted positions and,
+   * once closed, the stored file; saved after each accepted chunk and removed once verified.
    */
   readonly journal?: JournalStore | undefined;
   /**
-   * Also compute the whole file's MD5 (returned as `md5`). Default false: by default every byte is
-   * hashed once at most (for a resumable chunk's journal entry) and nothing is verified. True also
-   * turns `verify` on unless it is set to false.
+   * Kept for compatibility: the whole file's MD5 is always computed now, because every upload is
+   * verified against the stored file (its MD5 `ETag`, or the file read back).
    */
   readonly wholeFileMd5?: boolean | undefined;
-  /**
-   * After the upload, `HEAD` the file and compare an MD5 `ETag` (the reference server sends one;
-   * the vendor documents none) with the local whole-file MD5. A mismatch re-uploads (see README).
-   * It needs the whole file's MD5, so `verify: true` computes it (and returns it as `md5`) even
-   * without `wholeFileMd5`. Default: `wholeFileMd5`, i.e. false.
-   */
+  /** Kept for compatibility: every upload is verified; `false` is refused. */
   readonly verify?: boolean | undefined;
+  /** Uploads of a file found corrupt (it stays listed: publishers cannot delete). Default 5. */
+  readonly reuploads?: number | undefined;
   /** YF-NAME-EXTENSION list checked locally; default `YOUFORCE_DENIED_EXTENSIONS`. */
   readonly deniedExtensions?: readonly string[] | undefined;
   /** `x-raet-tenant-id` for multi-tenant tokens. */
@@ -80,15 +85,17 @@ export type YouforceUploadOptions = YouforceUploadSettings &
 
 /** The stored file (`File` of specs/youforce.yaml) and what the uploader knows about it. */
 export interface YouforceUploadResult extends File {
-  /** Hex MD5 of the whole file, computed locally; only with `wholeFileMd5: true` or `verify: true`. */
-  readonly md5?: string | undefined;
-  /** Chunks sent: 1 for multipart. */
+  /** Hex MD5 of the whole file, computed locally and equal to the stored file's. */
+  readonly md5: string;
+  /** Chunks of the file: 1 for multipart. */
   readonly parts: number;
   readonly uploadType: "multipart" | "resumable";
-  /** True when the server's MD5 `ETag` was compared with `md5` and matched. */
-  readonly verified: boolean;
-  /** True when a journal let this call skip chunks accepted earlier. */
+  /** Always true: the stored file's MD5 (its `ETag`, or the file read back) equals `md5`. */
+  readonly verified: true;
+  /** True when a journal let this call skip work done earlier (chunks, or the whole upload). */
   readonly resumed: boolean;
+  /** Ids of stored copies found corrupt and uploaded again (publishers cannot delete them). */
+  readonly discarded: readonly string[];
 }
 
 export interface ResolvedSettings {
@@ -99,10 +106,6 @@ export interface ResolvedSettings {
   readonly chunkSize: number;
   readonly chunkSizeGiven: boolean;
   readonly concurrency: number;
-  /** Compute the whole file's MD5: `wholeFileMd5` or `verify` asks for it. */
-  readonly wholeFileMd5: boolean;
-  /** HEAD the stored file and compare its MD5 ETag: `verify`, defaulting to `wholeFileMd5`. */
-  readonly verify: boolean;
 }
 
 export function usage(message: string, rule?: string): YouforceError {
@@ -158,6 +161,8 @@ export function resolveSettings(source: UploadSource, options: YouforceUploadSet
   const concurrency = options.concurrency ?? YOUFORCE_MAX_CONCURRENCY;
   if (!integerIn(concurrency, 1, YOUFORCE_MAX_CONCURRENCY))
     throw usage(`concurrency must be an integer from 1 to ${YOUFORCE_MAX_CONCURRENCY}`);
+  if (options.verify === false)
+    throw usage("verify: false is not offered: an upload is done only once the stored file is verified");
   if (options.customMetadata !== undefined) {
     for (const [key, value] of Object.entries(options.customMetadata))
       if (typeof value !== "string") throw usage(`customMetadata.${key} must be a string`);
@@ -170,7 +175,5 @@ export function resolveSettings(source: UploadSource, options: YouforceUploadSet
     chunkSize,
     chunkSizeGiven: options.chunkSize !== undefined,
     concurrency,
-    wholeFileMd5: options.wholeFileMd5 === true || options.verify === true,
-    verify: options.verify ?? options.wholeFileMd5 === true,
   };
 }

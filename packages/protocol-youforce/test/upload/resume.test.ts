@@ -75,13 +75,15 @@ describe("resume", () => {
   test("after a crash: only missing positions are sent, no accepted chunk twice, byte-equal", async () => {
     await using h = await startHarness();
     const bytes = randomBytes(10 * CHUNK + 1, 31);
-    const journal = crashAfter(4);
+    // Saves: the new journal, then the upload token with chunk 0 (part 1), then one per chunk.
+    const journal = crashAfter(5);
     await expect(
       upload(sourceOf(bytes), { ...base, client: h.client, concurrency: 1, journal }),
     ).rejects.toThrow("simulated crash");
     const saved = journal.inner.current!;
-    expect(Object.keys(saved.parts).sort()).toEqual(["0", "1", "2", "3"]);
-    expect(saved).toMatchObject({ protocol: "youforce", partSize: CHUNK, upload: { chunks: 11 } });
+    expect(Object.keys(saved.parts).sort()).toEqual(["1", "2", "3", "4"]);
+    expect(saved).toMatchObject({ protocol: "youforce", partSize: CHUNK, stage: "parts" });
+    expect(saved.upload).toMatchObject({ uploadToken: expect.any(String) });
     const first = h.log.length;
     const firstAccepted = accepted(h.log);
     expect(firstAccepted).toEqual([1, 2, 3]);
@@ -128,7 +130,8 @@ describe("resume", () => {
       }),
     );
     expect(error.code).toBe("PW_YOUFORCE_ABORTED");
-    const journaled = Object.keys(journal.current!.parts).map(Number);
+    // Journal part n is chunk position n - 1.
+    const journaled = Object.keys(journal.current!.parts).map((key) => Number(key) - 1);
     expect(journaled.length).toBeGreaterThanOrEqual(6);
     const first = h.log.length;
     const result = await upload(sourceOf(bytes), { ...base, client: h.client, concurrency: 4, journal });
@@ -143,7 +146,7 @@ describe("resume", () => {
   test("when every chunk but the last was accepted, the resumed run only closes", async () => {
     await using h = await startHarness();
     const bytes = randomBytes(3 * CHUNK, 33);
-    const journal = crashAfter(2);
+    const journal = crashAfter(3);
     await expect(
       upload(sourceOf(bytes), { ...base, client: h.client, concurrency: 1, journal }),
     ).rejects.toThrow();
@@ -158,7 +161,7 @@ describe("resume", () => {
     // 6 chunks of 70,000 bytes: chunk 1 lies outside the fingerprint's 64 KiB head and tail samples.
     const chunk = 70_000;
     const bytes = randomBytes(6 * chunk, 34);
-    const journal = crashAfter(3);
+    const journal = crashAfter(4);
     const options = { ...base, chunkSize: chunk, client: h.client, concurrency: 1 };
     await expect(upload(sourceOf(bytes, { mtimeMs: 1 }), { ...options, journal })).rejects.toThrow();
     const before = h.requests.length;
@@ -175,6 +178,7 @@ describe("resume", () => {
       const error = await rejection(upload(changed, { ...options, journal: journal.inner }));
       expect(error).toMatchObject({ code: "PW_YOUFORCE_USAGE", retryable: false });
       expect(error.message).toMatch(/changed since/);
+      expect(error.message).toMatch(/journal/);
     }
     expect(h.requests).toHaveLength(before);
     // The journal is left as it was: the unchanged file still resumes.
@@ -186,7 +190,7 @@ describe("resume", () => {
   test("a journal of another upload, another chunk size or another protocol is refused", async () => {
     await using h = await startHarness();
     const bytes = randomBytes(4 * CHUNK, 35);
-    const journal = crashAfter(1);
+    const journal = crashAfter(2);
     await expect(
       upload(sourceOf(bytes), { ...base, client: h.client, concurrency: 1, journal }),
     ).rejects.toThrow();
