@@ -51,7 +51,6 @@ describe("the faithful reference server", () => {
     console.log(
       `CAVATICA checks: ${outcomes.size} in ${(total / 1000).toFixed(1)} s; slowest ${slowest.map(([id, o]) => `${id} ${o.ms} ms`).join(", ")}`,
     );
-    if (outcomes.size === cavaticaChecks.length) expect(total).toBeLessThan(40_000);
   });
 
   test.each(cavaticaChecks.map((check) => [check.id, check] as const))("%s passes", async (_id, check) => {
