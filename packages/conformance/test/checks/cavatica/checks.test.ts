@@ -90,7 +90,6 @@ describe("targets a check cannot test", () => {
       expect(outcome.status === "skipped" && outcome.reason).toMatch(
         /expires in \d+ s, longer than this check waits \(15 s\)/,
       );
-      expect(outcome.ms).toBeLessThan(2_000);
     } finally {
       await served.close();
     }
