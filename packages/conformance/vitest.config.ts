@@ -1,3 +1,13 @@
+import { mergeConfig } from "vitest/config";
 import shared from "../../vitest.shared.ts";
 
-export default shared;
+/**
+ * The suite's self-tests (every mutant server, and the whole suite against both readings of every
+ * reference server) are the heaviest tests of the monorepo. CI runs them once, on the main Node line;
+ * its passes on the other Node lines (PARTWISE_NODE_LINE) run every other test of this package.
+ */
+const selfTests = ["test/mutants.test.ts", "test/readings.test.ts"];
+
+export default mergeConfig(shared, {
+  test: { exclude: process.env.PARTWISE_NODE_LINE ? selfTests : [] },
+});

@@ -2,7 +2,8 @@
  * The HTML report in real Chromium (Playwright driving Debian's Chromium, or PARTWISE_CHROMIUM): it
  * opens from file:// with no network request, the filters work, a failure expands to its exchanges,
  * the copy button is there, and it is readable at a phone's width (no sideways scrolling).
- * Without a Chromium the test is skipped with one line, unless PARTWISE_REQUIRE_BROWSER=1 (CI).
+ * Chromium is found as for the browser projects (test-support/chromium.ts); without one the test
+ * is skipped with one line, unless PARTWISE_REQUIRE_BROWSER=1 (CI) makes that a failure.
  * PARTWISE_SCREENSHOT=FILE also saves a screenshot of the expanded red report (for the README).
  */
 import { existsSync } from "node:fs";
@@ -12,16 +13,24 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  browserRequired,
+  browserSkipped,
+  planChromium,
+  skippedLine,
+} from "../../../test-support/chromium.ts";
 import { formatHtml } from "../src/reporters/html.ts";
 import { redReport } from "./red-report.ts";
 
-const executablePath = process.env.PARTWISE_CHROMIUM || "/usr/bin/chromium";
-const required = !["", "0", "false", undefined].includes(process.env.PARTWISE_REQUIRE_BROWSER);
-const available = existsSync(executablePath);
-if (!available && !required)
-  console.log(`html report browser test skipped: no Chromium at ${executablePath} (set PARTWISE_CHROMIUM)`);
+const plan = browserSkipped(process.env)
+  ? { run: false as const, reason: "PARTWISE_SKIP_BROWSER is set" }
+  : planChromium(process.env, existsSync, undefined);
+if (!plan.run && browserRequired(process.env) && !browserSkipped(process.env))
+  throw new Error(`PARTWISE_REQUIRE_BROWSER is set but the HTML report test cannot run: ${plan.reason}`);
+if (!plan.run) console.log(`HTML report test in Chromium: ${skippedLine(plan.reason)}`);
+const executablePath = plan.run ? plan.executablePath : "";
 
-describe.runIf(available || required)("the HTML report in Chromium", () => {
+describe.runIf(plan.run)("the HTML report in Chromium", () => {
   let browser: Browser;
   let dir: string;
   let url: string;

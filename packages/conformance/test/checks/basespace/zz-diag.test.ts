@@ -1,6 +1,7 @@
 import { test } from "vitest";
 import { basespaceChecks } from "../../../src/checks/basespace/index.ts";
 import { runCheck, startBasespace } from "./harness.ts";
+
 test("diag", async () => {
   const server = await startBasespace();
   const check = basespaceChecks.find((c) => c.id === "BS-COMPLETE-ORDER")!;
