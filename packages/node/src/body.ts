@@ -24,7 +24,7 @@ export interface BodyPacing {
   readonly graceMs: number;
 }
 
-export const DEFAULT_BODY_PACING: BodyPacing = { idleMs: 30_000, minBytesPerSecond: 240, graceMs: 5_000 };
+export const DEFAULT_BODY_PACING: BodyPacing = { idleMs: 30_000, minBytesPerSecond: 240, graceMs: 30_000 };
 
 /** The body came too slowly (BodyPacing); a server answers it like a body that broke off. */
 export function bodyTimeout(message: string): Error {
@@ -64,6 +64,8 @@ export class NodeBody {
 
   /** Time spent waiting for the client's bytes, in ms. */
   private waited = 0;
+  /** The body came too slowly (BodyPacing): its connection must close with the answer. */
+  timedOut = false;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -137,8 +139,9 @@ export class NodeBody {
       }
       if (!(await this.waitForData())) {
         this.detach();
-        // Nothing more will be read from this client: the connection goes with the answer.
-        this.req.socket?.setTimeout(1_000, () => this.req.socket.destroy());
+        // Nothing more will be read from this client: the listener closes the connection with
+        // the answer (`timedOut`), so it is never reused.
+        this.timedOut = true;
         throw this.failure;
       }
     }

@@ -86,8 +86,8 @@ export interface ListenOptions {
   readonly onError?: (error: unknown, request: Request) => void;
   /**
    * How slowly a client may send a body the handler waits for (BodyPacing: default at most 30 s
-   * without a byte, and 240 bytes/s on average after 5 s of waiting); a slower body fails with
-   * `ETIMEDOUT` and its connection closes.
+   * without a byte, and 240 bytes/s on average after 30 s of waiting); a slower body fails with
+   * `ETIMEDOUT` and its connection closes with the answer.
    */
   readonly bodyPacing?: Partial<BodyPacing>;
   /**
@@ -323,7 +323,7 @@ async function writeResponse(
     // it, nor is a body the client holds back for a `100 Continue` it never got.
     const declared = Number(req.headers["content-length"]);
     const rest = Number.isSafeInteger(declared) ? declared - body.read : Number.POSITIVE_INFINITY;
-    if (rest > settings.maxDrainBytes || (expectContinue && !body.started)) {
+    if (rest > settings.maxDrainBytes || (expectContinue && !body.started) || body.timedOut) {
       headers.connection = "close";
       lingerOnClose(req.socket, settings.lingerMs);
     }
