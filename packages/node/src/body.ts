@@ -10,27 +10,6 @@
  */
 import type { IncomingMessage } from "node:http";
 
-/**
- * How slowly a client may send a body that a handler is waiting for. Only the time the handler spends
- * waiting for bytes counts (a server that reads slowly does not penalise its client), as in Kestrel's
- * MinRequestBodyDataRate: after `graceMs` of waiting, the body must have come at `minBytesPerSecond`
- * on average over the waiting time, and no single wait may exceed `idleMs`. A body that breaks either
- * fails with `ETIMEDOUT` and its connection is closed, so a trickling client cannot hold a connection
- * for ever.
- */
-export interface BodyPacing {
-  readonly idleMs: number;
-  readonly minBytesPerSecond: number;
-  readonly graceMs: number;
-}
-
-export const DEFAULT_BODY_PACING: BodyPacing = { idleMs: 30_000, minBytesPerSecond: 240, graceMs: 30_000 };
-
-/** The body came too slowly (BodyPacing); a server answers it like a body that broke off. */
-export function bodyTimeout(message: string): Error {
-  return Object.assign(new Error(message), { code: "ETIMEDOUT" });
-}
-
 export class NodeBody {
   /** The body has been read from (so `Expect: 100-continue` has been answered). */
   started = false;
@@ -62,44 +41,10 @@ export class NodeBody {
     this.signal();
   };
 
-  /** Time spent waiting for the client's bytes, in ms. */
-  private waited = 0;
-  /** The body came too slowly (BodyPacing): its connection must close with the answer. */
-  timedOut = false;
-
   constructor(
     private readonly req: IncomingMessage,
     private readonly onFirstRead?: () => void,
-    private readonly pacing: BodyPacing = DEFAULT_BODY_PACING,
   ) {}
-
-  /** Waits for the next event of the request, within the pacing rules; false when they are broken. */
-  private async waitForData(): Promise<boolean> {
-    const { idleMs, minBytesPerSecond, graceMs } = this.pacing;
-    if (
-      this.waited > graceMs &&
-      minBytesPerSecond > 0 &&
-      this.read / (this.waited / 1000) < minBytesPerSecond
-    ) {
-      this.failure ??= bodyTimeout(
-        `the request body came at ${Math.round(this.read / (this.waited / 1000))} bytes/s, below ${minBytesPerSecond}`,
-      );
-      return false;
-    }
-    const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const woke = await new Promise<boolean>((resolve) => {
-      this.wake = () => resolve(true);
-      if (Number.isFinite(idleMs) && idleMs > 0) timer = setTimeout(() => resolve(false), idleMs);
-    });
-    clearTimeout(timer);
-    this.waited += performance.now() - started;
-    if (!woke) {
-      this.wake = undefined;
-      this.failure ??= bodyTimeout(`no byte of the request body for ${idleMs / 1000} s`);
-    }
-    return woke;
-  }
 
   /** The next chunk, or null at the end; rejects when the client goes away mid-body. */
   async next(): Promise<Buffer | null> {
@@ -137,13 +82,9 @@ export class NodeBody {
         this.detach();
         throw this.failure;
       }
-      if (!(await this.waitForData())) {
-        this.detach();
-        // Nothing more will be read from this client: the listener closes the connection with
-        // the answer (`timedOut`), so it is never reused.
-        this.timedOut = true;
-        throw this.failure;
-      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     }
   }
 

@@ -33,7 +33,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type BodyPacing, DEFAULT_BODY_PACING, NodeBody } from "./body.ts";
+import { NodeBody } from "./body.ts";
 
 /** A fetch-style handler: the whole contract between a reference server and its transport. */
 export type FetchHandler = (request: Request) => Promise<Response> | Response;
@@ -85,12 +85,6 @@ export interface ListenOptions {
   /** Called with every handler failure that is not a fault; must not include tokens. */
   readonly onError?: (error: unknown, request: Request) => void;
   /**
-   * How slowly a client may send a body the handler waits for (BodyPacing: default at most 30 s
-   * without a byte, and 240 bytes/s on average after 30 s of waiting); a slower body fails with
-   * `ETIMEDOUT` and its connection closes with the answer.
-   */
-  readonly bodyPacing?: Partial<BodyPacing>;
-  /**
    * Open connections at most (default a quarter of the process's open-file limit, at least 16):
    * requests on connections past it are answered 503 with `Retry-After` and the connection closed,
    * before files can run out for the uploads already accepted.
@@ -123,7 +117,6 @@ function defaultMaxConnections(): number {
 interface Settings {
   /** The listener's own URL, for requests without a usable Host header. */
   origin: string;
-  readonly pacing: BodyPacing;
   readonly maxConnections: number;
   readonly overloaded: () => Response;
   /** Connections open now. */
@@ -150,7 +143,6 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
     maxDrainBytes: options.maxDrainBytes ?? 1024 * 1024,
     lingerMs: options.lingerMs ?? 2_000,
     onError: options.onError,
-    pacing: { ...DEFAULT_BODY_PACING, ...options.bodyPacing },
     maxConnections: options.maxConnections ?? defaultMaxConnections(),
     overloaded:
       options.overloaded ??
@@ -205,14 +197,13 @@ function makeRequest(
   origin: string,
   signal: AbortSignal | undefined,
   onFirstRead: (() => void) | undefined,
-  pacing?: BodyPacing,
 ): { request: Request; body: NodeBody | undefined } {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2)
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const body = hasBody ? new NodeBody(req, onFirstRead, pacing) : undefined;
+  const body = hasBody ? new NodeBody(req, onFirstRead) : undefined;
   const request = new Request(requestUrl(req, origin), {
     method,
     headers,
@@ -256,7 +247,7 @@ async function serve(
     : undefined;
   let made: ReturnType<typeof makeRequest>;
   try {
-    made = makeRequest(req, settings.origin, aborted.signal, onFirstRead, settings.pacing);
+    made = makeRequest(req, settings.origin, aborted.signal, onFirstRead);
   } catch {
     // A request the Fetch API cannot represent (an invalid header value, say).
     res.writeHead(400, { "content-type": "text/plain", connection: "close" });
@@ -323,7 +314,7 @@ async function writeResponse(
     // it, nor is a body the client holds back for a `100 Continue` it never got.
     const declared = Number(req.headers["content-length"]);
     const rest = Number.isSafeInteger(declared) ? declared - body.read : Number.POSITIVE_INFINITY;
-    if (rest > settings.maxDrainBytes || (expectContinue && !body.started) || body.timedOut) {
+    if (rest > settings.maxDrainBytes || (expectContinue && !body.started)) {
       headers.connection = "close";
       lingerOnClose(req.socket, settings.lingerMs);
     }
