@@ -66,8 +66,8 @@ export function isStorageError(error: unknown): boolean {
 
 /**
  * True for a request body that broke off before its end: the client closed the connection
- * (the listener's bodies fail with `ECONNRESET`), the stream was cut short, or the client sent it
- * too slowly (`ETIMEDOUT`, the listener's body pacing).
+ * (the listener's bodies fail with `ECONNRESET`), the stream was cut short, or it timed out
+ * (`ETIMEDOUT`).
  */
 export function isBodyAborted(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
