@@ -71,7 +71,13 @@ export interface ListenOptions {
   readonly maxHeaderSize?: number;
   /** A connection with no traffic for this long is closed (default 60 s). */
   readonly idleTimeoutMs?: number;
-  /** Keep-alive time between requests (default 5 s). */
+  /**
+   * Keep-alive time between requests (default 30 s). Clients close an idle connection a little
+   * before the `Keep-Alive: timeout` the server announces (undici: 2 s before); a short timeout
+   * leaves a client whose event loop lags (a busy machine) sending its next request on a
+   * connection the server is closing, which it sees as ECONNRESET. Thirty seconds makes that rare;
+   * the idle timeout (60 s) still closes what is left open, and `maxConnections` bounds the total.
+   */
   readonly keepAliveTimeoutMs?: number;
   /** Time allowed for a request's header section to arrive (default 30 s); then 408. */
   readonly headersTimeoutMs?: number;
@@ -130,7 +136,7 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
   const host = options.host ?? "127.0.0.1";
   const server = createServer({
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     // Large parts stream in for as long as they keep moving; idleness is bounded below instead.
     requestTimeout: 0,
     headersTimeout: options.headersTimeoutMs ?? 30_000,
