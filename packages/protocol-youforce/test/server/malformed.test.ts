@@ -157,11 +157,10 @@ test("a client that goes away mid-body is answered 400 (in the log), never 500, 
     head.slice(0, head.length - 8),
   );
   for (let tries = 0; entries.length < 3 && tries < 500; tries++) await new Promise((r) => setTimeout(r, 10));
-  expect(entries.map((entry) => [entry.op, entry.status])).toEqual([
-    ["uploadFile", 201],
-    ["uploadChunk", 400],
-    ["uploadFile", 400],
-  ]);
+  // The two cut requests may finish in either order; each must be a 400.
+  expect(entries.map((entry) => `${entry.op} ${entry.status}`).sort()).toEqual(
+    ["uploadChunk 400", "uploadFile 201", "uploadFile 400"].sort(),
+  );
   // Nothing of either was kept: the session still closes with the chunk at position 1 sent whole.
   expect((await putChunk(logged.base, token, 1, "one", { close: true })).status).toBe(201);
 });
