@@ -5,7 +5,18 @@ import * as api from "../src/index.ts";
 test("the package exports exactly its documented runtime API", () => {
   expect(Object.keys(api).sort()).toEqual(
     [
+      "BODY_TIMEOUT_MESSAGE",
       "BlobTooLargeError",
+      "FAILURE_STATUS",
+      "KeyedMutex",
+      "Refusal",
+      "TokenIdentity",
+      "bearerToken",
+      "contentRange",
+      "failureOf",
+      "isB64Token",
+      "parseRange",
+      "segmentStream",
       "ConnectionResetSignal",
       "DiskStore",
       "FaultSpecError",

@@ -21,9 +21,8 @@
 import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { DiskStore, StagedBlob } from "@partwise/node";
+import { type DiskStore, KeyedMutex, type StagedBlob } from "@partwise/node";
 import type { IdentityId } from "./auth.ts";
-import { KeyedMutex } from "./mutex.ts";
 
 export type UploadStatus = "pending" | "complete" | "aborted";
 

@@ -5,10 +5,10 @@
  * a crash. Every response carries `X-Request-Id` (read by sevenbridges-python).
  */
 import { randomUUID } from "node:crypto";
-import { type FetchHandler, InvalidStoreKeyError, storageFailure } from "@partwise/node";
+import { type FetchHandler, InvalidStoreKeyError, Refusal } from "@partwise/node";
 import { mediaTypeOf } from "./body.ts";
 import { breaks, type OperationHandler, type ServerContext } from "./context.ts";
-import { CavaticaApiError, Code, errorResponse, toErrorResponse } from "./errors.ts";
+import { CavaticaApiError, Code, errorResponse, failureResponse } from "./errors.ts";
 import { completeUpload } from "./handlers/complete.ts";
 import { getDownloadInfo, getFile } from "./handlers/files.ts";
 import { getPartUrl, reportPart, reportParts } from "./handlers/parts.ts";
@@ -86,14 +86,8 @@ export function createHandler(context: ServerContext, onError?: (error: unknown)
           return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
       }
     } catch (error) {
-      if (error instanceof CavaticaApiError) return toErrorResponse(error);
-      if (error instanceof InvalidStoreKeyError)
-        return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
-      onError?.(error);
-      const storage = storageFailure(error);
-      if (storage)
-        return errorResponse(storage.status, storage.message, "CV-ERROR-ENVELOPE", Code.internalError);
-      return errorResponse(500, "Internal server error", "CV-ERROR-ENVELOPE", Code.internalError);
+      if (!(error instanceof Refusal) && !(error instanceof InvalidStoreKeyError)) onError?.(error);
+      return failureResponse(error);
     }
   };
   return async (request) => {

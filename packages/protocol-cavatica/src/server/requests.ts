@@ -7,7 +7,7 @@
  */
 import type { PartLimits } from "@partwise/engine";
 import type { PartReport } from "../generated/schemas.ts";
-import { cavaticaSchemas } from "../index.ts";
+import { cavaticaSchemas } from "../schemas.ts";
 import { isObject, NO_BODY } from "./body.ts";
 import { partNumberMessage } from "./context.ts";
 import { badRequest, Code } from "./errors.ts";

@@ -20,9 +20,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { DiskStore } from "@partwise/node";
+import { type DiskStore, KeyedMutex } from "@partwise/node";
 import type { OwnerId } from "./auth.ts";
-import { KeyedMutex } from "./mutex.ts";
 
 /** Where a file goes: a project (`owner/project`) or a parent folder id (CV-INIT-TARGET). */
 export interface Target {

@@ -23,9 +23,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { DiskStore, StagedBlob } from "@partwise/node";
+import { type DiskStore, KeyedMutex, type StagedBlob } from "@partwise/node";
 import type { Identity } from "./auth.ts";
-import { KeyedMutex } from "./mutex.ts";
 
 /** What one subscriber did with a file (subscriber listings, `$filter` on status and dates). */
 export interface SubscriberMark {

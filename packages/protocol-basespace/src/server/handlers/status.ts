@@ -15,7 +15,7 @@
  * aborted, nor an aborted one completed (409).
  */
 
-import { basespaceSchemas } from "../../index.ts";
+import { basespaceSchemas } from "../../schemas.ts";
 import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, refuse } from "../errors.ts";
