@@ -68,6 +68,11 @@ export interface BenchIngestOptions<Context = unknown> {
   readonly verify?: boolean;
   /** Where the test file goes (default a new temp dir, removed afterwards). */
   readonly workDir?: string;
+  /**
+   * An existing random file of `sizeBytes` to send instead of writing a new one (several runs in
+   * one bench then send the same bytes and skip the write).
+   */
+  readonly payload?: string;
 }
 
 export interface BenchIngestResult {
@@ -117,9 +122,9 @@ export async function benchIngest<Context = undefined>(
   const concurrency = options.concurrency ?? 4;
   const protocol = (options.protocol ?? rawPutProtocol) as IngestProtocol<Context>;
   const work = options.workDir ?? (await mkdtemp(join(tmpdir(), "partwise-bench-ingest-")));
-  const file = join(work, "payload.bin");
+  const file = options.payload ?? join(work, "payload.bin");
   try {
-    await writeRandomFile(file, options.sizeBytes);
+    if (options.payload === undefined) await writeRandomFile(file, options.sizeBytes);
     const parts = planParts(options.sizeBytes, partSizes);
     const md5sumBefore = timeMd5sum(file, options.sizeBytes, 2);
 
