@@ -6,7 +6,9 @@
  * before left), and Node's `Hash` objects cannot move between threads; so a stream's state lives
  * in ONE worker, which receives all of that stream's bytes, in order (a `MessagePort` delivers in
  * the order posted). A new stream goes to the worker with the fewest open streams; at most
- * `threads` workers (default `os.availableParallelism()`) are started, lazily, on first use.
+ * `threads` workers are started, lazily, on first use. By default one per core but one: the event
+ * loop (sockets, parsing, disk writes) keeps a core, so hashing and I/O together use every core,
+ * and each worker's isolate (some 10 MiB of RSS) is not spent on a thread that could only queue.
  *
  * Bytes are handed over without a copy when they live in a `SharedArrayBuffer` (the disk store's
  * batch buffers do): the worker reads the caller's memory, so the caller must not change it until
@@ -61,7 +63,7 @@ export class HashWorkerError extends Error {
 }
 
 export interface HashPoolOptions {
-  /** Worker threads at most (default `os.availableParallelism()`, at least 1). */
+  /** Worker threads at most (default `os.availableParallelism() - 1`, at least 1). */
   readonly threads?: number;
 }
 
@@ -149,7 +151,7 @@ export class HashPool {
   private nextId = 1;
 
   constructor(options: HashPoolOptions = {}) {
-    const threads = options.threads ?? availableParallelism();
+    const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
     if (!Number.isSafeInteger(threads) || threads < 1)
       throw new RangeError(`a hash pool needs at least one thread, got ${threads}`);
     this.threads = threads;
@@ -196,7 +198,7 @@ export class HashPool {
   }
 
   private spawn(): PoolWorker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: "partwise-md5" });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: "partwise-md5", execArgv: [] });
     const entry: PoolWorker = { worker, streams: new Map(), exited: false };
     const die = (error: Error): void => {
       if (entry.exited) return;
