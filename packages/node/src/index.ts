@@ -16,6 +16,15 @@ export {
   seededRandom,
   withFaults,
 } from "./faults.ts";
+export {
+  HashPool,
+  HashPoolClosedError,
+  type HashPoolOptions,
+  type HashStream,
+  HashWorkerError,
+  retainSharedHashPool,
+  sharedHashPool,
+} from "./hash-pool.ts";
 export { fileJournal } from "./journal.ts";
 export {
   BODY_TIMEOUT_MESSAGE,
