@@ -34,6 +34,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
@@ -427,7 +428,7 @@ export class S3Store implements Store {
    * A presigned GET of a blob, valid `ttlSeconds`; `filename` sets the download's
    * `Content-Disposition` (`response-content-disposition`).
    */
-  presignGet(key: string, ttlSeconds: number, filename?: string): Promise<string> {
+  presignGet(key: string, ttlSeconds: number, filename?: string, signingDate?: Date): Promise<string> {
     return getSignedUrl(
       this.client,
       new GetObjectCommand({
@@ -437,7 +438,7 @@ export class S3Store implements Store {
           ? {}
           : { ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(filename)}` }),
       }),
-      { expiresIn: ttlSeconds },
+      { expiresIn: ttlSeconds, ...(signingDate === undefined ? {} : { signingDate }) },
     );
   }
 
@@ -452,7 +453,13 @@ export class S3Store implements Store {
   }
 
   /** A presigned `UploadPart` URL (PUT) valid `ttlSeconds`. */
-  presignUploadPart(key: string, uploadId: string, partNumber: number, ttlSeconds: number): Promise<string> {
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    ttlSeconds: number,
+    signingDate?: Date,
+  ): Promise<string> {
     return getSignedUrl(
       this.client,
       new UploadPartCommand({
@@ -461,7 +468,7 @@ export class S3Store implements Store {
         UploadId: uploadId,
         PartNumber: partNumber,
       }),
-      { expiresIn: ttlSeconds },
+      { expiresIn: ttlSeconds, ...(signingDate === undefined ? {} : { signingDate }) },
     );
   }
 
@@ -495,6 +502,32 @@ export class S3Store implements Store {
     };
   }
 
+  /**
+   * The parts S3 holds for a multipart upload, ascending, with their sizes and ETags (quoted, as S3
+   * answers them). `NoSuchUpload` comes back as `S3StoreError` with that `s3Code`.
+   */
+  async listParts(key: string, uploadId: string): Promise<(CompletedPart & { readonly size: number })[]> {
+    const parts: (CompletedPart & { readonly size: number })[] = [];
+    let PartNumberMarker: string | undefined;
+    do {
+      const answer = await this.call("ListParts", () =>
+        this.client.send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: this.objectKey(key),
+            UploadId: uploadId,
+            PartNumberMarker,
+          }),
+        ),
+      );
+      for (const part of answer.Parts ?? [])
+        if (part.PartNumber !== undefined)
+          parts.push({ partNumber: part.PartNumber, size: part.Size ?? 0, etag: part.ETag ?? "" });
+      PartNumberMarker = answer.IsTruncated ? answer.NextPartNumberMarker : undefined;
+    } while (PartNumberMarker !== undefined);
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
   /** Aborts a multipart upload; one S3 no longer knows is already gone. */
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     try {
@@ -517,13 +550,26 @@ export class S3Store implements Store {
   }
 }
 
-/** Opens the store `storage` names in `dir`: a `DiskStore` (the default) or an `S3Store`. */
+/**
+ * Opens the store `storage` names in `dir`: a `DiskStore` (the default) or an `S3Store` whose
+ * objects go under `storage.prefix`, else `defaultPrefix` (a server sweeps the blobs it does not
+ * know under its prefix, so two servers must not share one).
+ */
 export async function openStore(
   dir: string,
   storage: StorageOptions | undefined,
-  options: { fsync?: boolean | undefined } = {},
-): Promise<Store & { close?(): void }> {
+  options: {
+    readonly fsync?: boolean | undefined;
+    readonly corsOrigins?: readonly string[] | undefined;
+    readonly defaultPrefix?: string | undefined;
+  } = {},
+): Promise<DiskStore | S3Store> {
   if (storage === undefined || storage.kind === "disk")
     return DiskStore.open(dir, { fsync: options.fsync ?? false });
-  return S3Store.open(dir, { ...storage, fsync: options.fsync });
+  return S3Store.open(dir, {
+    ...storage,
+    prefix: storage.prefix ?? options.defaultPrefix,
+    corsOrigins: storage.corsOrigins ?? options.corsOrigins,
+    fsync: options.fsync,
+  });
 }

@@ -177,6 +177,8 @@ export interface Store {
   getJson<T>(name: string): Promise<T | undefined>;
   deleteJson(name: string): Promise<void>;
   listJson(prefix?: string): Promise<string[]>;
+  /** Releases what the store holds open (the S3 client's sockets); the disk store holds nothing. */
+  close(): void;
 }
 
 export class DiskStore implements Store {
@@ -384,6 +386,8 @@ export class DiskStore implements Store {
   async listJson(prefix = ""): Promise<string[]> {
     return (await readdir(join(this.dir, "state"))).filter((name) => name.startsWith(prefix)).sort();
   }
+
+  close(): void {}
 
   private async syncDir(dir: string): Promise<void> {
     if (!this.fsync) return;

@@ -3,7 +3,7 @@
  * or one inclusive byte range that may span blob boundaries (YF-DOWNLOAD-RANGE).
  */
 import { createHash } from "node:crypto";
-import type { DiskStore } from "@partwise/node";
+import type { Store } from "@partwise/node";
 import type { Segment } from "./state.ts";
 
 /**
@@ -11,7 +11,7 @@ import type { Segment } from "./state.ts";
  * (nothing is read ahead of the consumer); cancelling closes the open blob.
  */
 export function segmentStream(
-  store: DiskStore,
+  store: Store,
   segments: readonly Segment[],
   start: number,
   end: number,
