@@ -40,6 +40,7 @@ import {
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import {
@@ -526,6 +527,44 @@ export class S3Store implements Store {
       PartNumberMarker = answer.IsTruncated ? answer.NextPartNumberMarker : undefined;
     } while (PartNumberMarker !== undefined);
     return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /**
+   * Joins blobs, in the order given, into the blob `target` without the bytes passing through this
+   * process: a multipart upload whose parts are server-side copies (`UploadPartCopy`). S3 wants
+   * every part but the last to be at least 5 MiB; when it refuses (`EntityTooSmall`) the blobs are
+   * joined by reading them (`concat`) instead. Returns the joined blob's size.
+   *
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+   */
+  async join(keys: readonly string[], target: string): Promise<number> {
+    const Key = this.objectKey(target);
+    const sources = keys.map((key) => `${this.bucket}/${this.objectKey(key)}`);
+    const uploadId = await this.createMultipartUpload(target);
+    try {
+      const parts: CompletedPart[] = [];
+      for (const [index, source] of sources.entries()) {
+        const answer = await this.call("UploadPartCopy", () =>
+          this.client.send(
+            new UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key,
+              UploadId: uploadId,
+              PartNumber: index + 1,
+              CopySource: encodeURI(source),
+            }),
+          ),
+        );
+        parts.push({ partNumber: index + 1, etag: answer.CopyPartResult?.ETag ?? "" });
+      }
+      return (await this.completeMultipartUpload(target, uploadId, parts)).size;
+    } catch (error) {
+      await this.abortMultipartUpload(target, uploadId).catch(() => {});
+      if (!(error instanceof S3StoreError && error.s3Code === "EntityTooSmall")) throw error;
+      const staged = await this.concat(keys);
+      await staged.commit(target);
+      return staged.size;
+    }
   }
 
   /** Aborts a multipart upload; one S3 no longer knows is already gone. */

@@ -63,6 +63,17 @@ describe.skipIf(s3 === undefined)("S3Store on RGW", () => {
     expect((await fetch(tampered)).status).toBe(403);
   });
 
+  test("join copies blobs into one object inside S3, in the order given", async () => {
+    const store = await open({ prefix: "join" });
+    const blobs = [new Uint8Array([1, 2]), new Uint8Array([3]), new Uint8Array([4, 5, 6])];
+    for (const [i, bytes] of blobs.entries()) {
+      const staged = await store.ingest(chunkedStream(bytes, [bytes.length]));
+      await staged.commit(`part-${i}`);
+    }
+    expect(await store.join(["part-2", "part-0", "part-1"], "joined")).toBe(6);
+    expect([...(await store.readAll("joined"))]).toEqual([4, 5, 6, 1, 2, 3]);
+  });
+
   test("an unreachable endpoint or refused credentials are S3StoreErrors a server answers 503 or 500", async () => {
     if (s3 === undefined) throw new Error("no S3 endpoint");
     const refused = S3Store.open(freshDir(), { ...s3, bucket, secretAccessKey: "wrong".repeat(8) });
