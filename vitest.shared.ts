@@ -12,7 +12,9 @@ export const sourceConditions: string[] = ["partwise-source"];
 
 const shared = defineConfig({
   resolve: { conditions: [...sourceConditions, "module", "browser", "development|production"] },
-  ssr: { resolve: { conditions: [...sourceConditions, "node", "module", "development|production"] } },
+  // No "module" condition on the Node side: packages such as the AWS SDK map it to ESM builds meant
+  // for bundlers (extensionless imports) that Node cannot load; Node picks their "node" builds.
+  ssr: { resolve: { conditions: [...sourceConditions, "node", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: [new URL("./vitest.setup.ts", import.meta.url).pathname],

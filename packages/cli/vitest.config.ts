@@ -1,3 +1,8 @@
+import { fileURLToPath } from "node:url";
+import { mergeConfig } from "vitest/config";
 import shared from "../../vitest.shared.ts";
 
-export default shared;
+/** test/s3.test.ts runs on a real S3 (Ceph's RADOS Gateway), started once per run if needed. */
+export default mergeConfig(shared, {
+  test: { globalSetup: [fileURLToPath(new URL("../../test-support/rgw-setup.ts", import.meta.url))] },
+});

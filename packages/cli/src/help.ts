@@ -18,7 +18,8 @@ export const SYNOPSIS: Record<CommandName, string> = {
   serve: `partwise serve --protocol basespace|cavatica|youforce [--host 127.0.0.1] [--port 0]
                [--data-dir DIR] [--token T ...] [--fault SPEC ...] [--cors-origin ORIGIN ...]
                [--reading default|lenient|strict] [cavatica: --part-url-ttl SECONDS]
-               [youforce: --rate-limit N/s|N/min] [--fsync] [--quiet]`,
+               [youforce: --rate-limit N/s|N/min] [--fsync] [--quiet]
+               [--storage disk|s3 --s3-endpoint URL --s3-bucket NAME [--s3-prefix P]]`,
   upload: `partwise upload FILE|- --protocol basespace|cavatica|youforce [--base-url URL] [--token T]
                [basespace: --app-result ID [--directory D] [--content-type T]]
                [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID [--overwrite]]
@@ -64,6 +65,11 @@ SIGINT/SIGTERM, then exits 0.
   --part-url-ttl S      cavatica: signed part URLs expire after S seconds
   --rate-limit N/s      youforce: answer 429 above N requests a second (or N/min)
   --fsync               fsync accepted parts before answering
+  --storage disk|s3     where blobs go (default disk, in --data-dir); s3 keeps them as objects in a
+                        bucket (created if missing, with a CORS rule for --cors-origin) and state in
+                        --data-dir; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION
+  --s3-endpoint URL     the S3 endpoint (path-style), e.g. http://127.0.0.1:7480
+  --s3-bucket NAME      the bucket; --s3-prefix P puts the objects under P/ (default: the protocol's name)
   --quiet               no request log`,
   upload: `Uploads FILE (or standard input, -) with the protocol's own rules: parallel parts, retries
 (network errors, 5xx, 408, 429 with Retry-After) and resume. Any other 4xx fails at once, naming

@@ -9,7 +9,7 @@
  * servers with which the suite tests itself (test/mutants.test.ts).
  */
 import { randomBytes } from "node:crypto";
-import type { Reading, ReferenceServer, RunningServer } from "@partwise/node";
+import type { Reading, ReferenceServer, RunningServer, StorageOptions } from "@partwise/node";
 import type { Protocol } from "./check.ts";
 import type { Target } from "./context.ts";
 
@@ -25,6 +25,8 @@ export interface EmbeddedOptions {
    * suite must pass all three).
    */
   readonly reading?: Reading | undefined;
+  /** Where the servers keep the bytes: their data dir (default) or an S3 bucket. */
+  readonly storage?: StorageOptions | undefined;
 }
 
 export interface EmbeddedServers {
@@ -64,10 +66,15 @@ async function startServer(
   mutations: readonly string[],
   partUrlTtlMs: number,
   reading: Reading,
+  storage: StorageOptions | undefined,
 ): Promise<Started> {
   const [owner] = tokens;
   // Mutation ids each server breaks on purpose; each server refuses ids it does not know.
-  const mutable = { reading, ...(mutations.length > 0 ? { mutations } : {}) };
+  const mutable = {
+    reading,
+    ...(mutations.length > 0 ? { mutations } : {}),
+    ...(storage === undefined ? {} : { storage }),
+  };
   switch (protocol) {
     case "basespace": {
       const { createBasespaceServer, BASESPACE_BASE_PATH } = await import(
@@ -149,6 +156,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         options.mutations?.[protocol] ?? [],
         partUrlTtlMs,
         options.reading ?? "default",
+        options.storage,
       );
       servers.push(server);
       const listener = await server.listen({ host: "127.0.0.1", port: 0 });

@@ -68,6 +68,15 @@ export {
 } from "./mutations.ts";
 export { redact, redactUrl } from "./redact.ts";
 export {
+  type CompletedPart,
+  openStore,
+  type S3StorageOptions,
+  S3Store,
+  S3StoreError,
+  type S3StoreOptions,
+  type StorageOptions,
+} from "./s3-store.ts";
+export {
   type ComposeOptions,
   composeServer,
   type ReferenceServer,
@@ -87,5 +96,6 @@ export {
   isStorageError,
   STORAGE_ERROR_STATUS,
   type StagedBlob,
+  type Store,
   storageFailure,
 } from "./store.ts";

@@ -18,6 +18,7 @@ import {
 } from "./listen.ts";
 import type { Reading } from "./mutations.ts";
 import { redact } from "./redact.ts";
+import type { StorageOptions } from "./s3-store.ts";
 
 /** Options every reference server takes (`partwise serve` maps its flags onto them). */
 export interface ReferenceServerOptions {
@@ -32,6 +33,11 @@ export interface ReferenceServerOptions {
   readonly cors?: CorsOptions | undefined;
   /** fsync every acknowledged write (power-loss durability); SIGKILL safety does not need it. */
   readonly fsync?: boolean | undefined;
+  /**
+   * Where blobs are stored: `{ kind: "disk" }` (the default, in `dataDir`) or `{ kind: "s3",
+   * endpoint, bucket, prefix? }` (credentials from the options or `AWS_*`); state stays in `dataDir`.
+   */
+  readonly storage?: StorageOptions | undefined;
   /**
    * How the server reads the points the documents leave open (`reading` in mutations.ts): `default`,
    * `lenient` (accepts all the documents do not forbid) or `strict` (refuses all they allow it to

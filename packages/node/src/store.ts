@@ -41,6 +41,10 @@ export const STORAGE_ERROR_STATUS = {
   // Hashing on the server's worker threads failed (hash-pool.ts): the server's problem too.
   PW_HASH_WORKER_FAILED: 500,
   PW_HASH_POOL_CLOSED: 503,
+  // The S3 adapter's failures (s3-store.ts): unreachable or throttled, over quota, refused.
+  PW_STORE_S3_UNAVAILABLE: 503,
+  PW_STORE_S3_QUOTA: 507,
+  PW_STORE_S3_FAILED: 500,
 } as const satisfies Record<string, 500 | 503 | 507>;
 
 const STORAGE_ERRORS: ReadonlySet<string> = new Set(Object.keys(STORAGE_ERROR_STATUS));
@@ -146,7 +150,49 @@ export interface DiskStoreOptions {
   readonly hashPool?: HashPool | null;
 }
 
-export class DiskStore {
+/**
+ * The storage port of the reference servers: blobs (parts, chunks, files) and small JSON state
+ * documents. Two adapters fill it: `DiskStore` (all on a local disk) and `S3Store` (blobs as
+ * objects in an S3 bucket, state on the local disk). Both keep the same contract, proven by one
+ * contract suite run against both (packages/node/test/store-contract.ts):
+ *
+ * - a part write is atomic: a blob is visible whole under its key after `commit`, or not at all;
+ * - committing a key again replaces the blob (a re-sent part);
+ * - `readMany` reads any inclusive range across several blobs as if they were one;
+ * - `delete` removes blobs and ignores missing ones.
+ */
+export interface Store {
+  /** Which adapter this is: `disk` or `s3`. */
+  readonly kind: "disk" | "s3";
+  /** The local directory that holds the state documents (and, on disk, the blobs). */
+  readonly dir: string;
+  ingest(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+    options?: IngestOptions,
+  ): Promise<StagedBlob>;
+  concat(keys: readonly string[]): Promise<StagedBlob>;
+  size(key: string): Promise<number | undefined>;
+  read(key: string, range?: { start: number; end: number }): ReadableStream<Uint8Array>;
+  readMany(
+    keys: readonly string[],
+    sizes: readonly number[],
+    range?: { start: number; end: number },
+  ): ReadableStream<Uint8Array>;
+  readAll(key: string): Promise<Uint8Array>;
+  delete(...keys: string[]): Promise<void>;
+  /** Keys of the stored blobs that start with `prefix`, sorted. */
+  listBlobs(prefix?: string): Promise<string[]>;
+  putJson(name: string, value: unknown): Promise<void>;
+  getJson<T>(name: string): Promise<T | undefined>;
+  deleteJson(name: string): Promise<void>;
+  listJson(prefix?: string): Promise<string[]>;
+  /** Releases what the store holds open (the S3 client's sockets); the disk store holds nothing. */
+  close(): void;
+}
+
+export class DiskStore implements Store {
+  readonly kind = "disk" as const;
+
   /** Batch buffers shared by every blob this store writes. */
   private readonly batches = new BatchBufferPool();
 
@@ -296,54 +342,8 @@ export class DiskStore {
     range?: { start: number; end: number },
   ): ReadableStream<Uint8Array> {
     if (keys.length !== sizes.length) throw new RangeError("readMany: one size per key");
-    if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0))
-      throw new RangeError(`invalid range ${range.start}-${range.end}`);
-    const start = range?.start ?? 0;
-    const end = range ? range.end : Number.POSITIVE_INFINITY; // inclusive
-    const pieces: { path: string; start: number; end: number }[] = [];
-    let offset = 0;
-    for (const [i, key] of keys.entries()) {
-      const size = sizes[i]!;
-      const path = this.blobPath(key);
-      const first = Math.max(start, offset);
-      const last = Math.min(end, offset + size - 1);
-      if (first <= last) pieces.push({ path, start: first - offset, end: last - offset + 1 });
-      offset += size;
-    }
-    let index = 0;
-    let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            for (;;) {
-              if (current === undefined) {
-                const piece = pieces[index++];
-                if (piece === undefined) {
-                  controller.close();
-                  return;
-                }
-                current = fileStream(piece.path, piece.start, piece.end).getReader();
-              }
-              const { done, value } = await current.read();
-              if (done) {
-                current = undefined;
-                continue;
-              }
-              controller.enqueue(value);
-              return;
-            }
-          } catch (error) {
-            current = undefined;
-            controller.error(error);
-          }
-        },
-        async cancel(reason) {
-          await current?.cancel(reason);
-        },
-      },
-      { highWaterMark: 0 },
-    );
+    const paths = keys.map((key) => this.blobPath(key));
+    return readPieces(sizes, range, (index, start, end) => fileStream(paths[index]!, start, end));
   }
 
   async readAll(key: string): Promise<Uint8Array> {
@@ -352,6 +352,10 @@ export class DiskStore {
 
   async delete(...keys: string[]): Promise<void> {
     for (const key of keys) await rm(this.blobPath(key), { force: true });
+  }
+
+  async listBlobs(prefix = ""): Promise<string[]> {
+    return (await readdir(join(this.dir, "blobs"))).filter((name) => name.startsWith(prefix)).sort();
   }
 
   /** Writes a JSON document atomically: readers see the old or the new version, never a mix. */
@@ -396,6 +400,8 @@ export class DiskStore {
     return (await readdir(join(this.dir, "state"))).filter((name) => name.startsWith(prefix)).sort();
   }
 
+  close(): void {}
+
   private async syncDir(dir: string): Promise<void> {
     if (!this.fsync) return;
     // A rename survives power loss only once its directory entry does; fsync the directory (POSIX).
@@ -406,6 +412,65 @@ export class DiskStore {
       await handle.close();
     }
   }
+}
+
+/**
+ * Several blobs of `sizes` bytes read one after another as one, or its inclusive `range` (which
+ * may span blob boundaries): `open(index, start, end)` streams bytes `[start, end)` of blob
+ * `index`. Blobs wholly outside the range are never opened, and one blob at a time is read as the
+ * stream is consumed (cancelling cancels it). Both adapters' `readMany`.
+ */
+export function readPieces(
+  sizes: readonly number[],
+  range: { start: number; end: number } | undefined,
+  open: (index: number, start: number, end: number) => ReadableStream<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0))
+    throw new RangeError(`invalid range ${range.start}-${range.end}`);
+  const start = range?.start ?? 0;
+  const end = range ? range.end : Number.POSITIVE_INFINITY; // inclusive
+  const pieces: { index: number; start: number; end: number }[] = [];
+  let offset = 0;
+  for (const [index, size] of sizes.entries()) {
+    const first = Math.max(start, offset);
+    const last = Math.min(end, offset + size - 1);
+    if (first <= last) pieces.push({ index, start: first - offset, end: last - offset + 1 });
+    offset += size;
+  }
+  let next = 0;
+  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            if (current === undefined) {
+              const piece = pieces[next++];
+              if (piece === undefined) {
+                controller.close();
+                return;
+              }
+              current = open(piece.index, piece.start, piece.end).getReader();
+            }
+            const { done, value } = await current.read();
+            if (done) {
+              current = undefined;
+              continue;
+            }
+            controller.enqueue(value);
+            return;
+          }
+        } catch (error) {
+          current = undefined;
+          controller.error(error);
+        }
+      },
+      async cancel(reason) {
+        await current?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** Bytes `[start, end)` of a file as a pull-based Web stream of up to 1 MiB chunks. */

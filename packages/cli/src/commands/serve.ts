@@ -13,6 +13,8 @@ import {
   type Reading,
   type ReferenceServer,
   type ReferenceServerOptions,
+  S3StoreError,
+  type StorageOptions,
 } from "@partwise/node";
 import { type Io, type Protocol, parsePort, parseProtocol, UsageError } from "../usage.ts";
 
@@ -82,6 +84,50 @@ export const BASE_PATHS: Record<Protocol, string> = {
   youforce: "/v1.0",
 };
 
+/**
+ * `--storage disk|s3` and its S3 flags: disk by default; s3 needs `--s3-endpoint` and `--s3-bucket`
+ * and takes its credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION.
+ */
+export function parseStorage(
+  values: {
+    storage?: string | undefined;
+    "s3-endpoint"?: string | undefined;
+    "s3-bucket"?: string | undefined;
+    "s3-prefix"?: string | undefined;
+  },
+  env: NodeJS.ProcessEnv,
+): StorageOptions | undefined {
+  const kind = values.storage ?? "disk";
+  const s3Flags = ["s3-endpoint", "s3-bucket", "s3-prefix"] as const;
+  if (kind === "disk") {
+    const given = s3Flags.find((flag) => values[flag] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} applies to --storage s3 only`);
+    return undefined;
+  }
+  if (kind !== "s3") throw new UsageError(`--storage must be disk or s3, not "${kind}"`);
+  const endpoint = values["s3-endpoint"];
+  const bucket = values["s3-bucket"];
+  if (endpoint === undefined || !/^https?:\/\/[^/]/.test(endpoint))
+    throw new UsageError("--storage s3 needs --s3-endpoint URL (http:// or https://)");
+  if (bucket === undefined || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new UsageError(
+      "--storage s3 needs --s3-bucket NAME (3-63 lowercase letters, digits, dots, dashes)",
+    );
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)
+    throw new UsageError(
+      "--storage s3 takes its credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
+  return {
+    kind: "s3",
+    endpoint,
+    bucket,
+    ...(values["s3-prefix"] === undefined ? {} : { prefix: values["s3-prefix"] }),
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+  };
+}
+
 export async function serve(argv: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -96,6 +142,10 @@ export async function serve(argv: string[], io: Io): Promise<number> {
       fault: { type: "string", multiple: true, default: [] },
       "cors-origin": { type: "string", multiple: true, default: [] },
       fsync: { type: "boolean", default: false },
+      storage: { type: "string" },
+      "s3-endpoint": { type: "string" },
+      "s3-bucket": { type: "string" },
+      "s3-prefix": { type: "string" },
       quiet: { type: "boolean", default: false },
       reading: { type: "string" },
       "part-url-ttl": { type: "string" },
@@ -122,9 +172,11 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     if (error instanceof FaultSpecError) throw new UsageError(error.message);
     throw error;
   }
+  const storage = parseStorage(values, io.env);
   const quiet = values.quiet;
   const server = await FACTORIES[protocol](
     {
+      ...(storage === undefined ? {} : { storage }),
       dataDir: values["data-dir"],
       reading,
       tokens,
@@ -141,7 +193,11 @@ export async function serve(argv: string[], io: Io): Promise<number> {
           }),
     },
     flags,
-  );
+  ).catch((error: unknown) => {
+    // An S3 endpoint that cannot be reached or refuses the credentials is a configuration error.
+    if (error instanceof S3StoreError) throw new UsageError(`--storage s3: ${error.message}`);
+    throw error;
+  });
   let running: Awaited<ReturnType<ReferenceServer["listen"]>>;
   try {
     running = await server.listen({ host: values.host, port });

@@ -3,7 +3,7 @@
  * request's own (URL, query, route parameters, authenticated identity).
  */
 import type { PartLimits } from "@partwise/engine";
-import type { DiskStore } from "@partwise/node";
+import type { Store } from "@partwise/node";
 import type { IdentityId } from "./auth.ts";
 import { refuse } from "./errors.ts";
 import type { BasespaceMutation, Mutations } from "./mutations.ts";
@@ -15,7 +15,7 @@ import type { BasespaceState, FileRecord } from "./state.ts";
 
 export interface ServerContext {
   readonly state: BasespaceState;
-  readonly store: DiskStore;
+  readonly store: Store;
   /** Part rules enforced (BS-PART-NUMBER, BS-PART-MIN-SIZE, BS-PART-MAX-SIZE). */
   readonly limits: PartLimits;
   /** Largest simple (single-request) upload, in bytes (BS-SIMPLE-UPLOAD). */

@@ -8,7 +8,7 @@
 import { type PartLimits, validateLimits } from "@partwise/engine";
 import {
   composeServer,
-  DiskStore,
+  openStore,
   type ReferenceServer,
   type ReferenceServerOptions,
   resolveDataDir,
@@ -77,7 +77,11 @@ export async function createBasespaceServer(options: BasespaceServerOptions = {}
 
   const mutations = new Mutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "basespace");
-  const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
+  const store = await openStore(dir, options.storage, {
+    fsync: options.fsync,
+    corsOrigins: options.cors?.origins,
+    defaultPrefix: "basespace/",
+  });
   const fixedOwners = new Map(
     Object.entries(options.appResults ?? {}).map(([id, token]) => [id, identityOf(token)]),
   );
@@ -101,6 +105,9 @@ export async function createBasespaceServer(options: BasespaceServerOptions = {}
     options,
     operationOf,
     errorResponse: (status, message) => errorResponse(status, message),
-    cleanup,
+    cleanup: async () => {
+      store.close();
+      await cleanup();
+    },
   });
 }

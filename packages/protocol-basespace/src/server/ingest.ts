@@ -6,7 +6,7 @@
  * does not grow with the body.
  */
 import { parseContentMd5, toBase64 } from "@partwise/engine";
-import { BlobTooLargeError, type DiskStore, isStorageError, type StagedBlob } from "@partwise/node";
+import { BlobTooLargeError, isStorageError, type StagedBlob, type Store } from "@partwise/node";
 import { BasespaceHttpError, refuse } from "./errors.ts";
 
 /** How a body is bounded: its largest size, and the status of a larger one (413, or 400). */
@@ -54,7 +54,7 @@ function otherMd5Form(value: string): Uint8Array | undefined {
 
 /** Streams `body` into a staged blob of at most `bound.max` bytes. */
 export async function ingestBody(
-  store: DiskStore,
+  store: Store,
   body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
   bound: BodyBound,
 ): Promise<StagedBlob> {

@@ -1,8 +1,8 @@
 /**
- * The server's upload state, on disk through DiskStore so a server killed with SIGKILL and
+ * The server's upload state, through the store (disk, or blobs in S3 and documents on disk) so a server killed with SIGKILL and
  * restarted on the same data directory continues every pending upload with no accepted part lost.
  *
- * Documents (atomic JSON, `DiskStore.putJson`):
+ * Documents (atomic JSON, `Store.putJson`):
  * - `file-{id}`: one File (name, path, type, owner digest, status, and once complete the ordered
  *   blobs that hold its bytes);
  * - `part-{fileId}-{n}`: one accepted part of a pending upload (number, size, ETag, blob key);
@@ -19,9 +19,7 @@
  * Memory holds metadata only (records, never bytes); the bytes stay in the store.
  */
 import { randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { type DiskStore, KeyedMutex, type StagedBlob } from "@partwise/node";
+import { KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
 import type { IdentityId } from "./auth.ts";
 
 export type UploadStatus = "pending" | "complete" | "aborted";
@@ -102,12 +100,12 @@ export class BasespaceState {
   private signingKeyBytes: Uint8Array = new Uint8Array(0);
 
   private constructor(
-    private readonly store: DiskStore,
+    private readonly store: Store,
     private readonly fixedOwners: ReadonlyMap<string, IdentityId>,
   ) {}
 
   /** Loads every document, sweeps what a crash left half-done, and creates the signing key once. */
-  static async open(store: DiskStore, fixedOwners: ReadonlyMap<string, IdentityId>): Promise<BasespaceState> {
+  static async open(store: Store, fixedOwners: ReadonlyMap<string, IdentityId>): Promise<BasespaceState> {
     const state = new BasespaceState(store, fixedOwners);
     await state.load();
     return state;
@@ -161,7 +159,7 @@ export class BasespaceState {
     const referenced = new Set<string>();
     for (const file of this.files.values()) for (const segment of file.segments) referenced.add(segment.key);
     for (const parts of this.parts.values()) for (const part of parts.values()) referenced.add(part.key);
-    const blobs = await readdir(join(this.store.dir, "blobs"));
+    const blobs = await this.store.listBlobs();
     await eachLimited(
       blobs.filter((key) => !referenced.has(key)),
       64,

@@ -14,10 +14,11 @@ import { randomBytes } from "node:crypto";
 import { type PartLimits, validateLimits } from "@partwise/engine";
 import {
   composeServer,
-  DiskStore,
+  openStore,
   type ReferenceServer,
   type ReferenceServerOptions,
   resolveDataDir,
+  type Store,
 } from "@partwise/node";
 import { cavaticaLimits } from "../limits.ts";
 import { createAuthenticator, type OwnerId, ownerOf } from "./auth.ts";
@@ -75,7 +76,7 @@ const DEFAULT_PART_URL_TTL_MS = 15 * 60 * 1000;
 const DEFAULT_DOWNLOAD_URL_TTL_MS = 60 * 60 * 1000;
 
 /** The signing secret: given, or the one kept in the data directory (created on first start). */
-async function signingSecret(store: DiskStore, given: string | undefined): Promise<Uint8Array> {
+async function signingSecret(store: Store, given: string | undefined): Promise<Uint8Array> {
   if (given !== undefined) return new TextEncoder().encode(given);
   const kept = await store.getJson<{ secret: string }>("signing-secret");
   if (kept !== undefined && /^[0-9a-f]{64}$/.test(kept.secret)) return Buffer.from(kept.secret, "hex");
@@ -98,7 +99,11 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
   validateLimits(limits);
   const mutations = parseCavaticaMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "cavatica");
-  const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
+  const store = await openStore(dir, options.storage, {
+    fsync: options.fsync,
+    corsOrigins: options.cors?.origins,
+    defaultPrefix: "cavatica/",
+  });
   const now = options.now ?? Date.now;
   const signer = new UrlSigner(await signingSecret(store, options.signingSecret), now);
   const state = await CavaticaState.open(store);
@@ -106,6 +111,7 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
   const context: ServerContext = {
     state,
     store,
+    s3: store.kind === "s3" ? store : undefined,
     auth: createAuthenticator(options.tokens, options.reading === "strict"),
     signer,
     limits,
@@ -123,6 +129,9 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
     options,
     operationOf,
     errorResponse: (status, message) => errorResponse(status, message),
-    cleanup,
+    cleanup: async () => {
+      store.close();
+      await cleanup();
+    },
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Upload, part, file and claim state of the reference server, persisted through `DiskStore` as one
+ * Upload, part, file and claim state of the reference server, persisted through the `Store` as one
  * atomic JSON document per thing, with an in-memory copy for reads:
  *
  *   upload-{upload_id}        the upload (init fields, owner, authoritative part_size)
@@ -18,9 +18,7 @@
  * to are deleted. Every mutation writes the disk before the memory copy changes.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { type DiskStore, KeyedMutex } from "@partwise/node";
+import { KeyedMutex, type Store } from "@partwise/node";
 import type { OwnerId } from "./auth.ts";
 
 /** Where a file goes: a project (`owner/project`) or a parent folder id (CV-INIT-TARGET). */
@@ -41,6 +39,8 @@ export interface UploadDoc {
   readonly partSize: number;
   readonly initiated: string;
   readonly overwrite: boolean;
+  /** On the S3 store: the S3 multipart upload behind this upload (s3.ts). */
+  readonly s3?: { readonly key: string; readonly uploadId: string } | undefined;
 }
 
 /** A part report as recorded: the headers and body as sent, and the ETag it names, normalised. */
@@ -136,9 +136,9 @@ export class CavaticaState {
   /** Per-upload locks (key = upload id) and global ones (`claims`, `names`). */
   readonly locks: KeyedMutex = new KeyedMutex();
 
-  private constructor(readonly store: DiskStore) {}
+  private constructor(readonly store: Store) {}
 
-  static async open(store: DiskStore): Promise<CavaticaState> {
+  static async open(store: Store): Promise<CavaticaState> {
     const state = new CavaticaState(store);
     await state.load();
     return state;
@@ -318,7 +318,7 @@ export class CavaticaState {
     for (const entry of this.uploads.values())
       for (const part of entry.parts.values()) referenced.add(part.blob);
     for (const file of this.files.values()) for (const blob of fileBlobs(file)) referenced.add(blob.key);
-    for (const name of await readdir(join(this.store.dir, "blobs"))) {
+    for (const name of await this.store.listBlobs()) {
       if ((name.startsWith("p-") || name.startsWith("f-")) && !referenced.has(name))
         await this.store.delete(name);
     }

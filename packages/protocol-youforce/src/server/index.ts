@@ -9,7 +9,7 @@
  */
 import {
   composeServer,
-  DiskStore,
+  openStore,
   type ReferenceServer,
   type ReferenceServerOptions,
   resolveDataDir,
@@ -74,7 +74,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 export async function createYouforceServer(options: YouforceServerOptions = {}): Promise<ReferenceServer> {
   const mutations = resolveMutations(options.mutations);
   const { dir, cleanup } = await resolveDataDir(options.dataDir, "youforce");
-  const store = await DiskStore.open(dir, { fsync: options.fsync ?? false });
+  const store = await openStore(dir, options.storage, {
+    fsync: options.fsync,
+    corsOrigins: options.cors?.origins,
+    defaultPrefix: "youforce/",
+  });
   // Mutation YF-AUTH: any bearer token is accepted, not only the configured ones.
   const auth = new Authenticator(
     await YouforceState.secret(store),
@@ -125,6 +129,9 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
     options,
     operationOf,
     errorResponse: (status, message) => errorResponse(status, message),
-    cleanup,
+    cleanup: async () => {
+      store.close();
+      await cleanup();
+    },
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The reference server's persistent state, on a `DiskStore` (atomic JSON documents and committed
+ * The reference server's persistent state, on a `Store` (atomic JSON documents and committed
  * blobs), mirrored in memory for lookups. The disk is the truth: every change is written (renamed
  * into place) before memory is updated and before the client is answered, so a server killed
  * with SIGKILL and restarted on the same data dir loads every file, claim and pending resumable
@@ -21,9 +21,7 @@
  * concurrently).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { type DiskStore, KeyedMutex, type StagedBlob } from "@partwise/node";
+import { KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
 import type { Identity } from "./auth.ts";
 
 /** What one subscriber did with a file (subscriber listings, `$filter` on status and dates). */
@@ -115,14 +113,14 @@ export class YouforceState {
   private seq = 0;
 
   private constructor(
-    readonly store: DiskStore,
+    readonly store: Store,
     /** Fixed ownership (`options.businessTypes`): business type id → identity ids. */
     private readonly fixedOwners: ReadonlyMap<number, ReadonlySet<string>>,
   ) {}
 
   /** Loads every document of the store, and sweeps blobs no document refers to (crash leftovers). */
   static async open(
-    store: DiskStore,
+    store: Store,
     fixedOwners: ReadonlyMap<number, ReadonlySet<string>>,
   ): Promise<YouforceState> {
     const state = new YouforceState(store, fixedOwners);
@@ -145,7 +143,7 @@ export class YouforceState {
   }
 
   /** The HMAC key of identities, created once per data dir. */
-  static async secret(store: DiskStore): Promise<string> {
+  static async secret(store: Store): Promise<string> {
     const existing = await store.getJson<{ secret: string }>("secret");
     if (existing !== undefined) return existing.secret;
     const secret = randomBytes(32).toString("hex");
@@ -154,7 +152,7 @@ export class YouforceState {
   }
 
   private async sweep(): Promise<void> {
-    const names = await readdir(join(this.store.dir, "blobs"));
+    const names = await this.store.listBlobs();
     const owned = new Set<string>();
     for (const doc of this.files.values()) for (const segment of doc.segments ?? []) owned.add(segment.key);
     const orphans = names.filter((name) => {

@@ -14,7 +14,7 @@
  * boundary, no CRLF after the close delimiter, a media part without headers, with or without `type`.
  */
 import { parseContentType, parseRelated, type RelatedPart } from "@partwise/engine";
-import { BlobTooLargeError, type DiskStore, type StagedBlob } from "@partwise/node";
+import { BlobTooLargeError, type StagedBlob, type Store } from "@partwise/node";
 import { quote, refuse } from "./errors.ts";
 import { parseMetadata, type UploadMetadata } from "./metadata.ts";
 import type { YouforceMutation } from "./mutations.ts";
@@ -80,7 +80,7 @@ export function checkUploadContentType(header: string | null, status: 415 | 400 
 export async function readUploadBody(
   body: ReadableStream<Uint8Array> | null,
   contentType: string,
-  store: DiskStore,
+  store: Store,
   limits: UploadBodyLimits,
   parseOptions: {
     readonly deniedExtensions: ReadonlySet<string>;

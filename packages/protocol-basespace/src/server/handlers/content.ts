@@ -2,14 +2,15 @@
  * `GET files/{id}/content` (getFileContent, BS-DOWNLOAD): a complete File's bytes, its parts in
  * ascending number (BS-COMPLETE-ORDER).
  * - `redirect=meta`: `{HrefContent, Expires, SupportsRange}`, HrefContent an absolute signed URL
- *   on this server that serves the bytes without a token (as S3's does for the Python SDK);
+ *   on this server that serves the bytes without a token (as S3's does for the Python SDK); on the
+ *   S3 store, a presigned S3 GET of the file's object;
  * - `redirect=false` (and C#'s `proxy`): the bytes, with `Range` → 206 and 416;
  * - `redirect=true` or none: 302 to the signed URL (the strict reading answers the bytes: which of
  *   the two is undocumented).
  * A File that is not complete has no content (409). The strict reading ignores `Range` on the API
  * (RFC 9110 allows it) and honours it on the signed URL, as `SupportsRange` says.
  */
-import { contentRange, parseRange, segmentStream } from "@partwise/node";
+import { contentRange, parseRange, S3Store, segmentStream } from "@partwise/node";
 import type { FileContentMeta } from "../../generated/schemas.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, errorResponse, refuse } from "../errors.ts";
@@ -22,7 +23,7 @@ function assertComplete(file: FileRecord): void {
     refuse(409, `File ${file.id} has UploadStatus ${file.uploadStatus} and no content yet`, "BS-DOWNLOAD");
 }
 
-export function getFileContent(ctx: ServerContext, rctx: RequestContext): Response {
+export async function getFileContent(ctx: ServerContext, rctx: RequestContext): Promise<Response> {
   const file = ownFile(ctx, rctx, "content");
   assertComplete(file);
   const redirect = String(rctx.query.get("redirect") ?? "true")
@@ -37,7 +38,12 @@ export function getFileContent(ctx: ServerContext, rctx: RequestContext): Respon
       if (redirect === "true" && ctx.policy.redirectTrue === "bytes")
         return serveBytes(ctx, file, rctx.request, ctx.policy.rangeOnApi);
       const expires = Math.floor(ctx.now() / 1000) + ctx.contentUrlTtlSeconds;
-      const href = signedContentUrl(ctx, rctx.url, file.id, expires);
+      // On S3 a complete file is one object (status.ts joins its parts): a presigned S3 GET.
+      const segment = file.segments.length === 1 ? file.segments[0] : undefined;
+      const href =
+        ctx.store instanceof S3Store && segment !== undefined
+          ? await ctx.store.presignGet(segment.key, ctx.contentUrlTtlSeconds, file.name)
+          : signedContentUrl(ctx, rctx.url, file.id, expires);
       if (redirect === "true") return new Response(null, { status: 302, headers: { location: href } });
       const meta: FileContentMeta = {
         HrefContent: href,

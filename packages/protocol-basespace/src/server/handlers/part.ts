@@ -111,7 +111,7 @@ async function storePart(
   assertDeclaredLength(rctx.request, bound);
   // BS-COMPLETE-ORDER:lost-update's mutant reads the part list before the body and writes it back after.
   const before = mutations.has("BS-COMPLETE-ORDER:lost-update") ? ctx.state.partList(file.id) : undefined;
-  // The listener's body untouched: DiskStore then reads it straight from the socket, without a Web
+  // The listener's body untouched: Store then reads it straight from the socket, without a Web
   // stream in between (about a fifth of the server's CPU per GiB), and it fails when the client goes.
   const staged = await ingestBody(ctx.store, rctx.request.body ?? NO_BODY, bound);
   try {

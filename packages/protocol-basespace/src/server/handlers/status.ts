@@ -15,6 +15,8 @@
  * aborted, nor an aborted one completed (409).
  */
 
+import { randomBytes } from "node:crypto";
+import { S3Store } from "@partwise/node";
 import { basespaceSchemas } from "../../schemas.ts";
 import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
@@ -100,14 +102,30 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
     parts.sort((a, b) => mutations.storedRank(file.id, a.number) - mutations.storedRank(file.id, b.number));
   if (mutations.has("BS-COMPLETE-ORDER:lexicographic"))
     parts.sort((a, b) => (String(a.number) < String(b.number) ? -1 : 1));
+  let segments = parts.map((part) => ({ key: part.key, size: part.size }));
+  // On S3 the parts become one object (copied inside S3), so `redirect=meta` can hand out one
+  // presigned S3 GET of the whole file, as BaseSpace does.
+  const joined = ctx.store instanceof S3Store && parts.length > 1;
+  if (joined && ctx.store instanceof S3Store) {
+    const key = `c-${file.id}-${randomBytes(6).toString("hex")}`;
+    segments = [
+      {
+        key,
+        size: await ctx.store.join(
+          segments.map((segment) => segment.key),
+          key,
+        ),
+      },
+    ];
+  }
   const completed: FileRecord = {
     ...file,
     uploadStatus: "complete",
-    size: parts.reduce((sum, part) => sum + part.size, 0),
-    segments: parts.map((part) => ({ key: part.key, size: part.size })),
+    size: segments.reduce((sum, segment) => sum + segment.size, 0),
+    segments,
   };
   await ctx.state.saveFile(completed);
-  await ctx.state.dropParts(file.id, { deleteBlobs: false });
+  await ctx.state.dropParts(file.id, { deleteBlobs: joined });
   return envelope(toFile(completed), created);
 }
 

@@ -32,6 +32,7 @@ import {
 } from "../context.ts";
 import { badRequest, Code, conflict } from "../errors.ts";
 import { parseReportList } from "../requests.ts";
+import { completeOnS3, syncS3Parts } from "../s3.ts";
 import type { FileBlob, FileDoc, PartDoc, UploadEntry } from "../state.ts";
 import { fileView } from "../views.ts";
 import { applyReports } from "./parts.ts";
@@ -127,15 +128,21 @@ export const completeUpload: OperationHandler = async (context, request, _url, p
     state.fileNamed(doc.target, doc.name) !== undefined;
   const file = await state.locks.run(uploadId, async () => {
     const entry = findUpload(context, owner, uploadId, "complete");
+    await syncS3Parts(context, entry);
     if (reports.length > 0) await applyReports(context, entry, reports);
     const parts = await checkParts(context, entry);
     const doc = entry.doc;
     if (keepName(doc)) throw nameTaken();
 
     const fileId = randomBytes(12).toString("hex");
-    const blobs: FileBlob[] = parts.map((part) => ({ key: part.blob, size: part.size }));
     return await state.locks.run("names", async () => {
       if (keepName(doc)) throw nameTaken();
+      // On S3 the parts become one object (CompleteMultipartUpload); on disk the file names them.
+      const s3 = await completeOnS3(context, entry, parts);
+      const blobs: FileBlob[] =
+        s3 === undefined
+          ? parts.map((part) => ({ key: part.blob, size: part.size }))
+          : [{ key: s3.key, size: s3.size }];
       const now = context.now();
       const created: FileDoc = {
         fileId,
@@ -145,7 +152,7 @@ export const completeUpload: OperationHandler = async (context, request, _url, p
         ...(doc.parent === undefined ? {} : { parent: doc.parent }),
         name: doc.name,
         size: blobs.reduce((sum, blob) => sum + blob.size, 0),
-        md5: fileMd5(parts),
+        md5: s3?.etag ?? fileMd5(parts),
         blobs,
         createdOn: isoSeconds(now),
         createdMs: now,

@@ -8,7 +8,7 @@ import { ignoreBody } from "../body.ts";
 import type { OperationHandler, ServerContext } from "../context.ts";
 import { fileNotFound } from "../errors.ts";
 import { signedQuery } from "../signing.ts";
-import type { FileDoc } from "../state.ts";
+import { type FileDoc, fileBlobs } from "../state.ts";
 import { fileView } from "../views.ts";
 
 function findFile(context: ServerContext, owner: OwnerId, rawId: string | undefined): FileDoc {
@@ -29,6 +29,16 @@ export const getDownloadInfo: OperationHandler = async (context, request, _url, 
   const owner = context.auth.authenticate(request);
   await ignoreBody(request);
   const file = findFile(context, owner, params.file_id);
+  // On S3 a completed file is one object: a presigned S3 GET, as the platform hands out.
+  const blobs = fileBlobs(file);
+  if (context.s3 !== undefined && blobs.length === 1 && blobs[0] !== undefined)
+    return Response.json({
+      url: await context.s3.presignGet(
+        blobs[0].key,
+        Math.max(1, Math.ceil(context.downloadUrlTtlMs / 1000)),
+        file.name,
+      ),
+    });
   const signed = context.signer.sign(["GET", file.fileId], context.downloadUrlTtlMs);
   return Response.json({
     url: `${context.baseUrl(request)}/storage/files/${file.fileId}?${signedQuery(signed)}`,

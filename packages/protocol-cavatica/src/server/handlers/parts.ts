@@ -19,6 +19,7 @@ import {
 } from "../context.ts";
 import { badRequest, Code } from "../errors.ts";
 import { type ParsedReport, parseReport, parseReportList } from "../requests.ts";
+import { presignPart, syncS3Parts } from "../s3.ts";
 import { signedQuery } from "../signing.ts";
 import type { ReportDoc, UploadEntry } from "../state.ts";
 
@@ -38,11 +39,22 @@ export const getPartUrl: OperationHandler = async (context, request, _url, param
   const partNumber = parsePartNumber(context, params.part_number);
   const entry = findUpload(context, owner, params.upload_id, "part-url");
   const uploadId = entry.doc.uploadId;
+  const strict = context.reading === "strict";
+  // On S3, a presigned UploadPart URL on the S3 endpoint, as the platform hands out [S3].
+  const presigned = await presignPart(context, entry, partNumber);
+  if (presigned !== undefined)
+    return Response.json({
+      method: "PUT",
+      url: presigned.url,
+      expires: strict ? presigned.expires : isoSeconds(presigned.expires * 1000),
+      headers: {},
+      report: { headers: REPORT_HEADERS, success_codes: SUCCESS_CODES },
+      ...(strict ? {} : { success_codes: SUCCESS_CODES }),
+    });
   const signed = context.signer.sign(
     partUrlScope(context, uploadId, String(partNumber)),
     context.partUrlTtlMs,
   );
-  const strict = context.reading === "strict";
   // Mutants: a relative URL (CV-PART-URL), an expiry an hour early (CV-PART-URL-LIFETIME).
   const base = breaks(context, "CV-PART-URL")
     ? new URL(context.baseUrl(request)).pathname
@@ -109,7 +121,9 @@ async function report(
   const verb: UploadVerb = "report";
   findUpload(context, owner, uploadId, verb);
   await context.state.locks.run(uploadId!, async () => {
-    await applyReports(context, findUpload(context, owner, uploadId, verb), reports);
+    const entry = findUpload(context, owner, uploadId, verb);
+    await syncS3Parts(context, entry);
+    await applyReports(context, entry, reports);
   });
 }
 

@@ -15,6 +15,7 @@ import {
 import { CavaticaApiError, Code, conflict } from "../errors.ts";
 import { choosePartSize } from "../part-size.ts";
 import { parseInit } from "../requests.ts";
+import { abortOnS3, startS3Upload, syncS3Parts } from "../s3.ts";
 import { randomId, type UploadDoc } from "../state.ts";
 import { multipartUploadView, uploadDetailsView, uploadListItemView } from "../views.ts";
 
@@ -74,8 +75,10 @@ export const initUpload: OperationHandler = async (context, request, url) => {
     );
 
   const now = context.now();
+  const uploadId = randomId(64);
+  const s3 = await startS3Upload(context, uploadId);
   const doc: UploadDoc = {
-    uploadId: randomId(64),
+    uploadId,
     owner,
     target: init.target,
     // A folder's files belong to a project; the reference server names it after the folder.
@@ -87,6 +90,7 @@ export const initUpload: OperationHandler = async (context, request, url) => {
     partSize: choosePartSize(context.limits, init.size, init.partSize, breaks(context, "CV-PART-SIZE")),
     initiated: isoSeconds(now),
     overwrite,
+    ...(s3 === undefined ? {} : { s3 }),
   };
   const entry = await context.state.createUpload(doc);
   return Response.json(multipartUploadView(entry.doc), { status: context.reading === "strict" ? 201 : 200 });
@@ -110,6 +114,9 @@ export const getUpload: OperationHandler = async (context, request, url, params)
   const listParts = booleanFlag(url, "list_parts", "CV-LIST-PARTS", documentedFlagsOnly(context));
   await ignoreBody(request);
   const entry = findUpload(context, owner, params.upload_id);
+  // On S3 the parts are where the client PUT them: list what S3 holds.
+  if (context.s3 !== undefined)
+    await context.state.locks.run(entry.doc.uploadId, () => syncS3Parts(context, entry));
   // Mutants: CV-LIST-PARTS-ORDER lists in report order or as text, CV-LIST-PARTS miscounts.
   const order = breaks(context, "CV-LIST-PARTS-ORDER")
     ? "reported"
@@ -155,6 +162,7 @@ export const abortUpload: OperationHandler = async (context, request, _url, para
   findUpload(context, owner, uploadId, "abort");
   return context.state.locks.run(uploadId, async () => {
     const entry = findUpload(context, owner, uploadId, "abort");
+    await abortOnS3(context, entry);
     await context.state.deleteUpload(entry);
     if (lenient) {
       const aborted = abortedBy.get(context) ?? new Map<string, string>();

@@ -19,7 +19,7 @@
  *   chunk at a stored position with 409.
  */
 import { toHex } from "@partwise/engine";
-import { BlobTooLargeError, type DiskStore, type StagedBlob } from "@partwise/node";
+import { BlobTooLargeError, type StagedBlob, type Store } from "@partwise/node";
 import type { HandlerContext } from "../context.ts";
 import { fileResource, queryParam } from "../context.ts";
 import { quote, refuse } from "../errors.ts";
@@ -31,7 +31,7 @@ import { declaredLength } from "./body.ts";
  * truncating it, so the first copy's tail stays. Returns the chunk record of what is stored.
  */
 async function overwriteInPlace(
-  store: DiskStore,
+  store: Store,
   key: string,
   blob: StagedBlob,
 ): Promise<{ size: number; md5: string }> {
