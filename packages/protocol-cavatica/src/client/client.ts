@@ -25,10 +25,11 @@ import {
   type MultipartUploadInit,
   MultipartUploadSchema,
   type PartReport,
+  type PartReportAnswer,
+  PartReportAnswerSchema,
   type PartReportBatchResult,
   PartReportBatchResultSchema,
   type PartReportList,
-  PartReportSchema,
   type PartUrl,
   PartUrlSchema,
   type UploadDetails,
@@ -109,7 +110,7 @@ export interface CavaticaClient {
   /** GET /upload/multipart/{upload_id}/part/{part_number} [S3] */
   getPartUrl(uploadId: string, partNumber: number, options?: CallOptions): Promise<PartUrl>;
   /** POST /upload/multipart/{upload_id}/part — one part report. */
-  reportPart(uploadId: string, body: PartReport, options?: CallOptions): Promise<PartReport>;
+  reportPart(uploadId: string, body: PartReport, options?: CallOptions): Promise<PartReportAnswer>;
   /** POST /upload/multipart/{upload_id}/complete — no body unless `body` is given. */
   completeUpload(uploadId: string, body?: CompleteUploadRequest, options?: CallOptions): Promise<File>;
   /** GET /files/{file_id} */
@@ -304,8 +305,9 @@ export function createCavaticaClient(options: CavaticaClientOptions): CavaticaCl
     reportPart: (uploadId, body, options = {}) =>
       call("reportPart", "POST", `${uploadPath(uploadId)}/part`, {
         body,
-        schema: PartReportSchema,
-        schemaName: "PartReport",
+        schema: PartReportAnswerSchema,
+        schemaName: "PartReportAnswer",
+        emptyAs: {},
         signal: options.signal,
       }),
 

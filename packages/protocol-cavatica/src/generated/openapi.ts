@@ -179,7 +179,11 @@ export interface paths {
          *       Another server may only fail at complete (409 code 8007); clients must handle both (CV-REPORT-ETAG).
          *     - Reporting a part number again replaces the earlier report (last report wins), so retries are idempotent.
          *
-         *     200 echoes the report (OAS(3P) example).
+         *     200. The docs show no response body and the OAS(3P) example echoes the report. sevenbridges-java copies the
+         *     answer onto its upload object (`resourceAction` with the upload's own class), so an answer without the
+         *     upload's `href` leaves it unable to ask for the next part URL; `{}` is kept as "nothing to copy". The
+         *     reference server echoes the report and adds the upload's `href` (`PartReportAnswer`); clients must accept
+         *     `{}` too.
          */
         post: operations["reportPart"];
         delete?: never;
@@ -273,6 +277,58 @@ export interface paths {
          *     unknown or another token's file → 404 code 5002. Clients may send the body `null`; it is ignored.
          */
         get: operations["getDownloadInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get my information
+         * @description The caller's account (https://docs.sevenbridges.com/reference/get-my-information; the BioData Catalyst twin
+         *     https://sb-biodatacatalyst.readme.io/reference/get-my-information shows the example below).
+         *     sevenbridges-java calls it before every upload (`Client.getCurrentUser()`) and afterwards follows the
+         *     user's `href`, `/users/{username}`; sevenbridges2 calls `/user/` with a trailing slash, which servers treat
+         *     as this path. The reference server has no accounts: each token is its own user, named `partwise-` and the
+         *     first 12 hex digits of the token's SHA-256 owner id, with the other fields empty. The `fields` query
+         *     parameter is accepted and ignored. Clients may send the body `null`; it is ignored.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller's own username (case-sensitive). */
+                username: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a user's information
+         * @description https://docs.sevenbridges.com/reference/list-user-resources: "currently you can view only your own user
+         *     information, and so this call is equivalent to the call to Get my information." Another username → 403 code
+         *     90002 on the reference server (the docs give no code); an unknown one is answered the same, so that
+         *     usernames cannot be probed.
+         */
+        get: operations["getUserByName"];
         put?: never;
         post?: never;
         delete?: never;
@@ -442,6 +498,12 @@ export interface components {
          */
         MultipartUpload: {
             /**
+             * @description The upload's API URL. sevenbridges-java navigates by `href` alone (part URLs, reports, completion,
+             *     `reload`), so it cannot upload without it; optional here because the OAS(3P) example omits it.
+             * @example https://cavatica-api.sbgenomics.com/v2/upload/multipart/Yrand0mVyTZj2Vc2WwKAQtXUhBFZDzax20oaBf12mSixrrcm78sBzB8YGxUgQi1K
+             */
+            href?: string;
+            /**
              * @description The project the file will belong to (also for a `parent` upload).
              * @example RFranklin/my-project
              */
@@ -550,6 +612,12 @@ export interface components {
          *     }
          */
         UploadDetails: {
+            /**
+             * @description The upload's API URL. sevenbridges-java navigates by `href` alone (part URLs, reports, completion,
+             *     `reload`), so it cannot upload without it; optional here because the OAS(3P) example omits it.
+             * @example https://cavatica-api.sbgenomics.com/v2/upload/multipart/Zrand0mrFtYj3rooeFcnawiVhoZp1sF0OK3RVvpWucTKGtNpvDvXFrj4JKOU1qyV
+             */
+            href?: string;
             /** @example Zrand0mrFtYj3rooeFcnawiVhoZp1sF0OK3RVvpWucTKGtNpvDvXFrj4JKOU1qyV */
             upload_id: string;
             /** @example RFranklin/my-project */
@@ -688,6 +756,30 @@ export interface components {
              */
             part_number: number;
             response: components["schemas"]["PartReportResponse"];
+        };
+        /**
+         * @description Response of `reportPart`: the report echoed (OAS(3P) example) with the upload's `href` (what
+         *     sevenbridges-java needs to go on), or `{}`. Clients must not depend on any field.
+         * @example {
+         *       "href": "https://cavatica-api.sbgenomics.com/v2/upload/multipart/Yrand0mVyTZj2Vc2WwKAQtXUhBFZDzax20oaBf12mSixrrcm78sBzB8YGxUgQi1K",
+         *       "part_number": 1,
+         *       "response": {
+         *         "headers": {
+         *           "ETag": "9f1b6da2989615a414e8b00a27d20b0c"
+         *         }
+         *       }
+         *     }
+         * @example {}
+         */
+        PartReportAnswer: {
+            /**
+             * @description The upload's API URL.
+             * @example https://cavatica-api.sbgenomics.com/v2/upload/multipart/Yrand0mVyTZj2Vc2WwKAQtXUhBFZDzax20oaBf12mSixrrcm78sBzB8YGxUgQi1K
+             */
+            href?: string;
+            /** @example 1 */
+            part_number?: number;
+            response?: components["schemas"]["PartReportResponse"];
         };
         /**
          * @description The collected storage response.
@@ -838,6 +930,53 @@ export interface components {
              * @example 2016-02-27T16:36:41Z
              */
             modified_on: string;
+        };
+        /**
+         * @description A user account (https://docs.sevenbridges.com/reference/get-my-information). sevenbridges-java reads every
+         *     field below and keeps `href` to fetch the user again.
+         * @example {
+         *       "href": "https://api.sb.biodatacatalyst.nhlbi.nih.gov/v2/users/RFranklin",
+         *       "username": "RFranklin",
+         *       "email": "rosalind.franklin@sbgenomics.com",
+         *       "first_name": "Rosalind",
+         *       "last_name": "Franklin",
+         *       "affiliation": "Seven Bridges",
+         *       "phone": "",
+         *       "address": "",
+         *       "city": "London",
+         *       "state": "",
+         *       "country": "United Kingdom",
+         *       "zip_code": ""
+         *     }
+         */
+        User: {
+            /**
+             * @description The user's API URL, `/users/{username}`.
+             * @example https://api.sb.biodatacatalyst.nhlbi.nih.gov/v2/users/RFranklin
+             */
+            href: string;
+            /** @example RFranklin */
+            username: string;
+            /** @example rosalind.franklin@sbgenomics.com */
+            email?: string;
+            /** @example Rosalind */
+            first_name?: string;
+            /** @example Franklin */
+            last_name?: string;
+            /** @example Seven Bridges */
+            affiliation?: string;
+            /** @example  */
+            phone?: string;
+            /** @example  */
+            address?: string;
+            /** @example London */
+            city?: string;
+            /** @example  */
+            state?: string;
+            /** @example United Kingdom */
+            country?: string;
+            /** @example  */
+            zip_code?: string;
         };
         /**
          * @description Response of `getDownloadInfo`.
@@ -1370,13 +1509,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The part was recorded; the body echoes the report. */
+            /** @description The part was recorded; the body echoes the report with the upload's `href`, or is `{}`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartReport"];
+                    "application/json": components["schemas"]["PartReportAnswer"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1489,6 +1628,59 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUserByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller's own username (case-sensitive). */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -14,6 +14,7 @@ import { getDownloadInfo, getFile } from "./handlers/files.ts";
 import { getPartUrl, reportPart, reportParts } from "./handlers/parts.ts";
 import { storageGetFile, storagePutPart } from "./handlers/storage.ts";
 import { abortUpload, getUpload, initUpload, listUploads } from "./handlers/uploads.ts";
+import { getUser, getUserByName } from "./handlers/users.ts";
 import { matchRoute, type OperationId } from "./routes.ts";
 
 const OPERATIONS = {
@@ -27,6 +28,8 @@ const OPERATIONS = {
   completeUpload,
   getFile,
   getDownloadInfo,
+  getUser,
+  getUserByName,
   storagePutPart,
   storageGetFile,
 } as const satisfies Record<OperationId, OperationHandler>;

@@ -22,6 +22,8 @@ export type OperationId =
   | "completeUpload"
   | "getFile"
   | "getDownloadInfo"
+  | "getUser"
+  | "getUserByName"
   | "storagePutPart"
   | "storageGetFile";
 
@@ -56,6 +58,8 @@ const ROUTES: readonly Route[] = [
   },
   { segments: ["files", ":file_id"], methods: { GET: "getFile" }, storage: false },
   { segments: ["files", ":file_id", "download_info"], methods: { GET: "getDownloadInfo" }, storage: false },
+  { segments: ["user"], methods: { GET: "getUser" }, storage: false },
+  { segments: ["users", ":username"], methods: { GET: "getUserByName" }, storage: false },
   {
     segments: ["storage", "uploads", ":upload_id", "parts", ":part_number"],
     methods: { PUT: "storagePutPart" },

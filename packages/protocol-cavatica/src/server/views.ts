@@ -11,8 +11,14 @@ import type {
 } from "../generated/schemas.ts";
 import type { FileDoc, PartDoc, UploadDoc, UploadEntry } from "./state.ts";
 
-export function multipartUploadView(doc: UploadDoc): MultipartUpload {
+/** The upload's API URL, which sevenbridges-java navigates by. */
+export function uploadHref(base: string, uploadId: string): string {
+  return `${base}/upload/multipart/${uploadId}`;
+}
+
+export function multipartUploadView(doc: UploadDoc, base: string): MultipartUpload {
   return {
+    href: uploadHref(base, doc.uploadId),
     project: doc.project,
     ...(doc.parent === undefined ? {} : { parent: doc.parent }),
     name: doc.name,
@@ -27,7 +33,7 @@ export function multipartUploadView(doc: UploadDoc): MultipartUpload {
 
 export function uploadListItemView(doc: UploadDoc, base: string): UploadListItem {
   return {
-    href: `${base}/upload/multipart/${doc.uploadId}`,
+    href: uploadHref(base, doc.uploadId),
     project: doc.project,
     ...(doc.parent === undefined ? {} : { parent: doc.parent }),
     name: doc.name,
@@ -76,12 +82,14 @@ export interface DetailsOptions {
 
 export function uploadDetailsView(
   entry: UploadEntry,
+  base: string,
   listParts: boolean,
   options: DetailsOptions = {},
 ): UploadDetails {
   const doc = entry.doc;
   const parts = reportedParts(entry, options.order);
   return {
+    href: uploadHref(base, doc.uploadId),
     upload_id: doc.uploadId,
     project: doc.project,
     ...(doc.parent === undefined ? {} : { parent: doc.parent }),

@@ -16,6 +16,7 @@ test("every TypeBox Static<> equals its openapi-typescript type", () => {
   expectTypeOf<Static<typeof S.FileSchema>>().toEqualTypeOf<components["schemas"]["File"]>();
   expectTypeOf<Static<typeof S.MultipartUploadSchema>>().toEqualTypeOf<components["schemas"]["MultipartUpload"]>();
   expectTypeOf<Static<typeof S.MultipartUploadInitSchema>>().toEqualTypeOf<components["schemas"]["MultipartUploadInit"]>();
+  expectTypeOf<Static<typeof S.PartReportAnswerSchema>>().toEqualTypeOf<components["schemas"]["PartReportAnswer"]>();
   expectTypeOf<Static<typeof S.PartReportBatchResultSchema>>().toEqualTypeOf<components["schemas"]["PartReportBatchResult"]>();
   expectTypeOf<Static<typeof S.PartReportListSchema>>().toEqualTypeOf<components["schemas"]["PartReportList"]>();
   expectTypeOf<Static<typeof S.PartUrlReportSchema>>().toEqualTypeOf<components["schemas"]["PartUrlReport"]>();
@@ -23,5 +24,6 @@ test("every TypeBox Static<> equals its openapi-typescript type", () => {
   expectTypeOf<Static<typeof S.UploadDetailsSchema>>().toEqualTypeOf<components["schemas"]["UploadDetails"]>();
   expectTypeOf<Static<typeof S.UploadListItemSchema>>().toEqualTypeOf<components["schemas"]["UploadListItem"]>();
   expectTypeOf<Static<typeof S.UploadListSchema>>().toEqualTypeOf<components["schemas"]["UploadList"]>();
-  expect(Object.keys(S.schemas).sort()).toEqual(["BooleanQueryFlag","CompleteUploadRequest","DownloadInfo","Error","File","MultipartUpload","MultipartUploadInit","PartReport","PartReportBatchResult","PartReportList","PartReportResponse","PartUrl","PartUrlReport","UploadDetails","UploadList","UploadListItem"]);
+  expectTypeOf<Static<typeof S.UserSchema>>().toEqualTypeOf<components["schemas"]["User"]>();
+  expect(Object.keys(S.schemas).sort()).toEqual(["BooleanQueryFlag","CompleteUploadRequest","DownloadInfo","Error","File","MultipartUpload","MultipartUploadInit","PartReport","PartReportAnswer","PartReportBatchResult","PartReportList","PartReportResponse","PartUrl","PartUrlReport","UploadDetails","UploadList","UploadListItem","User"]);
 });

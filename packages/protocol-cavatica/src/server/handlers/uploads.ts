@@ -89,7 +89,9 @@ export const initUpload: OperationHandler = async (context, request, url) => {
     overwrite,
   };
   const entry = await context.state.createUpload(doc);
-  return Response.json(multipartUploadView(entry.doc), { status: context.reading === "strict" ? 201 : 200 });
+  return Response.json(multipartUploadView(entry.doc, context.baseUrl(request)), {
+    status: context.reading === "strict" ? 201 : 200,
+  });
 };
 
 /** GET /upload/multipart: the caller's ongoing uploads only (CV-AUTH-ISOLATION). */
@@ -117,7 +119,10 @@ export const getUpload: OperationHandler = async (context, request, url, params)
       ? "text"
       : "numeric";
   return Response.json(
-    uploadDetailsView(entry, listParts, { order, countStored: breaks(context, "CV-LIST-PARTS") }),
+    uploadDetailsView(entry, context.baseUrl(request), listParts, {
+      order,
+      countStored: breaks(context, "CV-LIST-PARTS"),
+    }),
   );
 };
 
