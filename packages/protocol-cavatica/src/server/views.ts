@@ -4,6 +4,7 @@
  */
 import type {
   File,
+  Folder,
   MultipartUpload,
   PartReport,
   UploadDetails,
@@ -114,6 +115,27 @@ export function fileView(file: FileDoc, base: string): File {
     path: `${folder}/${file.name}`,
     type: "file",
     created_on: file.createdOn,
-    modified_on: file.createdOn,
+    modified_on: file.modifiedOn ?? file.createdOn,
+    metadata: { ...file.metadata },
+    tags: [...(file.tags ?? [])],
   };
+}
+
+/** A folder (https://docs.sevenbridges.com/reference/list-folder-contents): no size, type `folder`. */
+export function folderView(folder: FileDoc, base: string): Folder {
+  return {
+    href: `${base}/files/${folder.fileId}`,
+    id: folder.fileId,
+    name: folder.name,
+    project: folder.project,
+    ...(folder.parent === undefined ? {} : { parent: folder.parent }),
+    type: "folder",
+    created_on: folder.createdOn,
+    modified_on: folder.modifiedOn ?? folder.createdOn,
+  };
+}
+
+/** A file or a folder, as `GET /files` and `GET /files/{id}` answer it. */
+export function fileOrFolderView(file: FileDoc, base: string): File | Folder {
+  return file.type === "folder" ? folderView(file, base) : fileView(file, base);
 }

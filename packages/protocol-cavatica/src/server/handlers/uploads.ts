@@ -4,18 +4,12 @@
  */
 import { tokenOf } from "../auth.ts";
 import { booleanFlag, ignoreBody, readJson } from "../body.ts";
-import {
-  breaks,
-  findUpload,
-  isoSeconds,
-  type OperationHandler,
-  ownerOfTarget,
-  type ServerContext,
-} from "../context.ts";
-import { CavaticaApiError, Code, conflict } from "../errors.ts";
+import { breaks, findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
+import { Code, conflict } from "../errors.ts";
 import { choosePartSize } from "../part-size.ts";
 import { parseInit } from "../requests.ts";
 import { randomId, type UploadDoc } from "../state.ts";
+import { claimTarget, projectOf, resolveTarget } from "../targets.ts";
 import { multipartUploadView, uploadDetailsView, uploadListItemView } from "../views.ts";
 
 /** `overwrite` and `list_parts`: only `true`/`false` in the strict reading (CV-BOOLEAN-QUERY). */
@@ -44,28 +38,15 @@ export const initUpload: OperationHandler = async (context, request, url) => {
   });
 
   // A project or folder nobody owns yet is claimed by the first token that uploads into it,
-  // unless the options fix its owner.
-  const targetOwner = ownerOfTarget(context, init.target) ?? (await context.state.claim(init.target, owner));
-  if (targetOwner !== owner)
-    throw init.target.kind === "project"
-      ? new CavaticaApiError(
-          403,
-          Code.projectForbidden,
-          "Insufficient privileges to access the requested project",
-          "CV-AUTH-ISOLATION",
-        )
-      : new CavaticaApiError(
-          403,
-          Code.fileForbidden,
-          "Insufficient privileges to access the requested parent folder",
-          "CV-AUTH-ISOLATION",
-        );
+  // unless the options fix its owner; a project's root folder is the project (targets.ts).
+  const target = resolveTarget(context, init.target);
+  await claimTarget(context, owner, target);
 
   if (
     !overwrite &&
     !lenient &&
     !breaks(context, "CV-INIT-OVERWRITE") &&
-    context.state.fileNamed(init.target, init.name) !== undefined
+    context.state.fileNamed(target, init.name) !== undefined
   )
     throw conflict(
       Code.fileExists,
@@ -77,10 +58,10 @@ export const initUpload: OperationHandler = async (context, request, url) => {
   const doc: UploadDoc = {
     uploadId: randomId(64),
     owner,
-    target: init.target,
-    // A folder's files belong to a project; the reference server names it after the folder.
-    project: init.target.kind === "project" ? init.target.id : `folders/${init.target.id}`,
-    ...(init.target.kind === "parent" ? { parent: init.target.id } : {}),
+    target,
+    // A folder's files belong to its project; an unknown folder is named as its own project.
+    project: projectOf(context, target),
+    ...(target.kind === "parent" ? { parent: target.id } : {}),
     name: init.name,
     ...(init.size === undefined ? {} : { size: init.size }),
     ...(init.md5 === undefined ? {} : { md5: init.md5 }),
