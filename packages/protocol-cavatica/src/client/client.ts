@@ -20,6 +20,8 @@ import {
   type DownloadInfo,
   DownloadInfoSchema,
   type File,
+  type FileList,
+  FileListSchema,
   FileSchema,
   type MultipartUpload,
   type MultipartUploadInit,
@@ -72,6 +74,15 @@ export interface GetUploadQuery {
   readonly list_parts?: boolean | undefined;
 }
 
+/** The query of `listFiles`: exactly one of `project` and `parent` (CV-FILES-QUERY). */
+export type ListFilesQuery = ({ readonly project: string } | { readonly parent: string }) & {
+  /** Only the items of this name. */
+  readonly name?: string | undefined;
+  /** Page size, 1..100 (the platform's default is 50). */
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+};
+
 /** What `storagePutPart` collected from a successful storage answer. */
 export interface StoragePartResult {
   readonly status: number;
@@ -113,6 +124,8 @@ export interface CavaticaClient {
   reportPart(uploadId: string, body: PartReport, options?: CallOptions): Promise<PartReportAnswer>;
   /** POST /upload/multipart/{upload_id}/complete — no body unless `body` is given. */
   completeUpload(uploadId: string, body?: CompleteUploadRequest, options?: CallOptions): Promise<File>;
+  /** GET /files — one page of the files and folders directly in a project or folder. */
+  listFiles(query: ListFilesQuery, options?: CallOptions): Promise<FileList>;
   /** GET /files/{file_id} */
   getFile(fileId: string, options?: CallOptions): Promise<File>;
   /** GET /files/{file_id}/download_info */
@@ -318,6 +331,17 @@ export function createCavaticaClient(options: CavaticaClientOptions): CavaticaCl
         schemaName: "File",
         signal: options.signal,
       }),
+
+    listFiles: (query, options = {}) => {
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params[key] = String(value);
+      return call("listFiles", "GET", "/files", {
+        query: params,
+        schema: FileListSchema,
+        schemaName: "FileList",
+        signal: options.signal,
+      });
+    },
 
     getFile: (fileId, options = {}) =>
       call("getFile", "GET", `/files/${segment(fileId)}`, {
