@@ -54,13 +54,7 @@ const FIXTURES = readdirSync(DIR)
   .sort()
   .map((name) => ({ name, fixture: JSON.parse(readFileSync(join(DIR, name), "utf8")) as Fixture }));
 
-const TOKEN = "vendor-replay-token";
-
 let h: Harness;
-beforeAll(async () => {
-  h = await startServer({ tokens: [TOKEN] });
-});
-afterAll(() => h.close());
 
 /** Replaces `${name}` in every string of `value`; an unknown name fails the replay. */
 function substitute(value: unknown, vars: ReadonlyMap<string, string>): unknown {
@@ -119,14 +113,21 @@ function at(value: unknown, path: readonly (string | number)[]): unknown {
   return here;
 }
 
-describe.each(FIXTURES)("$fixture.client: $fixture.flow ($name)", ({ fixture }) => {
+describe.each(FIXTURES)("$fixture.client: $fixture.flow ($name)", ({ name, fixture }) => {
+  // A server of its own, as each recording started from one.
+  beforeAll(async () => {
+    h = await startServer();
+  });
+  afterAll(() => h.close());
+
   test("every recorded request gets the recorded status and the fields the client reads", async () => {
+    const token = `replay-${name}`;
     const vars = new Map<string, string>();
     for (const [index, step] of fixture.steps.entries()) {
       const where = `step ${index + 1}: ${step.method} ${step.path}`;
       const headers: Record<string, string> = { ...step.headers };
-      if (step.auth === "x-sbg-auth-token") headers["x-sbg-auth-token"] = TOKEN;
-      if (step.auth === "authorization") headers.authorization = `Bearer ${TOKEN}`;
+      if (step.auth === "x-sbg-auth-token") headers["x-sbg-auth-token"] = token;
+      if (step.auth === "authorization") headers.authorization = `Bearer ${token}`;
       let body: string | Uint8Array | undefined;
       if (step.bytes !== undefined) body = bytesOf(step.bytes, index + 1);
       else if ("json" in step) body = JSON.stringify(substitute(step.json, vars));

@@ -96,7 +96,7 @@ export const updateFile: OperationHandler = async (context, request, _url, param
   const tags = fields.tags === undefined ? undefined : parseTags(fields.tags);
   const updated = await editFile(context, owner, params.file_id, (file) => {
     if (name !== undefined && name !== file.name && context.state.fileNamed(file.target, name) !== undefined)
-      throw conflict(Code.conflict, "An item of this name already exists here", "CV-INIT-NAME-CHARS");
+      throw conflict(Code.conflict, "An item of this name already exists here", "CV-INIT-OVERWRITE");
     return {
       ...file,
       ...(name === undefined ? {} : { name }),

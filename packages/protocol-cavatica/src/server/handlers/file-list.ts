@@ -155,7 +155,7 @@ export const createFolder: OperationHandler = async (context, request) => {
   const { state } = context;
   const folder = await state.locks.run("names", async () => {
     if (state.fileNamed(target, name) !== undefined)
-      throw conflict(Code.conflict, "An item of this name already exists here", "CV-INIT-NAME-CHARS");
+      throw conflict(Code.conflict, "An item of this name already exists here", "CV-INIT-OVERWRITE");
     const now = context.now();
     const created: FileDoc = {
       fileId: randomBytes(12).toString("hex"),

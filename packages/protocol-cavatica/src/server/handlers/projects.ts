@@ -11,11 +11,22 @@ import { CavaticaApiError, Code } from "../errors.ts";
 import { rootFolderId } from "../targets.ts";
 import { usernameOf } from "./users.ts";
 
+/** A path segment decoded; a malformed escape is 404 / 90003, as an unknown path. */
+function decoded(segment: string | undefined): string {
+  try {
+    return decodeURIComponent(segment ?? "");
+  } catch {
+    throw new CavaticaApiError(404, Code.notFound, "Not found", "CV-ERROR-ENVELOPE");
+  }
+}
+
 /** GET /projects/{owner}/{project}. */
 export const getProject: OperationHandler = async (context, request, _url, params) => {
   const caller = context.auth.authenticate(request);
   await ignoreBody(request);
-  const id = `${decodeURIComponent(params.owner!)}/${decodeURIComponent(params.project!)}`;
+  const projectOwner = decoded(params.owner);
+  const name = decoded(params.project);
+  const id = `${projectOwner}/${name}`;
   const owner = ownerOfTarget(context, { kind: "project", id });
   if (owner !== undefined && owner !== caller)
     throw new CavaticaApiError(
@@ -27,7 +38,7 @@ export const getProject: OperationHandler = async (context, request, _url, param
   const project: Project = {
     href: `${context.baseUrl(request)}/projects/${params.owner}/${params.project}`,
     id,
-    name: decodeURIComponent(params.project!),
+    name,
     type: "v2",
     description: "",
     tags: [],
