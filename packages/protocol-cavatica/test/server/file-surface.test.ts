@@ -100,6 +100,16 @@ describe("folders and the project's root folder", () => {
       "CV-AUTH-ISOLATION",
     );
 
+    // A file never replaces a folder, overwrite or not.
+    expectError(
+      await api(h, "POST", "/upload/multipart?overwrite=true", {
+        token: ALICE,
+        body: { project, name: "dir" },
+      }),
+      409,
+      90007,
+      "CV-INIT-OVERWRITE",
+    );
     // An upload into the folder belongs to the folder's project.
     const started = await api(h, "POST", "/upload/multipart", {
       token: ALICE,

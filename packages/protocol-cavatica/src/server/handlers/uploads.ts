@@ -42,6 +42,9 @@ export const initUpload: OperationHandler = async (context, request, url) => {
   const target = resolveTarget(context, init.target);
   await claimTarget(context, owner, target);
 
+  // A folder is never replaced by a file: its contents would be left without a parent.
+  if (context.state.fileNamed(target, init.name)?.type === "folder")
+    throw conflict(Code.conflict, "A folder of this name exists here", "CV-INIT-OVERWRITE");
   if (
     !overwrite &&
     !lenient &&
