@@ -22,6 +22,8 @@ type CodeName =
   | "projectForbidden"
   | "fileForbidden"
   | "fileNotFound"
+  | "folderDownload"
+  | "parentNotFolder"
   | "missingTarget"
   | "bothTargets"
   | "uploadNotFound"
@@ -50,6 +52,8 @@ export const Code: Readonly<Record<CodeName, number>> = {
   projectForbidden: 3001,
   fileForbidden: 5001,
   fileNotFound: 5002,
+  folderDownload: 5017,
+  parentNotFolder: 5022,
   missingTarget: 5029,
   bothTargets: 5031,
   uploadForbidden: 8001,

@@ -6,15 +6,28 @@
  */
 import { randomUUID } from "node:crypto";
 import { type FetchHandler, InvalidStoreKeyError, Refusal } from "@partwise/node";
+import { ownerOf, tokenOf } from "./auth.ts";
 import { mediaTypeOf } from "./body.ts";
 import { breaks, type OperationHandler, type ServerContext } from "./context.ts";
 import { CavaticaApiError, Code, errorResponse, failureResponse } from "./errors.ts";
 import { completeUpload } from "./handlers/complete.ts";
+import {
+  deleteFile,
+  getFileMetadata,
+  patchFileMetadata,
+  replaceFileMetadata,
+  replaceFileTags,
+  updateFile,
+} from "./handlers/file-edit.ts";
+import { createFolder, listFiles, listFolder } from "./handlers/file-list.ts";
 import { getDownloadInfo, getFile } from "./handlers/files.ts";
 import { getPartUrl, reportPart, reportParts } from "./handlers/parts.ts";
+import { getProject } from "./handlers/projects.ts";
+import { countCall, getRateLimit } from "./handlers/rate-limit.ts";
 import { storageGetFile, storagePutPart } from "./handlers/storage.ts";
 import { abortUpload, getUpload, initUpload, listUploads } from "./handlers/uploads.ts";
-import { matchRoute, type OperationId } from "./routes.ts";
+import { getUser, getUserByName } from "./handlers/users.ts";
+import { matchRoute, type OperationId, operationOf } from "./routes.ts";
 
 const OPERATIONS = {
   initUpload,
@@ -27,6 +40,19 @@ const OPERATIONS = {
   completeUpload,
   getFile,
   getDownloadInfo,
+  getUser,
+  getUserByName,
+  listFiles,
+  createFolder,
+  updateFile,
+  deleteFile,
+  listFolder,
+  getFileMetadata,
+  replaceFileMetadata,
+  patchFileMetadata,
+  replaceFileTags,
+  getProject,
+  getRateLimit,
   storagePutPart,
   storageGetFile,
 } as const satisfies Record<OperationId, OperationHandler>;
@@ -94,8 +120,22 @@ export function createHandler(context: ServerContext, onError?: (error: unknown)
     let response = await dispatch(request);
     if (breaks(context, "CV-ERROR-ENVELOPE")) response = await withoutEnvelope(response);
     response.headers.set("x-request-id", randomUUID());
+    rateLimitHeaders(context, request, response);
     return response;
   };
+}
+
+/**
+ * CV-RATE-LIMIT-HEADERS: an API call of a known token counts against its window and carries the
+ * `X-RateLimit-*` headers; `GET /rate_limit` carries them without counting. Storage requests are
+ * not API calls, and a refused token identifies nobody.
+ */
+function rateLimitHeaders(context: ServerContext, request: Request, response: Response): void {
+  if (response.status === 401) return;
+  const token = tokenOf(request);
+  const op = operationOf(request);
+  if (token === undefined || op === undefined || STORAGE.has(op)) return;
+  countCall(context, ownerOf(token), response, op === "getRateLimit");
 }
 
 /**
