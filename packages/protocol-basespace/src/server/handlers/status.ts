@@ -19,6 +19,7 @@ import { basespaceSchemas } from "../../index.ts";
 import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, refuse } from "../errors.ts";
+import { multipartEtag } from "../etag.ts";
 import { MAX_PARAMS_BODY, mediaTypes, param, parseParamsBody, readBounded } from "../params.ts";
 import type { FileRecord, PartRecord } from "../state.ts";
 import { toFile } from "../view.ts";
@@ -100,11 +101,13 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
     parts.sort((a, b) => mutations.storedRank(file.id, a.number) - mutations.storedRank(file.id, b.number));
   if (mutations.has("BS-COMPLETE-ORDER:lexicographic"))
     parts.sort((a, b) => (String(a.number) < String(b.number) ? -1 : 1));
+  const etag = await multipartEtag(parts.map((part) => part.etag));
   const completed: FileRecord = {
     ...file,
     uploadStatus: "complete",
     size: parts.reduce((sum, part) => sum + part.size, 0),
     segments: parts.map((part) => ({ key: part.key, size: part.size })),
+    ...(etag === undefined ? {} : { etag }),
   };
   await ctx.state.saveFile(completed);
   await ctx.state.dropParts(file.id, { deleteBlobs: false });
