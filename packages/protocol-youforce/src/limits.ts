@@ -1,9 +1,10 @@
 /**
- * YouForce File API limits: a `multipart` upload is at most 100 MB (YF-MULTIPART-MAX-SIZE); a
- * `resumable` upload sends chunks of at most 9 MB, 4 MB recommended (YF-RESUMABLE-CHUNK-SIZE);
- * chunked uploads reach 10 GB (powershell/Release-Notes). Sources disagree on MB; the decimal
- * reading is the stricter one for maxima and is used here. No chunk count limit is documented;
- * 10,000 positions bound the reference server's bookkeeping.
+ * YouForce File API limits as a client keeps them: a `multipart` upload is at most 100 MB
+ * (YF-MULTIPART-MAX-SIZE); a `resumable` upload sends chunks of at most 9 MB, 4 MB recommended
+ * (YF-RESUMABLE-CHUNK-SIZE); chunked uploads reach 10 GB (powershell/Release-Notes). Sources
+ * disagree on MB (YF-SIZE-UNIT): a client sends at most the decimal figure, which every reading
+ * accepts, while the reference server's default accepts the binary one (server/readings.ts). No
+ * chunk count limit is documented; 10,000 positions bound the reference server's bookkeeping.
  */
 import type { PartLimits } from "@partwise/engine";
 

@@ -35,6 +35,7 @@ export const NEEDS: Readonly<Record<string, readonly Need[]>> = {
   "CV-COMPLETE-ORDER": ["data"],
   "YF-RESUMABLE-CHUNK-SIZE": ["data"],
   "YF-RESUMABLE-CHUNK-LIMIT": ["data"],
+  "YF-SIZE-UNIT": ["data"],
   "YF-MULTIPART-MAX-SIZE": ["data"],
   "MIME-LIMIT-BODY-SIZE": ["data"],
   "CV-PART-URL-EXPIRY": ["waiting"],

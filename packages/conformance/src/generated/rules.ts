@@ -576,7 +576,7 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "youforce",
     "level": "should",
     "source": "inference from the [S4] worked example and file-api-integration-examples powershell/upload/UploadFile.ps1, which send the keys in other letter cases than the [S4] table",
-    "statement": "Metadata keys are matched case-insensitively (`FILENAME`, `businessTypeID`, …), inferred from the vendor's examples sending `{\"name\": ..., \"businesstypeid\": \"7100\"}` where the table says FileName and BusinessTypeId. The two documented forms themselves are required by YF-CREATED.",
+    "statement": "Metadata keys are matched case-insensitively (`FILENAME`, `businessTypeID`, …), inferred from the vendor's examples sending `{\"name\": ..., \"businesstypeid\": \"7100\"}` where the table says FileName and BusinessTypeId. The two documented forms themselves are required by YF-CREATED. Clients (Partwise's and the conformance checks that do not test the keys) send the form the vendor's own working client sends: `name`, and `businesstypeid` as a string of digits.",
     "check": "Uploads with random key casings, `name` for FileName, and the id as a number or a numeric string all succeed."
   },
   {
@@ -634,6 +634,14 @@ export const RULES: readonly RuleEntry[] = [
     "source": "inference from the resumable guide (\"Create chunks of a maximum of 9MB\", an instruction to clients); the PowerShell client (powershell/upload/README.md) configures chunk sizes in MiB up to 100",
     "statement": "A server refuses a chunk over 9 MB with 413 or 400; the check uses more than 9 MiB (9,437,184 bytes), so both readings of MB pass. A server that takes larger chunks (as the PowerShell client's configuration allows) contradicts this inference, not a document.",
     "check": "A chunk of 9,437,185 bytes is refused with 413 or 400."
+  },
+  {
+    "id": "YF-SIZE-UNIT",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference (be liberal in what you accept): the resumable guide (https://vr-api-integration.github.io/file-api-documentation/guides_file_resumable_upload.html, \"Create chunks of a maximum of 9MB\") and the community upload page (\"One request, max 100 MB\") do not say which MB; the official PowerShell client configures chunk sizes in MiB up to 100 (file-api-integration-examples powershell/upload/README.md, UploadFile.ps1 `ChunkSize * 1024 * 1024`) and the older one checked its whole body against 100 MiB",
+    "statement": "Where a limit is given in MB the server accepts the larger reading: chunks of up to 9 MiB (9,437,184 bytes) and multipart uploads of up to 100 MiB (104,857,600 bytes) of content, so a client that counts in MiB, as the vendor's PowerShell client does, is not refused. Clients send at most the decimal figures (9,000,000 and 100,000,000 bytes), which every reading accepts; a server that reads MB as 10^6 contradicts this inference, not a document.",
+    "check": "A resumable upload whose first chunk and a later chunk are 9,437,184 bytes each is accepted and closes with them."
   },
   {
     "id": "YF-RESUMABLE-POSITION",

@@ -58,9 +58,69 @@ export interface paths {
          *
          *     **Samples**: the Python SDK runs the same two operations against `POST samples/{id}/files`
          *     (`sampleFileUpload`), with the same parameters, bodies and answers, the Sample id in place of the
-         *     AppResult id. That variant is undocumented and not part of this document's paths.
+         *     AppResult id; see `createSampleFile`.
          */
         post: operations["createAppResultFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Sample's id (numeric text, e.g. `16018`). The token needs WRITE access to upload. */
+                id: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the files of a Sample
+         * @description `listAppResultFiles` against a Sample (basespace-python-sdk `getFilesBySample`): the same list
+         *     envelope, paging and sorting parameters.
+         */
+        get: operations["listSampleFiles"];
+        put?: never;
+        /**
+         * Upload a file to a Sample in one request, or initiate a multipart upload
+         * @description `createAppResultFile` against a Sample: the same parameters (`name`, `directory`, `multipart`,
+         *     from the query or a body), the same two operations (simple upload, or initiation followed by
+         *     `uploadFilePart` and `setFileUploadStatus`) and the same answers, with the Sample id in place of the
+         *     AppResult id. Undocumented in the seeds; the Python SDK's `sampleFileUpload` calls it exactly as it
+         *     calls `appresults/{id}/files` (basespace-python-sdk BaseSpaceAPI.py `__singlepartFileUpload__`,
+         *     `__initiateMultipartFileUpload__` with `resourceType` `samples`). Uploading needs WRITE access to
+         *     the Sample, as to an AppResult (`BS-AUTH-ISOLATION`).
+         */
+        post: operations["createSampleFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `current` (the token's user), or a user id (numeric text, e.g. `1463464`). */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get the user the access token belongs to
+         * @description `users/current` answers the User the token acts for (basespace-python-sdk `getUserById('current')`,
+         *     called by its examples before anything else; basespace-java-sdk `getCurrentUser`). The field set is
+         *     the SDK models' (Python model/User.py, Java entity/User.java). A server that knows only the caller
+         *     answers its own id like `current` and any other user id with 404.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -197,6 +257,12 @@ export interface paths {
          *       inference); Partwise reads it as the redirect, and clients that follow redirects get the bytes.
          *
          *     A file that is not `complete` (pending or aborted) has no content: 409.
+         *
+         *     **ETag.** The bytes (`redirect=false` and the signed `HrefContent`) carry an `ETag` as S3 answers
+         *     on a storage URL: the quoted hex MD5 of a file stored in one request, the composite
+         *     `"md5(part digests)-N"` of a multipart one (basespace-python-sdk `fileS3metadata`, "etag (md5 for
+         *     small files uploaded as a single part)"). A GET with `If-None-Match` naming it answers 304 without
+         *     a body (RFC 9110 §13.1.2); `If-None-Match` does not apply to a `Range` it does not match.
          */
         get: operations["getFileContent"];
         put?: never;
@@ -519,6 +585,38 @@ export interface components {
             ResponseStatus?: components["schemas"]["ResponseStatus"];
             Notifications?: components["schemas"]["Notifications"];
         };
+        /**
+         * @description A BaseSpace user (basespace-python-sdk model/User.py; basespace-java-sdk entity/User.java). `Id` and
+         *     `Href` are always present; the other fields are the SDK models' and optional.
+         * @example {
+         *       "Id": "1463464",
+         *       "Href": "v1pre3/users/1463464",
+         *       "Name": "Jane Doe"
+         *     }
+         */
+        User: {
+            /** @description The user's id, numeric text. */
+            Id: string;
+            /** @description Relative URI of the user, e.g. `v1pre3/users/1463464`. */
+            Href: string;
+            Name?: string;
+            Email?: string;
+            /** Format: date-time */
+            DateCreated?: string;
+            /** Format: date-time */
+            DateLastActive?: string;
+            GravatarUrl?: string;
+            /** @description Relative URI of the user's projects. */
+            HrefProjects?: string;
+            /** @description Relative URI of the user's runs. */
+            HrefRuns?: string;
+        };
+        /** @description Envelope whose `Response` is a User (BS-ENVELOPE; Python model/UserResponse.py). */
+        UserResponse: {
+            Response: components["schemas"]["User"];
+            ResponseStatus?: components["schemas"]["ResponseStatus"];
+            Notifications?: components["schemas"]["Notifications"];
+        };
         /** @description Envelope whose `Response` is a FilePart (BS-ENVELOPE) [S1]. */
         FilePartResponse: {
             Response: components["schemas"]["FilePart"];
@@ -676,6 +774,10 @@ export interface components {
     parameters: {
         /** @description The AppResult's id (numeric text, e.g. `38040`). The token needs WRITE access to upload. */
         AppResultId: string;
+        /** @description The Sample's id (numeric text, e.g. `16018`). The token needs WRITE access to upload. */
+        SampleId: string;
+        /** @description `current` (the token's user), or a user id (numeric text, e.g. `1463464`). */
+        UserId: string;
         /** @description The File's `Id` (numeric text, e.g. `7094087`), as returned by initiation. */
         FileId: string;
         /** @description Part number, 1 to 10000 (`BS-PART-NUMBER`) [S1]. Anything else is refused with 400. */
@@ -720,6 +822,8 @@ export interface components {
         Redirect: "true" | "false" | "meta" | "proxy";
         /** @description A single byte range (RFC 9110 §14.2), e.g. `bytes=0-26214399`; honoured with `redirect=false`. */
         Range: string;
+        /** @description Entity tags the client holds (RFC 9110 §13.1.2); a match answers 304. */
+        IfNoneMatch: string;
         /** @description Index of the first item to return (Python SDK list parameter); name case-insensitive. */
         Offset: number;
         /** @description Maximum number of items to return (Python SDK list parameter); the server's default and maximum are undocumented. */
@@ -740,6 +844,12 @@ export interface components {
         Location: string;
         /** @description The range returned, e.g. `bytes 0-26214399/527623673` (RFC 9110 §14.4). */
         ContentRange: string;
+        /**
+         * @description The content's entity tag, quoted (RFC 9110 §8.8.3), as S3 sends it on the signed URL: the hex MD5 of
+         *     a file stored in one piece, the composite `md5(part digests)-N` of a multipart one. The Python SDK's
+         *     `fileS3metadata` reads it from a ranged GET of `HrefContent` and strips the quotes.
+         */
+        ETag: string;
     };
     pathItems: never;
 }
@@ -855,6 +965,136 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listSampleFiles: {
+        parameters: {
+            query?: {
+                /** @description Index of the first item to return (Python SDK list parameter); name case-insensitive. */
+                Offset?: components["parameters"]["Offset"];
+                /** @description Maximum number of items to return (Python SDK list parameter); the server's default and maximum are undocumented. */
+                Limit?: components["parameters"]["Limit"];
+                /** @description Sort field; the Python SDK allows Id, Name, DateCreated, Path and Position. */
+                SortBy?: components["parameters"]["SortBy"];
+                /** @description Sort direction. */
+                SortDir?: components["parameters"]["SortDir"];
+                /** @description Comma-separated file extensions to keep, e.g. `.bam,.vcf`. */
+                Extensions?: components["parameters"]["Extensions"];
+            };
+            header?: never;
+            path: {
+                /** @description The Sample's id (numeric text, e.g. `16018`). The token needs WRITE access to upload. */
+                id: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Sample's files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileListResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    createSampleFile: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The file's name (`BS-INIT-NAME`). **Required** for both the simple upload and initiation, but it may
+                 *     be given in a JSON or form body instead of the query (`BS-PARAMS-ANYWHERE`), which is why this
+                 *     parameter is optional here; absent from query and body → 400. Name case-insensitive (`Name`).
+                 */
+                name?: components["parameters"]["Name"];
+                /**
+                 * @description Optional directory inside the AppResult; the File's `Path` becomes `directory/name`. Allowed
+                 *     characters and nesting depth are undocumented. May be given in the body instead (`BS-PARAMS-ANYWHERE`).
+                 */
+                directory?: components["parameters"]["Directory"];
+                /**
+                 * @description `true` initiates a multipart upload [S0][S1]; absent or `false` makes the request a simple upload.
+                 *     May be given in the body instead (C# `MultiPart: true`, Java form `multipart=true`); values are
+                 *     compared case-insensitively.
+                 */
+                multipart?: components["parameters"]["Multipart"];
+            };
+            header?: never;
+            path: {
+                /** @description The Sample's id (numeric text, e.g. `16018`). The token needs WRITE access to upload. */
+                id: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        /** @description As for `createAppResultFile`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FileUploadParameters"];
+                "application/x-www-form-urlencoded": components["schemas"]["FileUploadParameters"];
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Multipart upload initiated (`UploadStatus: pending`, `Size: 0`), or a simple upload stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileResponse"];
+                };
+            };
+            /** @description Simple upload stored (`UploadStatus: complete`); clients accept 200 or 201. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `current` (the token's user), or a user id (numeric text, e.g. `1463464`). */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             "5XX": components["responses"]["ServerError"];
         };
     };
@@ -1000,6 +1240,8 @@ export interface operations {
             header?: {
                 /** @description A single byte range (RFC 9110 §14.2), e.g. `bytes=0-26214399`; honoured with `redirect=false`. */
                 Range?: components["parameters"]["Range"];
+                /** @description Entity tags the client holds (RFC 9110 §13.1.2); a match answers 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /** @description The File's `Id` (numeric text, e.g. `7094087`), as returned by initiation. */
@@ -1016,6 +1258,7 @@ export interface operations {
              */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1028,6 +1271,7 @@ export interface operations {
             206: {
                 headers: {
                     "Content-Range": components["headers"]["ContentRange"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1038,6 +1282,14 @@ export interface operations {
             302: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified (`If-None-Match` names the content's `ETag`); no body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -79,6 +79,14 @@ export type FileUploadParameters = Static<typeof FileUploadParametersSchema>;
 export const FileUploadStatusUpdateSchema = Type.Intersect([Type.Object({ "uploadstatus": Type.Optional(Type.Union([Type.Literal("complete"), Type.Literal("aborted")])), "UploadStatus": Type.Optional(Type.Union([Type.Literal("complete"), Type.Literal("aborted")])), "Id": Type.Optional(Type.String({"description":"The file id, repeated by the C# DTO; ignored."})) }, {"description":"The new upload status sent in a body (`BS-PARAMS-ANYWHERE`): Python JSON `{\"uploadstatus\":\"complete\"}`,\nC# JSON `{Id, UploadStatus}`, Java form `uploadstatus=…`. Keys and values are matched case-insensitively;\nother keys are ignored.\n"}), Type.Record(Type.String(), Type.Unknown())]);
 export type FileUploadStatusUpdate = Static<typeof FileUploadStatusUpdateSchema>;
 
+/** A BaseSpace user (basespace-python-sdk model/User.py; basespace-java-sdk entity/User.java). `Id` and */
+export const UserSchema = Type.Object({ "Id": Type.String({"minLength":1,"description":"The user's id, numeric text."}), "Href": Type.String({"description":"Relative URI of the user, e.g. `v1pre3/users/1463464`."}), "Name": Type.Optional(Type.String()), "Email": Type.Optional(Type.String()), "DateCreated": Type.Optional(Type.String({"format":"date-time"})), "DateLastActive": Type.Optional(Type.String({"format":"date-time"})), "GravatarUrl": Type.Optional(Type.String()), "HrefProjects": Type.Optional(Type.String({"description":"Relative URI of the user's projects."})), "HrefRuns": Type.Optional(Type.String({"description":"Relative URI of the user's runs."})) }, {"description":"A BaseSpace user (basespace-python-sdk model/User.py; basespace-java-sdk entity/User.java). `Id` and\n`Href` are always present; the other fields are the SDK models' and optional.\n"});
+export type User = Static<typeof UserSchema>;
+
+/** Envelope whose `Response` is a User (BS-ENVELOPE; Python model/UserResponse.py). */
+export const UserResponseSchema = Type.Object({ "Response": UserSchema, "ResponseStatus": Type.Optional(ResponseStatusSchema), "Notifications": Type.Optional(NotificationsSchema) }, {"description":"Envelope whose `Response` is a User (BS-ENVELOPE; Python model/UserResponse.py)."});
+export type UserResponse = Static<typeof UserResponseSchema>;
+
 /** Every component schema of the spec, by its name in the spec. */
 export const schemas = {
   "ResponseError": ResponseErrorSchema,
@@ -100,6 +108,8 @@ export const schemas = {
   "FileResponse": FileResponseSchema,
   "FileUploadParameters": FileUploadParametersSchema,
   "FileUploadStatusUpdate": FileUploadStatusUpdateSchema,
+  "User": UserSchema,
+  "UserResponse": UserResponseSchema,
 } as const;
 
 export type SchemaName = keyof typeof schemas;

@@ -42,11 +42,32 @@ export interface RequestContext {
 const APP_RESULT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const FILE_ID = /^[0-9]{1,15}$/;
 
-/** The AppResult id of the path, or 404 when it cannot name one (it also becomes a store key). */
-export function appResultIdOf(params: RouteParams): string {
+/**
+ * A Sample's files live in a container keyed `sample.{id}`: `.` is not in an AppResult id, so the
+ * two kinds of container never share a key (or an owner).
+ */
+const SAMPLE_PREFIX = "sample.";
+
+/**
+ * The container (AppResult or Sample) the path names, as a key, or 404 when it cannot name one
+ * (the key also becomes a store key). `POST samples/{id}/files` runs the same upload flow as
+ * `appresults/{id}/files` (basespace-python-sdk `sampleFileUpload`).
+ */
+export function containerIdOf(params: RouteParams): string {
+  if (params.sampleId !== undefined) {
+    if (!APP_RESULT_ID.test(params.sampleId)) refuse(404, "Sample not found");
+    return `${SAMPLE_PREFIX}${params.sampleId}`;
+  }
   const id = params.appResultId ?? "";
   if (!APP_RESULT_ID.test(id)) refuse(404, "AppResult not found");
   return id;
+}
+
+/** `AppResult 38040` or `Sample 16018`: a container key as messages name it. */
+function containerLabel(containerId: string): string {
+  return containerId.startsWith(SAMPLE_PREFIX)
+    ? `Sample ${containerId.slice(SAMPLE_PREFIX.length)}`
+    : `AppResult ${containerId}`;
 }
 
 /** What a request does to a File, for isolation (BS-AUTH-ISOLATION, BS-AUTH-ISOLATION-READ, BS-ABORT). */
@@ -103,6 +124,7 @@ export function assertMayWrite(ctx: ServerContext, rctx: RequestContext, appResu
 
 /** Another identity's AppResult: 403 by default, 404 in the strict reading (BS-AUTH-ISOLATION). */
 export function refuseAppResult(ctx: ServerContext, appResultId: string): never {
-  if (ctx.policy.foreignAppResultStatus === 404) refuse(404, "AppResult not found");
-  refuse(403, `The access token has no WRITE access to AppResult ${appResultId}`, "BS-AUTH-ISOLATION");
+  const label = containerLabel(appResultId);
+  if (ctx.policy.foreignAppResultStatus === 404) refuse(404, `${label.split(" ")[0]} not found`);
+  refuse(403, `The access token has no WRITE access to ${label}`, "BS-AUTH-ISOLATION");
 }

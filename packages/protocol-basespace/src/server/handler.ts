@@ -12,6 +12,7 @@ import { createAppResultFile } from "./handlers/create.ts";
 import { getFile, listAppResultFiles } from "./handlers/files.ts";
 import { uploadFilePart } from "./handlers/part.ts";
 import { setFileUploadStatus } from "./handlers/status.ts";
+import { getUser } from "./handlers/user.ts";
 import { mutateAnswer } from "./mutations.ts";
 import { queryParams } from "./params.ts";
 import { resolveRoute } from "./routes.ts";
@@ -61,9 +62,13 @@ async function dispatch(ctx: ServerContext, auth: AuthPolicy, request: Request):
   };
   switch (route.op) {
     case "createAppResultFile":
+    case "createSampleFile":
       return createAppResultFile(ctx, rctx);
     case "listAppResultFiles":
+    case "listSampleFiles":
       return listAppResultFiles(ctx, rctx);
+    case "getUser":
+      return getUser(ctx, rctx);
     case "uploadFilePart":
       return uploadFilePart(ctx, rctx);
     case "setFileUploadStatus":

@@ -15,6 +15,9 @@ export const BASESPACE_BASE_PATH = "/v1pre3";
 export type BasespaceOperationId =
   | "createAppResultFile"
   | "listAppResultFiles"
+  | "createSampleFile"
+  | "listSampleFiles"
+  | "getUser"
   | "uploadFilePart"
   | "setFileUploadStatus"
   | "getFile"
@@ -22,6 +25,8 @@ export type BasespaceOperationId =
 
 export interface RouteParams {
   readonly appResultId?: string;
+  readonly sampleId?: string;
+  readonly userId?: string;
   readonly fileId?: string;
   readonly partNumber?: string;
 }
@@ -42,6 +47,11 @@ const ROUTES: readonly RouteDef[] = [
     pattern: ["appresults", ":appResultId", "files"],
     methods: { POST: "createAppResultFile", GET: "listAppResultFiles" },
   },
+  {
+    pattern: ["samples", ":sampleId", "files"],
+    methods: { POST: "createSampleFile", GET: "listSampleFiles" },
+  },
+  { pattern: ["users", ":userId"], methods: { GET: "getUser" } },
   { pattern: ["files", ":fileId", "parts", ":partNumber"], methods: { PUT: "uploadFilePart" } },
   { pattern: ["files", ":fileId"], methods: { POST: "setFileUploadStatus", GET: "getFile" } },
   { pattern: ["files", ":fileId", "content"], methods: { GET: "getFileContent" } },

@@ -46,6 +46,8 @@ export interface FileRecord {
   readonly size: number;
   /** The content in order; empty until the File is complete. */
   readonly segments: readonly Segment[];
+  /** The content's ETag once complete, unquoted (etag.ts); absent in documents written before it. */
+  readonly etag?: string;
 }
 
 export interface PartRecord {

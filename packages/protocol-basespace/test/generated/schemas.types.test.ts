@@ -26,5 +26,7 @@ test("every TypeBox Static<> equals its openapi-typescript type", () => {
   expectTypeOf<Static<typeof S.FileResponseSchema>>().toEqualTypeOf<components["schemas"]["FileResponse"]>();
   expectTypeOf<Static<typeof S.FileUploadParametersSchema>>().toEqualTypeOf<components["schemas"]["FileUploadParameters"]>();
   expectTypeOf<Static<typeof S.FileUploadStatusUpdateSchema>>().toEqualTypeOf<components["schemas"]["FileUploadStatusUpdate"]>();
-  expect(Object.keys(S.schemas).sort()).toEqual(["ErrorBody","ErrorResponse","ErrorResponseStatus","File","FileContentMeta","FileContentMetaResponse","FileList","FileListResponse","FilePart","FilePartResponse","FileResponse","FileUploadParameters","FileUploadStatus","FileUploadStatusUpdate","FormattedErrorResponse","Notification","Notifications","ResponseError","ResponseStatus"]);
+  expectTypeOf<Static<typeof S.UserSchema>>().toEqualTypeOf<components["schemas"]["User"]>();
+  expectTypeOf<Static<typeof S.UserResponseSchema>>().toEqualTypeOf<components["schemas"]["UserResponse"]>();
+  expect(Object.keys(S.schemas).sort()).toEqual(["ErrorBody","ErrorResponse","ErrorResponseStatus","File","FileContentMeta","FileContentMetaResponse","FileList","FileListResponse","FilePart","FilePartResponse","FileResponse","FileUploadParameters","FileUploadStatus","FileUploadStatusUpdate","FormattedErrorResponse","Notification","Notifications","ResponseError","ResponseStatus","User","UserResponse"]);
 });

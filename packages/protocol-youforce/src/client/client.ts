@@ -9,7 +9,10 @@
  *   caller can refresh the one-hour Visma Connect token between calls.
  * - Request bodies of `uploadFile` are `multipart/related` (RFC 2387; [S4]) built by the engine's
  *   `encodeRelated`: the JSON metadata part first with `Content-Type: application/json;
- *   charset=UTF-8` and the documented keys `FileName` and `BusinessTypeId` (YF-METADATA-*), the
+ *   charset=UTF-8` and the keys as the vendor's own clients send them, `name` and `businesstypeid`
+ *   as a string of digits (YF-METADATA-KEYS; file-api-integration-examples UploadFile.ps1
+ *   `CreateFirstChunkRequest` and the [S4] worked example), the form the service is known to take
+ *   from its own working client, rather than the [S4] table's `FileName`/`BusinessTypeId`. Then the
  *   media part second without headers, a boundary from `createBoundary` over
  *   `crypto.getRandomValues`, and `type="application/json"` (MIME-RELATED-TYPE). Under undici the
  *   body streams from the source with `duplex: "half"` and an exact `Content-Length`; elsewhere
@@ -56,7 +59,7 @@ export interface CallOptions {
   readonly tenantId?: string | undefined;
 }
 
-/** The metadata part of an upload, sent with the documented keys `FileName` and `BusinessTypeId`. */
+/** The metadata part of an upload, sent as `{"name", "businesstypeid": "<digits>"}` (YF-METADATA-KEYS). */
 export interface UploadFileMetadata {
   readonly fileName: string;
   readonly businessTypeId: number;
@@ -388,8 +391,8 @@ export function createYouforceClient(options: YouforceClientOptions): YouforceCl
       );
     }
     const json = JSON.stringify({
-      FileName: metadata.fileName,
-      BusinessTypeId: metadata.businessTypeId,
+      name: metadata.fileName,
+      businesstypeid: String(metadata.businessTypeId),
       ...(metadata.customMetadata === undefined ? {} : { customMetadata: metadata.customMetadata }),
     });
     const boundary = createBoundary(randomBytes);

@@ -40,12 +40,15 @@ export interface paths {
          *       Chunks may arrive in any order and concurrently: the .NET SDK uploads up to
          *       `ConcurrentConnectionsCount` chunks at once (default and maximum 6). Re-sending a position (a
          *       retry) replaces the chunk stored there. No maximum number of chunks is documented.
-         *     - **Size** (YF-RESUMABLE-CHUNK-SIZE): at most 9 MB per chunk, i.e. 9,000,000 bytes (the reference
-         *       server's limit); larger chunks are refused with 413 (or 400). Sources disagree: the resumable
+         *     - **Size** (YF-RESUMABLE-CHUNK-SIZE, YF-SIZE-UNIT): at most 9 MB per chunk. Which MB is open, so
+         *       servers accept the larger reading, 9 MiB = 9,437,184 bytes (the PowerShell client configures its
+         *       chunk size in MiB: `ChunkSize * 1024 * 1024`), and clients send at most 9,000,000 bytes, which
+         *       every reading accepts; larger chunks are refused with 413 (or 400). Sources disagree: the resumable
          *       guide and the community page say "max 9 MB, 4 MB recommended"; the .NET SDK README calls
          *       4,194,304 bytes (4 MiB) "the maximum size accepted on File API"; the PowerShell upload README
-         *       lets its configuration go up to 100 MB and suggests 4 MB. Partwise accepts up to 9,000,000
-         *       bytes because the vendor's current documentation says 9 MB; clients that must also work with
+         *       lets its configuration go up to 100 MB and suggests 4 MB. Partwise keeps the limit at 9 MB
+         *       because the vendor's current documentation says so (the lenient reading of the reference server
+         *       takes the PowerShell client's 100 MiB); clients that must also work with
          *       older deployments keep chunks at 4,194,304 bytes or less. No minimum is documented: any chunk,
          *       including the last, may be smaller. The release notes give 10 GB as the largest file a chunked
          *       upload supports (powershell/Release-Notes/Release-Notes.md).
@@ -235,7 +238,8 @@ export interface components {
          *     ..., "businesstypeid": "7100"}`. Partwise accepts both because the vendor's own clients rely on the
          *     second form. Servers match keys case-insensitively (`fileName`, `FILENAME` ...), accept `name` as
          *     an alias of `FileName`, accept the id as an integer or a string of digits, and ignore unknown keys;
-         *     this schema names the two spellings clients send. Clients should send the documented form.
+         *     this schema names the two spellings clients send. Clients send the form the vendor's own working
+         *     client sends, `{"name": ..., "businesstypeid": "<digits>"}` (YF-METADATA-KEYS).
          * @example {
          *       "name": "TestFile.txt",
          *       "businesstypeid": "7100"
@@ -483,8 +487,8 @@ export interface components {
             };
         };
         /**
-         * @description The file content of a multipart upload exceeds 100,000,000 bytes (YF-MULTIPART-MAX-SIZE) or a
-         *     resumable chunk exceeds 9,000,000 bytes (YF-RESUMABLE-CHUNK-SIZE). Sources do not say whether the
+         * @description The file content of a multipart upload exceeds 100 MB (YF-MULTIPART-MAX-SIZE) or a resumable chunk
+         *     exceeds 9 MB (YF-RESUMABLE-CHUNK-SIZE), MB read as 2^20 bytes by default (YF-SIZE-UNIT). Sources do not say whether the
          *     service answers 413 or 400; the reference server answers 413 and clients accept both. Nothing is
          *     stored.
          */
@@ -813,7 +817,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The raw bytes of the chunk at `position`, at most 9,000,000 bytes (YF-RESUMABLE-CHUNK-SIZE). */
+        /** @description The raw bytes of the chunk at `position`, at most 9 MB (YF-RESUMABLE-CHUNK-SIZE, YF-SIZE-UNIT); clients send at most 9,000,000 bytes. */
         requestBody: {
             content: {
                 "application/octet-stream": string;
@@ -970,12 +974,13 @@ export interface operations {
          *     other metadata errors).
          *
          *     **Size** (YF-MULTIPART-MAX-SIZE, YF-RESUMABLE-CHUNK-SIZE). `uploadType=multipart`: at most 100 MB
-         *     of file content, i.e. 100,000,000 bytes in the media part (community upload page). Sources
-         *     disagree on the unit: the older PowerShell upload client checks its whole request body against
-         *     100 MiB (104,857,600 bytes); Partwise uses the smaller decimal figure so that any upload it
-         *     accepts is accepted everywhere. `uploadType=resumable`: the media part holds chunk 0, at most
-         *     9,000,000 bytes (see `PUT /files`). Larger uploads are refused without being stored, with 413
-         *     (the reference server) or 400 (sources do not say which; clients accept both).
+         *     of file content (community upload page). Sources do not say which MB (YF-SIZE-UNIT): the older
+         *     PowerShell upload client checks its whole request body against 100 MiB (104,857,600 bytes).
+         *     Servers accept the larger reading, 104,857,600 bytes (the reference server's default; its strict
+         *     reading keeps 100,000,000), and clients send at most the smaller, 100,000,000 bytes, which every
+         *     reading accepts. `uploadType=resumable`: the media part holds chunk 0, at most 9 MB likewise
+         *     (see `PUT /files`). Larger uploads are refused without being stored, with 413 (the reference
+         *     server) or 400 (sources do not say which; clients accept both).
          *
          *     **Resumable** (YF-RESUMABLE-TOKEN). With `uploadType=resumable` the body is the same layout; the
          *     media part is chunk 0 and the answer carries the `uploadToken` for `PUT /files`.

@@ -47,9 +47,9 @@ export interface YouforceServerOptions extends ReferenceServerOptions {
   readonly businessTypes?: Readonly<Record<string, string | readonly string[]>> | undefined;
   /** YF-RATE-LIMIT: answer 429 with Retry-After beyond this many requests per client and minute. */
   readonly rateLimit?: RateLimitOptions | undefined;
-  /** YF-MULTIPART-MAX-SIZE override, for tests (default the reading's: 100,000,000 bytes, lenient 100 MiB). */
+  /** YF-MULTIPART-MAX-SIZE override, for tests (default the reading's: 100 MiB, strict 100,000,000 bytes). */
   readonly multipartMaxSize?: number | undefined;
-  /** YF-RESUMABLE-CHUNK-SIZE override, for tests (default the reading's: 9,000,000 bytes, lenient 100 MiB). */
+  /** YF-RESUMABLE-CHUNK-SIZE override, for tests (default the reading's: 9 MiB, strict 9,000,000 bytes, lenient 100 MiB). */
   readonly chunkMaxSize?: number | undefined;
   /** Largest metadata part (MIME-LIMIT-PART-SIZE; default 64 KiB). */
   readonly metadataMaxSize?: number | undefined;

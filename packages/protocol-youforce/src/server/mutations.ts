@@ -72,7 +72,7 @@ export const YOUFORCE_MUTATIONS = {
   },
   "YF-RESUMABLE-TOKEN": { breaks: "answers 202 to a chunk with an unknown upload token", class: "rule" },
   "YF-RESUMABLE-CHUNK-SIZE": {
-    breaks: "refuses a chunk of exactly the limit (>= instead of >)",
+    breaks: "refuses a chunk of exactly 9,000,000 bytes, 9 MB in the smaller reading (>= instead of >)",
     class: "too-strict",
   },
   "YF-RESUMABLE-CHUNK-LIMIT": { breaks: "takes chunks of any size", class: "rule" },

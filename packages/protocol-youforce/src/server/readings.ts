@@ -23,6 +23,8 @@ export const YOUFORCE_READINGS = {
   },
   strict: {
     contradicts: {
+      "YF-SIZE-UNIT":
+        "which MB the documents mean is open: the strict server reads 100 MB and 9 MB as 100,000,000 and 9,000,000 bytes, so a chunk of 9 MiB is refused",
       "YF-METADATA-KEYS":
         "[S4] shows two spellings of the keys (FileName/BusinessTypeId and name/businesstypeid): the strict server accepts exactly those, not other letter cases",
       "YF-RESUMABLE-RESEND":
@@ -33,9 +35,12 @@ export const YOUFORCE_READINGS = {
 
 /** Every point a reading decides (README: "Readings"). */
 export interface ReadingPoints {
-  /** YF-MULTIPART-MAX-SIZE: bytes of file content; MB as 10^6 or as 2^20. */
+  /**
+   * YF-MULTIPART-MAX-SIZE: bytes of file content; MB as 2^20 (YF-SIZE-UNIT: the default accepts the
+   * larger reading, as the PowerShell client counts in MiB) or as 10^6 (strict).
+   */
   readonly multipartMaxSize: number;
-  /** YF-RESUMABLE-CHUNK-SIZE / -LIMIT: bytes of one chunk. */
+  /** YF-RESUMABLE-CHUNK-SIZE / -LIMIT / YF-SIZE-UNIT: bytes of one chunk (9 MiB, or 9,000,000 strict). */
   readonly chunkMaxSize: number;
   /** The status of a body over a size limit: 413 Content Too Large, or [S4]'s generic 400. */
   readonly oversizeStatus: 413 | 400;
@@ -69,8 +74,8 @@ const SCRIPTS = ["js", "vbs", "ps1", "msi", "jar"];
 
 const POINTS: Readonly<Record<Reading, ReadingPoints>> = {
   default: {
-    multipartMaxSize: 100_000_000,
-    chunkMaxSize: 9_000_000,
+    multipartMaxSize: 100 * MiB,
+    chunkMaxSize: 9 * MiB,
     oversizeStatus: 413,
     contentTypeStatus: 415,
     unreachableStatus: 404,

@@ -61,7 +61,7 @@ describe("uploadFile (multipart) and downloadFile", () => {
     );
   });
 
-  test("the body is metadata first (application/json; charset=UTF-8, FileName/BusinessTypeId), media second", async () => {
+  test("the body is metadata first (application/json; charset=UTF-8, the vendor client's name/businesstypeid), media second", async () => {
     let captured: { contentType: string; body: Uint8Array } | undefined;
     const client = createYouforceClient({
       baseUrl: "http://127.0.0.1:9/v1.0",
@@ -96,7 +96,7 @@ describe("uploadFile (multipart) and downloadFile", () => {
       true,
     );
     expect(text).toContain(
-      `{"FileName":"a.txt","BusinessTypeId":7100}\r\n--${boundary}\r\n\r\nabc\r\n--${boundary}--`,
+      `{"name":"a.txt","businesstypeid":"7100"}\r\n--${boundary}\r\n\r\nabc\r\n--${boundary}--`,
     );
   });
 

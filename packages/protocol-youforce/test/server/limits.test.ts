@@ -1,8 +1,10 @@
 /**
- * The real limits, with streaming bodies: 100,000,000 bytes of multipart file content are stored
- * and 100,000,001 refused with 413 (YF-MULTIPART-MAX-SIZE); resumable chunks of 9,000,000 bytes are
- * accepted and 9,000,001 refused (YF-RESUMABLE-CHUNK-SIZE). The server runs in a child process so
- * its peak memory can be read: it must not grow with the file size.
+ * The real limits of the default reading, with streaming bodies: MB read as MiB (YF-SIZE-UNIT), so
+ * 100 MiB of multipart file content are stored and 100 MiB + 1 refused with 413
+ * (YF-MULTIPART-MAX-SIZE); resumable chunks of 9 MiB are accepted (the PowerShell client's 9 MiB
+ * chunks) and 9 MiB + 1 refused (YF-RESUMABLE-CHUNK-SIZE, -LIMIT). The strict reading's decimal
+ * limits are in readings.test.ts. The server runs in a child process so its peak memory can be
+ * read: it must not grow with the file size.
  */
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -13,8 +15,8 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { kill, spawnServer } from "./child.ts";
 import { auth, encoder, expectError, list, TOKEN } from "./helpers.ts";
 
-const MB100 = 100_000_000;
-const MB9 = 9_000_000;
+const MB100 = 100 * 1024 * 1024;
+const MB9 = 9 * 1024 * 1024;
 
 let child: ChildProcess;
 let base: string;
@@ -42,7 +44,7 @@ function contentStream(
       if (sent >= size) return controller.close();
       const n = Math.min(block.length, size - sent);
       const chunk = block.slice(0, n);
-      new DataView(chunk.buffer).setUint32(0, index++ ^ seed); // no two chunks alike
+      if (n >= 4) new DataView(chunk.buffer).setUint32(0, index++ ^ seed); // no two chunks alike
       hash.update(chunk);
       sent += n;
       controller.enqueue(chunk);
@@ -109,7 +111,7 @@ function post(body: ReadableStream<Uint8Array>, uploadType = "multipart"): Promi
   } as RequestInit);
 }
 
-test("YF-MULTIPART-MAX-SIZE: 100,000,000 bytes stream in and back byte-equal; 100,000,001 are refused with 413; memory stays flat", async () => {
+test("YF-MULTIPART-MAX-SIZE, YF-SIZE-UNIT: 100 MiB stream in and back byte-equal; 100 MiB + 1 are refused with 413; memory stays flat", async () => {
   // Warm up, so the baseline includes what any upload allocates.
   const warm = streamedUpload(2_000_000, 9, "warm.bin");
   expect((await post(warm.body)).status).toBe(201);
@@ -132,7 +134,7 @@ test("YF-MULTIPART-MAX-SIZE: 100,000,000 bytes stream in and back byte-equal; 10
   if (baseline !== undefined && peak !== undefined) expect(peak - baseline).toBeLessThan(80 * 1024 * 1024);
 });
 
-test("YF-RESUMABLE-CHUNK-SIZE: chunks of 9,000,000 bytes are accepted and of 9,000,001 bytes refused with 413", async () => {
+test("YF-RESUMABLE-CHUNK-SIZE, YF-SIZE-UNIT: chunks of 9 MiB (9,437,184 bytes) are accepted and of 9 MiB + 1 refused with 413", async () => {
   const first = streamedUpload(MB9, 3, "chunked.bin");
   const started = await post(first.body, "resumable");
   const { uploadToken } = (await started.json()) as { uploadToken: string };

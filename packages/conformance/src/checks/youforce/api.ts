@@ -68,9 +68,14 @@ export function uniqueName(stem: string, extension = ".txt"): string {
   return `pw-${stem}-${nonce}${extension}`;
 }
 
-/** The documented metadata object ([S4] table keys). */
+/**
+ * The metadata object of checks that do not test the keys: the form the vendor's own working client
+ * sends (file-api-integration-examples UploadFile.ps1 `CreateFirstChunkRequest`, the [S4] worked
+ * example), `name` and `businesstypeid` as a string of digits (YF-METADATA-KEYS). YF-CREATED tests
+ * the [S4] table's `FileName`/`BusinessTypeId` as well.
+ */
 export function metadataOf(name: string, businessTypeId: number | string): Record<string, unknown> {
-  return { FileName: name, BusinessTypeId: businessTypeId };
+  return { name, businesstypeid: String(businessTypeId) };
 }
 
 export interface PostOptions {

@@ -54,9 +54,11 @@ const mimeRelatedRoot: Check = youforceCheck(
       fc.record({ boundary: freshBoundary, idAsString: fc.boolean() }),
       async ({ boundary, idAsString }) => {
         const root = uniqueName("root");
-        const decoy = JSON.stringify(
-          metadataOf(uniqueName("not-root"), idAsString ? String(businessTypeId) : businessTypeId),
-        );
+        // The decoy in the [S4] table's spelling, the root in the vendor client's (metadataOf).
+        const decoy = JSON.stringify({
+          FileName: uniqueName("not-root"),
+          BusinessTypeId: idAsString ? String(businessTypeId) : businessTypeId,
+        });
         const body = frame(
           [metadataPart(metadataOf(root, businessTypeId)), mediaPart(decoy, JSON_PART_HEADERS)],
           { boundary },

@@ -1,6 +1,7 @@
 /**
  * Resumable uploads (UploadFile.ps1, the resumable guide): the first POST answers an uploadToken
- * (YF-RESUMABLE-TOKEN); a chunk of 9 MB is accepted (YF-RESUMABLE-CHUNK-SIZE) and one over 9 MiB
+ * (YF-RESUMABLE-TOKEN); a chunk of 9 MB is accepted (YF-RESUMABLE-CHUNK-SIZE), also of 9 MiB
+ * (YF-SIZE-UNIT), and one over 9 MiB
  * refused (YF-RESUMABLE-CHUNK-LIMIT); chunks are placed by position as numbers whatever their order
  * and concurrency (YF-RESUMABLE-POSITION, model-based, past position 10); a re-sent chunk replaces
  * the first wholly (YF-RESUMABLE-RESEND); `close=true` assembles them (YF-RESUMABLE-CLOSE), refuses
@@ -30,8 +31,11 @@ import { type Bytes, concat, utf8 } from "./wire.ts";
 /** YF-RESUMABLE-CHUNK-SIZE: 9 MB in the smaller reading, which every server accepts. */
 export const CHUNK_MAX_SIZE = 9_000_000;
 
+/** YF-SIZE-UNIT: 9 MB in the larger reading (9 MiB), which a liberal server accepts. */
+export const CHUNK_MIB_SIZE = 9 * 1024 * 1024;
+
 /** YF-RESUMABLE-CHUNK-LIMIT: over 9 MB in the larger reading (9 MiB), which every reading refuses. */
-export const CHUNK_OVER_LIMIT = 9 * 1024 * 1024 + 1;
+export const CHUNK_OVER_LIMIT = CHUNK_MIB_SIZE + 1;
 
 const chunkBytes = (maxLength = 300): fc.Arbitrary<Bytes> =>
   fc.uint8Array({ minLength: 1, maxLength }) as fc.Arbitrary<Bytes>;
@@ -88,6 +92,27 @@ const yfResumableChunkSize: Check = youforceCheck(
     );
     const closed = await putChunk(ctx, session, { position: 2, bytes: utf8("end"), close: true });
     const file = await expectClosed(ctx, closed, session, 11 + CHUNK_MAX_SIZE + 3, "closing the upload");
+    await expectReadBack(ctx, file.id, concat(utf8("chunk zero;"), big, utf8("end")), "the closed upload");
+  },
+);
+
+const yfSizeUnit: Check = youforceCheck(
+  "YF-SIZE-UNIT",
+  "a chunk of 9,437,184 bytes (9 MB read as MiB, as the PowerShell client counts) is accepted and closes",
+  async (ctx) => {
+    businessTypeOf(ctx);
+    const session = await startResumable(ctx, {
+      name: uniqueName("size-unit", ".bin"),
+      chunk0: "chunk zero;",
+    });
+    const big = bytesOf(CHUNK_MIB_SIZE, Math.floor(ctx.random() * 2 ** 32));
+    expectStoredChunk(
+      ctx,
+      await putChunk(ctx, session, { position: 1, bytes: big }),
+      `a chunk of ${CHUNK_MIB_SIZE} bytes`,
+    );
+    const closed = await putChunk(ctx, session, { position: 2, bytes: utf8("end"), close: true });
+    const file = await expectClosed(ctx, closed, session, 11 + CHUNK_MIB_SIZE + 3, "closing the upload");
     await expectReadBack(ctx, file.id, concat(utf8("chunk zero;"), big, utf8("end")), "the closed upload");
   },
 );
@@ -417,6 +442,7 @@ export const resumableChecks: readonly Check[] = [
   yfResumableToken,
   yfResumableChunkSize,
   yfResumableChunkLimit,
+  yfSizeUnit,
   yfResumablePosition,
   yfResumableResend,
   yfResumableClose,

@@ -350,7 +350,7 @@ const yfCreated: Check = youforceCheck(
           // The [S4] table's keys, or its worked example's, laid out as UploadFile.ps1 sends them.
           const metadata =
             form === "table"
-              ? JSON.stringify(metadataOf(name, businessTypeId))
+              ? JSON.stringify({ FileName: name, BusinessTypeId: businessTypeId })
               : `{\r\n"name":${JSON.stringify(name)},\r\n"businesstypeid":"${businessTypeId}"\r\n}`;
           const body = frame([metadataPart(metadata, JSON_PART_HEADERS), mediaPart(content)], { boundary });
           const answer = await postFiles(ctx, body, { contentType: relatedContentType(boundary) });

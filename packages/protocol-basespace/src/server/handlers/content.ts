@@ -9,11 +9,14 @@
  *   the two is undocumented).
  * A File that is not complete has no content (409). The strict reading ignores `Range` on the API
  * (RFC 9110 allows it) and honours it on the signed URL, as `SupportsRange` says.
+ * The bytes carry the content's `ETag` as S3 sends it (etag.ts), and `If-None-Match` naming it
+ * answers 304 without a body (RFC 9110 §13.1.2, evaluated before `Range`, §13.2.2).
  */
 import { contentRange, parseRange, S3Store, segmentStream } from "@partwise/node";
 import type { FileContentMeta } from "../../generated/schemas.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, errorResponse, refuse } from "../errors.ts";
+import { noneMatchHits, quoteEtag } from "../etag.ts";
 import { BASESPACE_BASE_PATH } from "../routes.ts";
 import type { FileRecord } from "../state.ts";
 import { dotNetDate } from "../view.ts";
@@ -91,6 +94,11 @@ function serveBytes(ctx: ServerContext, file: FileRecord, request: Request, hono
     "content-type": file.contentType,
     "accept-ranges": "bytes",
   };
+  if (file.etag !== undefined) {
+    headers.etag = quoteEtag(file.etag);
+    if (noneMatchHits(request.headers.get("if-none-match"), file.etag))
+      return new Response(null, { status: 304, headers: { etag: headers.etag } });
+  }
   if (range.kind === "unsatisfiable")
     return errorResponse(
       416,

@@ -11,12 +11,13 @@
  *   that says `multipart` true is an initiation, anything else (a JSON file, say) is the file.
  * - otherwise: a simple upload, the body streamed to disk as the whole file.
  */
+import { toHex } from "@partwise/engine";
 import type { StagedBlob } from "@partwise/node";
 import { bodyChunks } from "../body.ts";
 import {
-  appResultIdOf,
   assertMayWrite,
   claimAppResult,
+  containerIdOf,
   type RequestContext,
   type ServerContext,
 } from "../context.ts";
@@ -42,7 +43,7 @@ import { dotNetDate, toFile } from "../view.ts";
 const OCTET_STREAM = "application/octet-stream";
 
 export async function createAppResultFile(ctx: ServerContext, rctx: RequestContext): Promise<Response> {
-  const appResultId = appResultIdOf(rctx.params);
+  const appResultId = containerIdOf(rctx.params);
   assertMayWrite(ctx, rctx, appResultId);
   const types = mediaTypes(rctx.request.headers.get("content-type"));
   const rawMultipart = param(ctx, rctx, "multipart", undefined);
@@ -188,6 +189,7 @@ async function simpleUpload(
       uploadStatus: "complete",
       size,
       segments: [{ key, size }],
+      etag: toHex(staged.md5),
     };
     await ctx.state.saveFile(record);
     // BS-SIMPLE-UPLOAD: the stored File, complete. Sources are silent on 200/201; 201 as for completion.

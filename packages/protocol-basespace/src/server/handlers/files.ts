@@ -8,7 +8,7 @@
  */
 import type { File } from "../../generated/schemas.ts";
 import {
-  appResultIdOf,
+  containerIdOf,
   ownFile,
   type RequestContext,
   refuseAppResult,
@@ -63,7 +63,7 @@ function compare(by: SortBy): (a: FileRecord, b: FileRecord) => number {
 }
 
 export function listAppResultFiles(ctx: ServerContext, rctx: RequestContext): Response {
-  const appResultId = appResultIdOf(rctx.params);
+  const appResultId = containerIdOf(rctx.params);
   const owner = ctx.state.ownerOf(appResultId);
   // The BS-AUTH-ISOLATION-READ:list mutant (testing conformance suites only) lists every token's Files.
   const everyone = ctx.mutations.has("BS-AUTH-ISOLATION-READ:list");

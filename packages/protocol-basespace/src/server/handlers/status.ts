@@ -21,6 +21,7 @@ import { basespaceSchemas } from "../../schemas.ts";
 import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, refuse } from "../errors.ts";
+import { multipartEtag } from "../etag.ts";
 import { MAX_PARAMS_BODY, mediaTypes, param, parseParamsBody, readBounded } from "../params.ts";
 import type { FileRecord, PartRecord } from "../state.ts";
 import { toFile } from "../view.ts";
@@ -118,11 +119,13 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
       },
     ];
   }
+  const etag = await multipartEtag(parts.map((part) => part.etag));
   const completed: FileRecord = {
     ...file,
     uploadStatus: "complete",
     size: segments.reduce((sum, segment) => sum + segment.size, 0),
     segments,
+    ...(etag === undefined ? {} : { etag }),
   };
   await ctx.state.saveFile(completed);
   await ctx.state.dropParts(file.id, { deleteBlobs: joined });

@@ -8,7 +8,8 @@
  *   order and concurrently, and a re-sent position replaces the chunk stored there. The bytes stream
  *   into the store outside the session lock; only the commit and the session document update are
  *   serialised, so concurrent chunks never lose each other.
- * - YF-RESUMABLE-CHUNK-SIZE: at most 9,000,000 bytes per chunk, refused with 413 while streaming.
+ * - YF-RESUMABLE-CHUNK-SIZE: at most 9 MB per chunk (9 MiB by default, YF-SIZE-UNIT; the reading's
+ *   `chunkMaxSize`), refused with 413 while streaming.
  * - YF-RESUMABLE-CLOSE: `close=true` assembles the positions in numeric order and answers 201 (200
  *   in the strict reading) with the `File` (`numChunks` the chunks, YF-CREATED). Nothing is copied:
  *   the file is recorded as the chunk blobs in order (state.ts `segments`), and its MD5 is computed
@@ -20,6 +21,7 @@
  */
 import { toHex } from "@partwise/engine";
 import { BlobTooLargeError, type StagedBlob, type Store } from "@partwise/node";
+import { youforceResumableLimits } from "../../limits.ts";
 import type { HandlerContext } from "../context.ts";
 import { fileResource, queryParam } from "../context.ts";
 import { quote, refuse } from "../errors.ts";
@@ -99,7 +101,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
   const chunkMaxSize = mutations.has("YF-RESUMABLE-CHUNK-LIMIT")
     ? Number.POSITIVE_INFINITY
     : mutations.has("YF-RESUMABLE-CHUNK-SIZE")
-      ? config.chunkMaxSize - 1
+      ? Math.min(config.chunkMaxSize, youforceResumableLimits.maxPartSize) - 1
       : config.chunkMaxSize;
   const declared = declaredLength(request);
   if (declared !== undefined && declared > chunkMaxSize)

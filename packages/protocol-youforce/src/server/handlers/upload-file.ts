@@ -2,9 +2,9 @@
  * `POST /files?uploadType=multipart|resumable` (operation `uploadFile`; specs/youforce.yaml, [S4],
  * the resumable guide, UploadFile.ps1).
  *
- * - `multipart`: the metadata part and the whole file (at most 100,000,000 bytes,
- *   YF-MULTIPART-MAX-SIZE); answers **201** with the `File` (YF-CREATED), `numChunks` 1.
- * - `resumable`: the same body with chunk 0 (at most 9,000,000 bytes, YF-RESUMABLE-CHUNK-SIZE);
+ * - `multipart`: the metadata part and the whole file (at most 100 MB, YF-MULTIPART-MAX-SIZE; MB
+ *   as the reading says, YF-SIZE-UNIT); answers **201** with the `File` (YF-CREATED), `numChunks` 1.
+ * - `resumable`: the same body with chunk 0 (at most 9 MB, YF-RESUMABLE-CHUNK-SIZE);
  *   answers **201** with `{uploadToken, position: 0}` (YF-RESUMABLE-TOKEN; the status is not
  *   documented, the spec lets the reference server answer 201).
  *
