@@ -193,7 +193,9 @@ export function createBatchProgress(
         bar.update(Math.min(p.bytesAccepted, total), payload(p));
       },
       line(text) {
+        // Printed above the bar at once, not at the next scheduled redraw.
         bars.log(text);
+        bars.update();
       },
       stop() {
         bars.stop();
