@@ -111,40 +111,6 @@ describe.each(["basespace", "cavatica", "youforce"] as const)(
   },
 );
 
-test("cavatica refuses files in subdirectories without --flatten, before sending anything (exit 2)", async () => {
-  const t = await start("cavatica");
-  try {
-    const root = join(dir, "cv-nested");
-    await tree(root);
-    const args = ["upload", root, "--recursive", "--protocol", "cavatica", "--base-url", t.base, ...t.flags];
-    const { code, stderr } = await runPartwise(args, { PARTWISE_TOKEN: TOKEN });
-    expect(code, stderr).toBe(2);
-    expect(stderr).toMatch(/is in a subdirectory \(sub\).*--flatten/);
-    expect(t.log).toEqual([]);
-  } finally {
-    await t.server.close();
-  }
-}, 60_000);
-
-test("youforce names are flat: two files with one base name are refused, naming both (exit 2)", async () => {
-  const t = await start("youforce");
-  try {
-    const root = join(dir, "yf-collide");
-    await mkdir(join(root, "x"), { recursive: true });
-    await writeFile(join(root, "same.txt"), "1");
-    await writeFile(join(root, "x", "same.txt"), "2");
-    const args = ["upload", root, "--recursive", "--protocol", "youforce", "--base-url", t.base, ...t.flags];
-    const { code, stderr } = await runPartwise(args, { PARTWISE_TOKEN: TOKEN });
-    expect(code, stderr).toBe(2);
-    expect(stderr).toContain(
-      `${join(root, "same.txt")} and ${join(root, "x", "same.txt")} would both be uploaded as same.txt`,
-    );
-    expect(t.log).toEqual([]);
-  } finally {
-    await t.server.close();
-  }
-}, 60_000);
-
 test("a file that cannot be read fails alone: the others are stored, exit 1 and a summary naming it", async () => {
   const t = await start("basespace");
   try {
