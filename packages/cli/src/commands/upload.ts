@@ -5,6 +5,8 @@
  *    [youforce:  --business-type-id N]
  *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE]
  *    [--retry-for DURATION] [--retries N] [--json] [--quiet]`
+ * `partwise upload PATH... [--recursive] …`: several files or directories as one batch
+ * (upload-many.ts).
  *
  * Progress on stderr (a bar on a terminal, plain lines otherwise); with --json one JSON object on
  * stdout: id, name, size, md5, parts (the whole file's MD5 is computed only then: without --json
