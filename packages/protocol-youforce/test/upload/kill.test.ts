@@ -94,6 +94,8 @@ test("SIGKILL of the client at random points, rerun with the same journal: byte-
         }
       },
     ),
-    { numRuns: 2 },
+    // Each run spawns a client (seconds on a loaded machine): the shared 30 s interrupt would stop
+    // the property before its first run ends.
+    { numRuns: 2, interruptAfterTimeLimit: 180_000 },
   );
 }, 240_000);
