@@ -9,7 +9,8 @@ export type CommandName = "serve" | "upload" | "conformance";
 /** One line per command for `partwise --help`. */
 export const SUMMARY: Record<CommandName, string> = {
   serve: "run a reference server (prints its base URL, serves until SIGINT/SIGTERM)",
-  upload: "upload a file (or - for stdin) with progress, retries and resume (--state)",
+  upload:
+    "upload a file (or - for stdin), or many files and directories, with progress, retries and resume (--state)",
   conformance: "check a server (or --embedded, the reference servers) against every rule of the protocol",
 };
 
@@ -25,7 +26,9 @@ export const SYNOPSIS: Record<CommandName, string> = {
                [cavatica:  --project OWNER/PROJECT | --parent FOLDER_ID [--overwrite]]
                [youforce:  --business-type-id N]
                [--name NAME] [--part-size SIZE] [--concurrency N] [--state FILE]
-               [--retry-for DURATION] [--retries N] [--json] [--quiet]`,
+               [--retry-for DURATION] [--retries N] [--json] [--quiet]
+partwise upload PATH... [--recursive] --protocol P [the flags above but --name]
+               [cavatica: --flatten]`,
   conformance: `partwise conformance --protocol basespace|cavatica|youforce|all
                (--embedded | [--base-url URL] [--token T] [--other-token T2]
                              [--app-result ID] [--project OWNER/PROJECT] [--parent FOLDER_ID]
@@ -73,7 +76,7 @@ SIGINT/SIGTERM, then exits 0.
   --quiet               no request log`,
   upload: `Uploads FILE (or standard input, -) with the protocol's own rules: parallel parts, retries
 (network errors, 5xx, 408, 429 with Retry-After) and resume. Any other 4xx fails at once, naming
-the rule.
+the rule. Several PATHs, or a directory with --recursive, upload as one batch (see below).
 
   --protocol P          basespace, cavatica or youforce
   --base-url URL        the API root, version included (…/v1pre3, …/v2, …/v1.0)
@@ -92,6 +95,17 @@ the rule.
   --retries N           at most N retries of one request (default 30)
   --json                print {"id","name","size","md5","parts"} on stdout (computes the whole MD5)
   --quiet               no progress on stderr
+  --recursive           upload the files below each directory PATH, keeping their relative paths
+  --flatten             cavatica: upload files of subdirectories by their base name (no folders)
+
+Many files (several PATHs, or --recursive): --concurrency limits the requests in flight over all
+files together (default 4); one overall bar and a line per finished file; --json prints one
+object per file, one a line, with "path" and "status" (uploaded, skipped, failed, interrupted,
+not-started); exit 1 when any file failed, with a summary naming them. --state FILE keeps one
+resume state for the batch: a rerun skips the files stored before (same path, size and time) and
+resumes the others; it stays after the batch, so a later rerun uploads only new or changed files.
+Relative paths map to basespace directories (under --directory), youforce flat names (two files
+with one name are refused), cavatica flat names (subdirectories need --flatten).
 
 ${SIZES}
 Progress goes to stderr: a bar with throughput and ETA on a terminal, plain lines otherwise; the

@@ -4,7 +4,8 @@
  * show sizes with units, the throughput over the last seconds and, when the total is known, the
  * time left; from standard input (total unknown) the bar shows what was sent instead of a percentage.
  */
-import { SingleBar } from "cli-progress";
+import type { BatchProgress } from "@partwise/client";
+import { MultiBar, SingleBar } from "cli-progress";
 import type { ProgressEvent } from "./commands/upload.ts";
 import { formatBytes } from "./usage.ts";
 
@@ -147,6 +148,74 @@ export function createProgress(
     },
     done(result) {
       stream.write(doneLine(result));
+    },
+    stop() {},
+  };
+}
+
+/** Progress of a batch (`partwise upload PATH...`): one overall bar, and a line per finished file. */
+export interface BatchProgressReporter {
+  update(progress: BatchProgress): void;
+  /** A line about one file (uploaded, skipped, failed), printed above the bar. */
+  line(text: string): void;
+  stop(): void;
+}
+
+export function createBatchProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  options: { readonly quiet: boolean; readonly total: number; readonly files: number },
+): BatchProgressReporter {
+  if (options.quiet) return { update() {}, line() {}, stop() {} };
+  const throughput = new Throughput();
+  const total = Math.max(1, options.total);
+  const payload = (p: BatchProgress | undefined) => {
+    const done = p?.bytesAccepted ?? 0;
+    return {
+      done: formatBytes(done),
+      size: formatBytes(options.total),
+      speed: speedOf(throughput.rate()),
+      left: formatDuration(throughput.eta(options.total - done)),
+      files: `${p?.filesDone ?? 0}/${options.files}${p?.filesFailed ? `, ${p.filesFailed} failed` : ""}`,
+    };
+  };
+  if (stream.isTTY) {
+    const bars = new MultiBar({
+      stream,
+      format: "uploading [{bar}] {percentage}% | {done} of {size} | {speed} | ETA {left} | files {files}",
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 1,
+    });
+    const bar = bars.create(total, 0, payload(undefined));
+    return {
+      update(p) {
+        throughput.add(p.bytesAccepted);
+        bar.update(Math.min(p.bytesAccepted, total), payload(p));
+      },
+      line(text) {
+        // Printed above the bar at once, not at the next scheduled redraw.
+        bars.log(text);
+        bars.update();
+      },
+      stop() {
+        bars.stop();
+      },
+    };
+  }
+  let lastAt = 0;
+  let lastBytes = 0;
+  return {
+    update(p) {
+      throughput.add(p.bytesAccepted);
+      const now = Date.now();
+      if (p.bytesAccepted === lastBytes || now - lastAt < 1000) return;
+      lastAt = now;
+      lastBytes = p.bytesAccepted;
+      const { done, size, speed, left, files } = payload(p);
+      stream.write(`partwise: ${done} of ${size} accepted, files ${files} (${speed}, ${left} left)\n`);
+    },
+    line(text) {
+      stream.write(text);
     },
     stop() {},
   };

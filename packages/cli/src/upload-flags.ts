@@ -14,6 +14,7 @@ const PROTOCOL_FLAGS: Record<string, Protocol> = {
   project: "cavatica",
   parent: "cavatica",
   overwrite: "cavatica",
+  flatten: "cavatica",
   "business-type-id": "youforce",
 };
 

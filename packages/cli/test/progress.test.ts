@@ -1,6 +1,12 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { createProgress, doneLine, formatDuration, Throughput } from "../src/progress.ts";
+import {
+  createBatchProgress,
+  createProgress,
+  doneLine,
+  formatDuration,
+  Throughput,
+} from "../src/progress.ts";
 import { formatBytes, parseBytes, UsageError } from "../src/usage.ts";
 
 const MiB = 1024 * 1024;
@@ -110,5 +116,44 @@ describe("the bar on a terminal", () => {
       /^partwise: 1\/2 parts, 5\.0 MiB of 10\.0 MiB accepted \(\? \/s, \? left\)\n$/,
     );
     expect(doneLine({ size: 1, parts: 1, id: "x" })).toBe("partwise: uploaded (1 B, 1 part) as x\n");
+  });
+});
+
+describe("the batch bar (partwise upload PATH...)", () => {
+  const at = (bytesAccepted: number, filesDone: number, filesFailed = 0) => ({
+    bytesAccepted,
+    bytesTotal: 10 * MiB,
+    filesDone,
+    filesFailed,
+    filesTotal: 4,
+  });
+
+  test("on a terminal: one overall bar with bytes and files, and each finished file's line", () => {
+    const term = terminal();
+    const progress = createBatchProgress(term.stream, { quiet: false, total: 10 * MiB, files: 4 });
+    progress.update(at(5 * MiB, 1));
+    progress.line("partwise: uploaded run1/a.bin (5.0 MiB, 1 part) as f-1 in AppResult 7\n");
+    progress.update(at(10 * MiB, 3, 1));
+    progress.stop();
+    const text = term.text();
+    expect(text).toContain("partwise: uploaded run1/a.bin (5.0 MiB, 1 part) as f-1 in AppResult 7");
+    expect(text).toMatch(/100% \| 10\.0 MiB of 10\.0 MiB \| .*\/s \| ETA \S+ \| files 3\/4, 1 failed/);
+  });
+
+  test("off a terminal: plain lines with the files done, each file's line as it ends; --quiet prints nothing", () => {
+    const plain = terminal();
+    const stream = Object.assign(plain.stream, { isTTY: false });
+    const progress = createBatchProgress(stream, { quiet: false, total: 10 * MiB, files: 4 });
+    progress.update(at(0, 0));
+    progress.update(at(2 * MiB, 1));
+    progress.line("partwise: failed x.bin: cannot read x.bin: ENOENT\n");
+    expect(plain.text()).toBe(
+      "partwise: 2.0 MiB of 10.0 MiB accepted, files 1/4 (? /s, ? left)\npartwise: failed x.bin: cannot read x.bin: ENOENT\n",
+    );
+    const quiet = terminal();
+    const silent = createBatchProgress(quiet.stream, { quiet: true, total: 1, files: 1 });
+    silent.update(at(1, 1));
+    silent.line("x\n");
+    expect(quiet.text()).toBe("");
   });
 });

@@ -3,83 +3,12 @@ import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ReferenceServer, ServerLogEntry } from "@partwise/node";
-import { createBasespaceServer } from "@partwise/protocol-basespace/server";
-import { createCavaticaServer } from "@partwise/protocol-cavatica/server";
-import { createYouforceServer } from "@partwise/protocol-youforce/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { partwise, runPartwise } from "./helpers.ts";
+import { start, type Target, TOKEN } from "./targets.ts";
 
 const MiB = 1024 * 1024;
-const TOKEN = "cli-token";
 let dir: string;
-
-interface Target {
-  readonly server: ReferenceServer;
-  readonly base: string;
-  readonly log: ServerLogEntry[];
-  readonly flags: string[];
-  readonly partOp: string;
-  download(id: string): Promise<Uint8Array>;
-}
-
-async function start(protocol: "basespace" | "cavatica" | "youforce"): Promise<Target> {
-  const log: ServerLogEntry[] = [];
-  const options = { tokens: [TOKEN], log: (e: ServerLogEntry) => log.push(e) };
-  if (protocol === "basespace") {
-    const server = await createBasespaceServer(options);
-    const base = `${(await server.listen()).url}/v1pre3`;
-    return {
-      server,
-      base,
-      log,
-      flags: ["--app-result", "77"],
-      partOp: "uploadFilePart",
-      download: async (id) =>
-        new Uint8Array(
-          await (
-            await fetch(`${base}/files/${id}/content?redirect=false`, {
-              headers: { "x-access-token": TOKEN },
-            })
-          ).arrayBuffer(),
-        ),
-    };
-  }
-  if (protocol === "cavatica") {
-    const server = await createCavaticaServer(options);
-    const base = `${(await server.listen()).url}/v2`;
-    return {
-      server,
-      base,
-      log,
-      flags: ["--project", "team/cli"],
-      partOp: "storagePutPart",
-      download: async (id) => {
-        const info = (await (
-          await fetch(`${base}/files/${id}/download_info`, { headers: { "x-sbg-auth-token": TOKEN } })
-        ).json()) as {
-          url: string;
-        };
-        return new Uint8Array(await (await fetch(info.url)).arrayBuffer());
-      },
-    };
-  }
-  const server = await createYouforceServer(options);
-  const base = `${(await server.listen()).url}/v1.0`;
-  return {
-    server,
-    base,
-    log,
-    flags: ["--business-type-id", "7100"],
-    partOp: "uploadChunk",
-    download: async (id) =>
-      new Uint8Array(
-        await (
-          await fetch(`${base}/files/${id}?role=publisher`, { headers: { authorization: `Bearer ${TOKEN}` } })
-        ).arrayBuffer(),
-      ),
-  };
-}
 
 const targets: Partial<Record<"basespace" | "cavatica" | "youforce", Target>> = {};
 beforeAll(async () => {
@@ -219,7 +148,7 @@ describe("usage errors exit 2", () => {
       ],
       /business-type-id/,
     ],
-    [["upload", "--protocol", "basespace", "--base-url", "http://x"], /exactly one FILE/],
+    [["upload", "--protocol", "basespace", "--base-url", "http://x"], /give a FILE to upload/],
     [
       ["upload", "x.bin", "--protocol", "basespace", "--base-url", "ftp://x", "--app-result", "1"],
       /--base-url/,

@@ -6,6 +6,18 @@
 
 export { createFetch, transportName } from "#fetch";
 export {
+  type BatchFile,
+  type BatchFileContext,
+  type BatchOutcome,
+  type BatchProgress,
+  type BatchResult,
+  type BatchState,
+  BatchStateError,
+  type BatchStore,
+  type UploadBatchOptions,
+  uploadBatch,
+} from "./batch.ts";
+export {
   classifyFailure,
   isAbortError,
   isNetworkError,
@@ -48,5 +60,6 @@ export {
   runUpload,
   type UploadProgressEvent,
 } from "./runner/run.ts";
+export { createRequestSlots, type RequestSlots } from "./runner/slots.ts";
 export type { AcceptedPart, Expected, Lookup, PartBytes, StepContext, UploadSteps } from "./runner/steps.ts";
 export { WholeFileMd5, type WholeFileMd5Options } from "./whole-file-md5.ts";

@@ -5,6 +5,8 @@
  *    [youforce:  --business-type-id N]
  *    [--name NAME] [--part-size BYTES] [--concurrency N] [--state FILE]
  *    [--retry-for DURATION] [--retries N] [--json] [--quiet]`
+ * `partwise upload PATH... [--recursive] …`: several files or directories as one batch
+ * (upload-many.ts).
  *
  * Progress on stderr (a bar on a terminal, plain lines otherwise); with --json one JSON object on
  * stdout: id, name, size, md5, parts (the whole file's MD5 is computed only then: without --json
@@ -15,10 +17,11 @@
  * interrupted (with --state the upload is paused and the command that resumes it is printed),
  * each with a one-line reason.
  */
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import type { JournalStore, UploadSource } from "@partwise/client";
+import type { JournalStore, RequestSlots, UploadSource } from "@partwise/client";
 import { isPartwiseError } from "@partwise/engine";
 import { fileJournal, fileSource, redact } from "@partwise/node";
 import { createProgress } from "../progress.ts";
@@ -37,7 +40,7 @@ import {
 } from "../usage.ts";
 
 /** What every protocol's uploader returns that the command prints. */
-interface Uploaded {
+export interface Uploaded {
   readonly id: string;
   readonly name: string;
   readonly size: number;
@@ -56,7 +59,7 @@ export interface ProgressEvent {
   readonly partsTotal?: number | undefined;
 }
 
-interface Common {
+export interface Common {
   readonly baseUrl: string;
   readonly token: string;
   readonly name: string | undefined;
@@ -71,6 +74,8 @@ interface Common {
   readonly retries: number | undefined;
   readonly retryForMs: number | undefined;
   readonly statePath: string | undefined;
+  /** Requests in flight shared with the other files of a batch. */
+  readonly slots?: RequestSlots | undefined;
 }
 
 /** Exit code of an interrupted upload (128 + SIGINT), paused or aborted. */
@@ -88,7 +93,7 @@ const count = (flag: string, value: string | undefined): number | undefined => {
 };
 
 /** The command line that resumes a paused upload: the same one, the token left to the environment. */
-function resumeCommand(argv: readonly string[]): string {
+export function resumeCommand(argv: readonly string[]): string {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -102,22 +107,22 @@ function resumeCommand(argv: readonly string[]): string {
   return `partwise upload ${out.join(" ")}`;
 }
 
-type Flags = Record<string, string | boolean | undefined>;
+export type Flags = Record<string, string | boolean | undefined>;
 
-const positiveInteger = (flag: string, value: string | undefined): number | undefined => {
+export const positiveInteger = (flag: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
     throw new UsageError(`--${flag} must be a positive integer, not "${value}"`);
   return Number(value);
 };
 
-const stringFlag = (flags: Flags, name: string): string | undefined => {
+export const stringFlag = (flags: Flags, name: string): string | undefined => {
   const value = flags[name];
   return typeof value === "string" ? value : undefined;
 };
 
 /** The target flags each protocol needs, checked before anything is read or sent. */
-function checkTarget(protocol: Protocol, flags: Flags, name: string | undefined): void {
+export function checkTarget(protocol: Protocol, flags: Flags, name: string | undefined): void {
   if (protocol === "basespace" && !stringFlag(flags, "app-result"))
     throw new UsageError("basespace needs --app-result ID");
   if (protocol === "cavatica") {
@@ -130,67 +135,72 @@ function checkTarget(protocol: Protocol, flags: Flags, name: string | undefined)
 }
 
 /** Each protocol's uploader, loaded only when used (after `checkTarget`). */
-const UPLOADERS: Record<Protocol, (source: UploadSource, common: Common, flags: Flags) => Promise<Uploaded>> =
-  {
-    async basespace(source, common, flags) {
-      const appResultId = stringFlag(flags, "app-result") as string;
-      const { upload } = await import("@partwise/protocol-basespace");
-      return upload(source, {
-        baseUrl: common.baseUrl,
-        token: common.token,
-        appResultId,
-        directory: stringFlag(flags, "directory"),
-        contentType: stringFlag(flags, "content-type"),
-        name: common.name,
-        partSize: common.partSize,
-        concurrency: common.concurrency,
-        journal: common.journal,
-        journalName: common.statePath,
-        retry: { retries: common.retries, retryForMs: common.retryForMs },
-        signal: common.signal,
-        onProgress: common.onProgress,
-        wholeFileMd5: common.wholeFileMd5,
-      });
-    },
-    async cavatica(source, common, flags) {
-      const project = stringFlag(flags, "project");
-      const parent = stringFlag(flags, "parent");
-      const { upload } = await import("@partwise/protocol-cavatica");
-      return upload(source, {
-        baseUrl: common.baseUrl,
-        token: common.token,
-        ...(project !== undefined ? { project } : { parent: parent as string }),
-        name: common.name as string,
-        partSize: common.partSize,
-        concurrency: common.concurrency,
-        journal: common.journal,
-        journalName: common.statePath,
-        retry: { retries: common.retries, retryForMs: common.retryForMs },
-        signal: common.signal,
-        onProgress: common.onProgress,
-        wholeFileMd5: common.wholeFileMd5,
-        overwrite: flags.overwrite === true,
-      } as Parameters<typeof upload>[1]);
-    },
-    async youforce(source, common, flags) {
-      const id = stringFlag(flags, "business-type-id") as string;
-      const { upload } = await import("@partwise/protocol-youforce");
-      return upload(source, {
-        baseUrl: common.baseUrl,
-        token: common.token,
-        businessTypeId: Number(id),
-        name: common.name,
-        chunkSize: common.partSize,
-        concurrency: common.concurrency,
-        journal: common.journal,
-        journalName: common.statePath,
-        retry: { retries: common.retries, retryForMs: common.retryForMs },
-        signal: common.signal,
-        onProgress: common.onProgress,
-        wholeFileMd5: common.wholeFileMd5,
-      });
-    },
-  };
+export const UPLOADERS: Record<
+  Protocol,
+  (source: UploadSource, common: Common, flags: Flags) => Promise<Uploaded>
+> = {
+  async basespace(source, common, flags) {
+    const appResultId = stringFlag(flags, "app-result") as string;
+    const { upload } = await import("@partwise/protocol-basespace");
+    return upload(source, {
+      baseUrl: common.baseUrl,
+      token: common.token,
+      appResultId,
+      directory: stringFlag(flags, "directory"),
+      contentType: stringFlag(flags, "content-type"),
+      name: common.name,
+      partSize: common.partSize,
+      concurrency: common.concurrency,
+      journal: common.journal,
+      journalName: common.statePath,
+      retry: { retries: common.retries, retryForMs: common.retryForMs },
+      signal: common.signal,
+      onProgress: common.onProgress,
+      wholeFileMd5: common.wholeFileMd5,
+      slots: common.slots,
+    });
+  },
+  async cavatica(source, common, flags) {
+    const project = stringFlag(flags, "project");
+    const parent = stringFlag(flags, "parent");
+    const { upload } = await import("@partwise/protocol-cavatica");
+    return upload(source, {
+      baseUrl: common.baseUrl,
+      token: common.token,
+      ...(project !== undefined ? { project } : { parent: parent as string }),
+      name: common.name as string,
+      partSize: common.partSize,
+      concurrency: common.concurrency,
+      journal: common.journal,
+      journalName: common.statePath,
+      retry: { retries: common.retries, retryForMs: common.retryForMs },
+      signal: common.signal,
+      onProgress: common.onProgress,
+      wholeFileMd5: common.wholeFileMd5,
+      overwrite: flags.overwrite === true,
+      slots: common.slots,
+    } as Parameters<typeof upload>[1]);
+  },
+  async youforce(source, common, flags) {
+    const id = stringFlag(flags, "business-type-id") as string;
+    const { upload } = await import("@partwise/protocol-youforce");
+    return upload(source, {
+      baseUrl: common.baseUrl,
+      token: common.token,
+      businessTypeId: Number(id),
+      name: common.name,
+      chunkSize: common.partSize,
+      concurrency: common.concurrency,
+      journal: common.journal,
+      journalName: common.statePath,
+      retry: { retries: common.retries, retryForMs: common.retryForMs },
+      signal: common.signal,
+      onProgress: common.onProgress,
+      wholeFileMd5: common.wholeFileMd5,
+      slots: common.slots,
+    });
+  },
+};
 
 export async function upload(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -216,11 +226,15 @@ export async function upload(argv: string[], io: Io): Promise<number> {
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       overwrite: { type: "boolean" },
+      recursive: { type: "boolean" },
+      flatten: { type: "boolean" },
     },
   });
   const protocol = parseProtocol(values.protocol);
-  if (positionals.length !== 1)
-    throw new UsageError("give exactly one FILE to upload, or - for standard input");
+  if (positionals.length === 0)
+    throw new UsageError(
+      "give a FILE to upload (or several, or a directory with --recursive), or - for standard input",
+    );
   const path = positionals[0] as string;
   // The flag, else the environment (settings.ts: PARTWISE_*, then the vendor's own variables).
   const baseUrl = requireBaseUrl(protocol, values["base-url"], io.env);
@@ -230,6 +244,26 @@ export async function upload(argv: string[], io: Io): Promise<number> {
   const concurrency = positiveInteger("concurrency", values.concurrency);
   const retries = count("retries", values.retries);
   const retryForMs = duration("retry-for", values["retry-for"]);
+  const many =
+    positionals.length > 1 ||
+    values.recursive === true ||
+    (path !== "-" && (await stat(path).catch(() => undefined))?.isDirectory() === true);
+  if (many) {
+    const { uploadMany } = await import("./upload-many.ts");
+    return uploadMany({
+      argv,
+      io,
+      protocol,
+      flags: values,
+      paths: positionals,
+      baseUrl: baseUrl.replace(/\/+$/, ""),
+      token,
+      partSize,
+      concurrency,
+      retries,
+      retryForMs,
+    });
+  }
   const stdin = path === "-";
   if (stdin && values.state)
     throw new UsageError("--state cannot resume standard input; upload a file to resume");

@@ -47,6 +47,7 @@ import {
   retrying,
   type UploadRetryOptions,
 } from "./retry.ts";
+import { type RequestSlots, withSlot } from "./slots.ts";
 import type { AcceptedPart, Expected, Lookup, PartBytes, StepContext, UploadSteps } from "./steps.ts";
 
 /** Pass as the reason of `AbortController.abort(reason)` to abort (not pause) a journaled upload. */
@@ -107,6 +108,11 @@ export interface RunUploadOptions<H, R> {
   readonly random?: (() => number) | undefined;
   /** Called before each retry (tests, logs). */
   readonly onRetry?: ((request: string, error: unknown) => void) | undefined;
+  /**
+   * A limit on requests in flight shared with other uploads (`createRequestSlots`): each request
+   * that carries bytes takes a slot before they are read. Without it only `concurrency` limits.
+   */
+  readonly slots?: RequestSlots | undefined;
 }
 
 export interface RunUploadResult<R, H = unknown> {
@@ -533,12 +539,13 @@ class Run<H, R> {
     const result = await retrying(
       "upload",
       this.retryCtx(),
-      async (signal) => {
-        hash = this.digest ? await createMd5() : undefined;
-        const stored = await single(body, hash, { signal });
-        this.bytesSent += body.size;
-        return stored;
-      },
+      (signal) =>
+        withSlot(this.o.slots, signal, async () => {
+          hash = this.digest ? await createMd5() : undefined;
+          const stored = await single(body, hash, { signal });
+          this.bytesSent += body.size;
+          return stored;
+        }),
       (error) => this.lookupAfter(error),
     );
     if (hash) {
@@ -578,12 +585,14 @@ class Run<H, R> {
   }
 
   async start(firstNumber: number | undefined): Promise<void> {
-    const started = await retrying("start", this.retryCtx(), async (signal) => {
-      const first = firstNumber === undefined ? undefined : await this.read(firstNumber);
-      const answer = await this.steps.start(first, { signal });
-      if (first) this.bytesSent += first.size;
-      return { answer, first };
-    });
+    const started = await retrying("start", this.retryCtx(), (signal) =>
+      withSlot(firstNumber === undefined ? undefined : this.o.slots, signal, async () => {
+        const first = firstNumber === undefined ? undefined : await this.read(firstNumber);
+        const answer = await this.steps.start(first, { signal });
+        if (first) this.bytesSent += first.size;
+        return { answer, first };
+      }),
+    );
     this.handle = started.answer.handle;
     const first = started.first;
     if (first === undefined) {
@@ -664,13 +673,15 @@ class Run<H, R> {
       driver: {
         classify: () => ({ retryable: false }),
         sendPart: (command, signal) =>
-          retrying(`part ${command.number + offset}`, this.retryCtx(signal), async (s) => {
-            const part = await this.read(command.number + offset);
-            const etag = await this.steps.sendPart(handle, part, { signal: s });
-            this.bytesSent += part.size;
-            sent.set(command.number, part);
-            return etag;
-          }),
+          retrying(`part ${command.number + offset}`, this.retryCtx(signal), (s) =>
+            withSlot(this.o.slots, s, async () => {
+              const part = await this.read(command.number + offset);
+              const etag = await this.steps.sendPart(handle, part, { signal: s });
+              this.bytesSent += part.size;
+              sent.set(command.number, part);
+              return etag;
+            }),
+          ),
         complete: async () => {},
         ...(nextPart
           ? {
@@ -696,21 +707,22 @@ class Run<H, R> {
     const result = await retrying(
       "completion",
       this.retryCtx(),
-      async (signal) => {
-        const last = lastNumber === undefined ? undefined : await this.read(lastNumber);
-        const stored = await this.steps.complete(handle, this.acceptedParts(), last, { signal });
-        if (last) {
-          this.bytesSent += last.size;
-          this.accepted.set(last.number, {
-            number: last.number,
-            size: last.size,
-            md5: last.md5Hex,
-            etag: last.md5Hex,
-          });
-          this.feed.release(last.number);
-        }
-        return stored;
-      },
+      (signal) =>
+        withSlot(lastNumber === undefined ? undefined : this.o.slots, signal, async () => {
+          const last = lastNumber === undefined ? undefined : await this.read(lastNumber);
+          const stored = await this.steps.complete(handle, this.acceptedParts(), last, { signal });
+          if (last) {
+            this.bytesSent += last.size;
+            this.accepted.set(last.number, {
+              number: last.number,
+              size: last.size,
+              md5: last.md5Hex,
+              etag: last.md5Hex,
+            });
+            this.feed.release(last.number);
+          }
+          return stored;
+        }),
       (error) => this.lookupAfter(error),
     );
     return this.completed(result);

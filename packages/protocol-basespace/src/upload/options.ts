@@ -6,6 +6,7 @@
 import type {
   Clock,
   JournalStore,
+  RequestSlots,
   UploadProgressEvent,
   UploadRetryOptions,
   UploadSource,
@@ -73,6 +74,11 @@ export interface BasespaceUploadSettings {
   readonly random?: (() => number) | undefined;
   /** Advanced: the clock of the retry timer. */
   readonly clock?: Clock | undefined;
+  /**
+   * Advanced: a limit on requests in flight shared with other uploads (`createRequestSlots`, as
+   * `uploadBatch` passes it); each request carrying bytes takes a slot before they are read.
+   */
+  readonly slots?: RequestSlots | undefined;
 }
 
 /** Where to upload: a client, or what `createBasespaceClient` takes. */

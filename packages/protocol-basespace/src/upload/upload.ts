@@ -98,6 +98,7 @@ export async function upload(
       clock: options.clock,
       random: options.random,
       onProgress: options.onProgress,
+      slots: options.slots,
       // Every part is checked on arrival (Content-MD5, ETag): a stored file that differs is final.
       reuploads: 0,
     });

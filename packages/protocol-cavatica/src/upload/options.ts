@@ -6,6 +6,7 @@ import {
   type Clock,
   isBlob,
   type JournalStore,
+  type RequestSlots,
   resolveUploadRetry,
   type SourceFingerprint,
   systemClock,
@@ -70,6 +71,11 @@ export type CavaticaUploadOptions = CavaticaConnection &
     readonly clock?: Clock | undefined;
     /** Uniform in [0, 1) for retry jitter; default `Math.random`. */
     readonly random?: (() => number) | undefined;
+    /**
+     * Advanced: a limit on requests in flight shared with other uploads (`createRequestSlots`, as
+     * `uploadBatch` passes it); each request carrying bytes takes a slot before they are read.
+     */
+    readonly slots?: RequestSlots | undefined;
     /**
      * Also compute the whole file's MD5 (returned as `md5`). Default false: every byte is hashed
      * once, for the part's ETag check; with true, a second MD5 runs over the same bytes as they are

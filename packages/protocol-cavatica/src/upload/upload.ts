@@ -80,6 +80,7 @@ export async function upload(
       clock: settings.clock,
       random: settings.random,
       onProgress: settings.onProgress,
+      slots: options.slots,
       // Nothing is corrupt on arrival (every part's ETag is checked): a size that differs is final.
       reuploads: 0,
     });

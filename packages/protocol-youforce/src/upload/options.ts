@@ -5,6 +5,7 @@
 import type {
   Clock,
   JournalStore,
+  RequestSlots,
   UploadProgressEvent,
   UploadRetryOptions,
   UploadSource,
@@ -77,6 +78,11 @@ export interface YouforceUploadSettings {
   /** For tests: the driver's clock and the jitter's randomness. */
   readonly clock?: Clock | undefined;
   readonly random?: (() => number) | undefined;
+  /**
+   * Advanced: a limit on requests in flight shared with other uploads (`createRequestSlots`, as
+   * `uploadBatch` passes it); each request carrying bytes takes a slot before they are read.
+   */
+  readonly slots?: RequestSlots | undefined;
 }
 
 /** A client, or what it takes to create one. */

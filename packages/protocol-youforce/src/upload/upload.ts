@@ -78,6 +78,7 @@ export async function upload(
       reuploads: options.reuploads ?? 5,
       clock: options.clock,
       random: options.random,
+      slots: options.slots,
       onProgress:
         onProgress &&
         ((p) =>
