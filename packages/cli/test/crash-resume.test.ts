@@ -117,7 +117,9 @@ test.each(Object.keys(PROTOCOLS) as (keyof typeof PROTOCOLS)[])(
           }
         },
       ),
-      { numRuns: 3 },
+      // Each run spawns the command twice (many seconds on a loaded machine): the shared 30 s
+      // interrupt would stop the property before its first run ends ("interrupted after 0 tests").
+      { numRuns: 3, interruptAfterTimeLimit: 180_000 },
     );
   },
   240_000,
