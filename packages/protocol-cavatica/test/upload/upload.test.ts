@@ -109,7 +109,8 @@ describe("upload against the reference server (small test limits)", () => {
       expect(result.partSize).toBe(1 * KiB);
       expect(result.parts).toBe(11);
       expectSameBytes(await download(h.client, result.id), bytes);
-      expect(storedParts(h.log.slice(before)).sort((a, b) => a - b)).toEqual(
+      // A part may be stored twice when a loaded machine makes the client retry it; each of the 11 is stored.
+      expect([...new Set(storedParts(h.log.slice(before)))].sort((a, b) => a - b)).toEqual(
         Array.from({ length: 11 }, (_, i) => i + 1),
       );
     }
