@@ -341,7 +341,7 @@ function watchBody(req: IncomingMessage, res: ServerResponse, body: NodeBody, se
         idleLooks = 0;
       } else if (++idleLooks >= 4 && now - since >= windowMs) {
         stop();
-        timedOut();
+        void timedOut().catch(() => socket.destroy());
       }
     },
     Math.max(5, Math.floor(windowMs / 4)),
@@ -354,31 +354,27 @@ function watchBody(req: IncomingMessage, res: ServerResponse, body: NodeBody, se
   };
   req.once("end", stop);
   socket.once("close", stop);
-  const timedOut = (): void => {
-    if (res.headersSent || res.destroyed) {
-      body.fail(Object.assign(new Error("the request body stopped arriving"), { code: "ETIMEDOUT" }));
+  const timedOut = async (): Promise<void> => {
+    const failure = Object.assign(new Error("the request body stopped arriving"), { code: "ETIMEDOUT" });
+    const answer = res.headersSent || res.destroyed ? undefined : settings.bodyTimedOut();
+    const bytes = await answer?.arrayBuffer().catch(() => new ArrayBuffer(0));
+    if (answer === undefined || bytes === undefined || res.headersSent || res.destroyed) {
+      body.fail(failure);
       socket.destroy();
       return;
     }
-    // The handler's read fails now (its answer is dropped: `writeResponse`); the client gets a
-    // 408 and the connection closes (RFC 9110 §15.5.9).
-    body.fail(Object.assign(new Error("the request body stopped arriving"), { code: "ETIMEDOUT" }));
+    // The client gets a 408 and the connection closes (RFC 9110 §15.5.9); only then does the
+    // handler's read fail, so its own answer comes too late and is dropped (`writeResponse`).
     lingerOnClose(socket, settings.lingerMs);
-    const answer = settings.bodyTimedOut();
-    void answer
-      .arrayBuffer()
-      .catch(() => new ArrayBuffer(0))
-      .then((bytes) => {
-        if (res.headersSent || res.destroyed) return socket.destroy();
-        const headers: OutgoingHttpHeaders = {};
-        answer.headers.forEach((value, name) => {
-          headers[name] = value;
-        });
-        headers.connection = "close";
-        headers["content-length"] = String(bytes.byteLength);
-        res.writeHead(408, headers);
-        res.end(Buffer.from(bytes));
-      });
+    const headers: OutgoingHttpHeaders = {};
+    answer.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    headers.connection = "close";
+    headers["content-length"] = String(bytes.byteLength);
+    res.writeHead(408, headers);
+    res.end(Buffer.from(bytes));
+    body.fail(failure);
   };
 }
 
