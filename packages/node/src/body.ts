@@ -88,6 +88,12 @@ export class NodeBody {
     }
   }
 
+  /** Fails the reader's pending and next reads with `error` (the listener's body idle timeout). */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.signal();
+  }
+
   cancel(): void {
     this.cancelled = true;
     this.detach();

@@ -98,6 +98,20 @@ export interface ListenOptions {
   readonly maxConnections?: number;
   /** The 503 answer past `maxConnections` (a protocol's error envelope); default a JSON message. */
   readonly overloaded?: () => Response;
+  /**
+   * Body idle timeout (default 30 s): while the handler waits for a request body, the client must
+   * send at least `bodyMinBytes` bytes in every window of this length, or the request is answered
+   * 408 (`bodyTimedOut`) and its connection closed, so a trickling client cannot hold a connection
+   * for ever. Only time the server spends waiting for the client counts: not time before the
+   * handler first reads the body (a `100 Continue` not yet sent), nor time the handler leaves
+   * received bytes unread. A kept-alive connection between requests is never affected.
+   * `Infinity` turns it off.
+   */
+  readonly bodyIdleTimeoutMs?: number;
+  /** Bytes a body must bring in each `bodyIdleTimeoutMs` window (default 1). */
+  readonly bodyMinBytes?: number;
+  /** The 408 answer of a body that stopped arriving (a protocol's error envelope). */
+  readonly bodyTimedOut?: () => Response;
 }
 
 export interface RunningServer {
@@ -130,6 +144,9 @@ interface Settings {
   readonly maxDrainBytes: number;
   readonly lingerMs: number;
   readonly onError: ListenOptions["onError"];
+  readonly bodyIdleTimeoutMs: number;
+  readonly bodyMinBytes: number;
+  readonly bodyTimedOut: () => Response;
 }
 
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<RunningServer> {
@@ -154,6 +171,11 @@ export async function listen(handler: FetchHandler, options: ListenOptions = {})
       options.overloaded ??
       (() => Response.json({ message: "Too many connections; retry later" }, { status: 503 })),
     open: 0,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs ?? 30_000,
+    bodyMinBytes: options.bodyMinBytes ?? 1,
+    bodyTimedOut:
+      options.bodyTimedOut ??
+      (() => Response.json({ message: "The request body stopped arriving" }, { status: 408 })),
   };
   server.on("connection", (socket: Socket) => {
     settings.open += 1;
@@ -277,6 +299,7 @@ async function serve(
     );
     return;
   }
+  if (body !== undefined) watchBody(req, res, body, settings);
   let response: Response;
   try {
     response = await handler(request);
@@ -289,6 +312,70 @@ async function serve(
     response = Response.json({ message: "internal error" }, { status: 500 });
   }
   await writeResponse(req, res, response, body, settings, expectContinue);
+}
+
+/**
+ * The body idle timeout (`ListenOptions.bodyIdleTimeoutMs`), measured at the socket: every quarter
+ * window it looks at the bytes the socket has read. The window restarts whenever the client
+ * brought `bodyMinBytes`, and whenever the wait is the server's (the handler has not read the body
+ * yet, or received bytes wait unread in the request's buffer). It stops at the end of the body,
+ * so a connection idle between requests is never timed out here.
+ */
+function watchBody(req: IncomingMessage, res: ServerResponse, body: NodeBody, settings: Settings): void {
+  const windowMs = settings.bodyIdleTimeoutMs;
+  if (!(windowMs > 0 && Number.isFinite(windowMs)) || req.complete) return;
+  const socket = req.socket;
+  let since = performance.now();
+  let mark = socket.bytesRead;
+  // Idle looks in a row: a window must also span four of them, so an event loop stalled past a
+  // window (a busy machine: the client had no chance to send either) does not time a body out.
+  let idleLooks = 0;
+  const timer = setInterval(
+    () => {
+      if (req.complete || socket.destroyed) return stop();
+      const now = performance.now();
+      const waiting = (body.started || res.writableFinished) && req.readableLength === 0;
+      if (!waiting || socket.bytesRead - mark >= settings.bodyMinBytes) {
+        since = now;
+        mark = socket.bytesRead;
+        idleLooks = 0;
+      } else if (++idleLooks >= 4 && now - since >= windowMs) {
+        stop();
+        void timedOut().catch(() => socket.destroy());
+      }
+    },
+    Math.max(5, Math.floor(windowMs / 4)),
+  );
+  timer.unref();
+  const stop = (): void => {
+    clearInterval(timer);
+    req.off("end", stop);
+    socket.off("close", stop);
+  };
+  req.once("end", stop);
+  socket.once("close", stop);
+  const timedOut = async (): Promise<void> => {
+    const failure = Object.assign(new Error("the request body stopped arriving"), { code: "ETIMEDOUT" });
+    const answer = res.headersSent || res.destroyed ? undefined : settings.bodyTimedOut();
+    const bytes = await answer?.arrayBuffer().catch(() => new ArrayBuffer(0));
+    if (answer === undefined || bytes === undefined || res.headersSent || res.destroyed) {
+      body.fail(failure);
+      socket.destroy();
+      return;
+    }
+    // The client gets a 408 and the connection closes (RFC 9110 §15.5.9); only then does the
+    // handler's read fail, so its own answer comes too late and is dropped (`writeResponse`).
+    lingerOnClose(socket, settings.lingerMs);
+    const headers: OutgoingHttpHeaders = {};
+    answer.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    headers.connection = "close";
+    headers["content-length"] = String(bytes.byteLength);
+    res.writeHead(408, headers);
+    res.end(Buffer.from(bytes));
+    body.fail(failure);
+  };
 }
 
 /** Sends a TCP RST (the client sees ECONNRESET), or at least closes the socket. */
@@ -325,7 +412,8 @@ async function writeResponse(
       lingerOnClose(req.socket, settings.lingerMs);
     }
   }
-  if (res.destroyed) {
+  if (res.destroyed || res.headersSent) {
+    // The client went away, or the listener answered already (a body that stopped arriving).
     await response.body?.cancel().catch(() => {});
     return;
   }

@@ -83,6 +83,34 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
+/**
+ * The credentials a request carries, by where they sit: the value of `Authorization` (after its
+ * scheme), of every header and query parameter named in the list above (`X-SBG-Auth-Token`,
+ * `x-access-token`, `access_token`, …). Pass them to `redact` with the configured secrets, so a
+ * token is redacted wherever else it appears in the request, also on a server that accepts any
+ * token (no configured secrets).
+ */
+export function credentialsOf(request: Request): string[] {
+  const found: string[] = [];
+  for (const name of ["authorization", "proxy-authorization"]) {
+    const value = request.headers.get(name)?.trim();
+    if (value) found.push(value, ...value.split(/\s+/).slice(1));
+  }
+  for (const name of TOKEN_NAMES) {
+    const value = request.headers.get(name)?.trim();
+    if (value) found.push(value);
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(request.url);
+  } catch {}
+  for (const [name, value] of url?.searchParams ?? [])
+    if (value && TOKEN_LOOKUP.has(name.toLowerCase())) found.push(value);
+  return found;
+}
+
+const TOKEN_LOOKUP: ReadonlySet<string> = new Set(TOKEN_NAMES.map((name) => name.toLowerCase()));
+
 /** A URL safe to log or report: query values that carry credentials are redacted. */
 export function redactUrl(url: string | URL, secrets: readonly string[] = []): string {
   return redact(String(url), secrets);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type CorsOptions, withCors } from "./cors.ts";
 import { type FaultSpec, type InjectedFault, withFaults } from "./faults.ts";
 import { retainSharedHashPool } from "./hash-pool.ts";
+import { BODY_TIMEOUT_MESSAGE, FAILURE_STATUS } from "./kit/failure.ts";
 import {
   ConnectionResetSignal,
   type FetchHandler,
@@ -17,7 +18,7 @@ import {
   type RunningServer,
 } from "./listen.ts";
 import type { Reading } from "./mutations.ts";
-import { redact } from "./redact.ts";
+import { credentialsOf, redact } from "./redact.ts";
 import type { StorageOptions } from "./s3-store.ts";
 
 /** Options every reference server takes (`partwise serve` maps its flags onto them). */
@@ -51,6 +52,12 @@ export interface ReferenceServerOptions {
   readonly mutations?: readonly string[] | undefined;
   /** Receives one entry per request; paths and messages are already redacted. */
   readonly log?: ((entry: ServerLogEntry) => void) | undefined;
+  /**
+   * Body idle timeout of the server's listeners (`ListenOptions.bodyIdleTimeoutMs`, default 30 s):
+   * a request body that brings no byte for this long while the server waits for it is answered
+   * 408 in the protocol's error envelope and its connection closed.
+   */
+  readonly bodyIdleTimeoutMs?: number | undefined;
 }
 
 export interface ServerLogEntry {
@@ -125,7 +132,9 @@ export function composeServer(compose: ComposeOptions): ReferenceServer {
       const url = new URL(request.url);
       const entry = (status: ServerLogEntry["status"]): ServerLogEntry => ({
         method: request.method,
-        path: redact(url.pathname + url.search, secrets),
+        // The tokens this request carries too: on a server that accepts any token (no `tokens`),
+        // they are known only here.
+        path: redact(url.pathname + url.search, [...secrets, ...credentialsOf(request)]),
         status,
         op: compose.operationOf(request),
         fault: injected.get(request)?.action,
@@ -163,7 +172,10 @@ export function composeServer(compose: ComposeOptions): ReferenceServer {
     async listen(listenOptions?: ListenOptions) {
       if (closing) throw new Error("the reference server is closed");
       const server = await listen(handler, {
-        overloaded: () => compose.errorResponse(503, "Too many connections; retry later"),
+        overloaded: () =>
+          compose.errorResponse(FAILURE_STATUS.overloaded, "Too many connections; retry later"),
+        bodyTimedOut: () => compose.errorResponse(FAILURE_STATUS["body-timeout"], BODY_TIMEOUT_MESSAGE),
+        ...(options.bodyIdleTimeoutMs === undefined ? {} : { bodyIdleTimeoutMs: options.bodyIdleTimeoutMs }),
         ...listenOptions,
       });
       running.push(server);

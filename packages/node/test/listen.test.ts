@@ -577,3 +577,95 @@ describe("close", () => {
     );
   });
 });
+
+describe("body idle timeout", () => {
+  const WINDOW = 300;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test("a body that stops arriving while the handler reads it is answered 408 (bodyTimedOut) and its connection closed", async () => {
+    const failed = deferred<unknown>();
+    await withServer(
+      async (request) => {
+        try {
+          await request.arrayBuffer();
+        } catch (error) {
+          failed.resolve(error);
+          throw error;
+        }
+        return new Response("read it all");
+      },
+      async ({ url }) => {
+        const client = await RawClient.connect(url);
+        await client.write("PUT /p HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+        const [answer] = parseResponses(await client.until((t) => parseResponses(t).length === 1));
+        expect(answer?.status).toBe(408);
+        expect(answer?.headers.connection).toBe("close");
+        expect(JSON.parse(answer?.body ?? "")).toEqual({ envelope: "timed out" });
+        expect(await client.ended).not.toBe("reset");
+        // The handler's read fails once the connection is closed; its own answer is dropped.
+        expect(await failed.promise).toBeInstanceOf(Error);
+      },
+      {
+        bodyIdleTimeoutMs: WINDOW,
+        lingerMs: 50,
+        bodyTimedOut: () => Response.json({ envelope: "timed out" }, { status: 408 }),
+      },
+    );
+  });
+
+  test("a kept-alive connection idle between requests for many windows is not closed", async () => {
+    const seen: number[] = [];
+    await withServer(
+      async (request) => {
+        seen.push((await request.arrayBuffer()).byteLength);
+        return new Response("ok");
+      },
+      async ({ url }) => {
+        const client = await RawClient.connect(url);
+        await client.write("PUT /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+        await client.until((t) => parseResponses(t).length === 1);
+        await sleep(4 * WINDOW);
+        await client.write("PUT /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nde");
+        const responses = parseResponses(await client.until((t) => parseResponses(t).length === 2));
+        expect(responses.map((r) => r.status)).toEqual([200, 200]);
+        expect(seen).toEqual([3, 2]);
+        expect(client.writeError).toBeUndefined();
+        client.destroy();
+      },
+      { bodyIdleTimeoutMs: WINDOW },
+    );
+  });
+
+  test("time before the handler reads (100-continue not yet sent) and unread received bytes do not count", async () => {
+    await withServer(
+      async (request) => {
+        await sleep(4 * WINDOW); // the server's own wait, before reading
+        const reader = request.body!.getReader();
+        let total = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          total += value.byteLength;
+          await sleep(WINDOW); // reads slowly: the bytes already received wait in the buffer
+        }
+        return new Response(String(total));
+      },
+      async ({ url }) => {
+        const client = await RawClient.connect(url);
+        const size = 256 * 1024;
+        await client.write(
+          `PUT /p HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\nExpect: 100-continue\r\n\r\n`,
+        );
+        await client.until((t) => t.startsWith("HTTP/1.1 100"));
+        await client.write(patternBytes(size));
+        const responses = parseResponses(await client.until((t) => parseResponses(t).length === 2));
+        expect(responses.map((r) => [r.status, r.body])).toEqual([
+          [100, ""],
+          [200, String(size)],
+        ]);
+        client.destroy();
+      },
+      { bodyIdleTimeoutMs: WINDOW },
+    );
+  });
+});

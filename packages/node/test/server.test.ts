@@ -81,6 +81,34 @@ describe("composeServer", () => {
     for (const entry of log) expect(entry.ms).toBeGreaterThanOrEqual(0);
   });
 
+  test("without configured tokens, the tokens a request carries are redacted wherever they appear in the log", async () => {
+    const log: ServerLogEntry[] = [];
+    const server = composeServer({
+      handler,
+      dataDir: "/unused",
+      options: { log: (entry) => log.push(entry) },
+      ...protocol,
+    });
+    const carriers: [string, Record<string, string>][] = [
+      ["SBG-TOKEN-123", { "x-sbg-auth-token": "SBG-TOKEN-123" }],
+      ["BEARER-TOKEN-456", { authorization: "Bearer BEARER-TOKEN-456" }],
+      ["BS-TOKEN-789", { "x-access-token": "BS-TOKEN-789" }],
+      ["RAW-AUTH-0ab", { authorization: "RAW-AUTH-0ab" }],
+    ];
+    for (const [token, headers] of carriers) {
+      const response = await server.handler(
+        new Request(`http://h/files/${token}/x?auth=${encodeURIComponent(token)}&q=${token}`, { headers }),
+      );
+      expect(response.status).toBe(200);
+    }
+    // A token in the query under its name, and again under another.
+    await server.handler(new Request("http://h/files/QUERY-TOKEN-1?access_token=QUERY-TOKEN-1"));
+    const text = JSON.stringify(log);
+    for (const token of [...carriers.map(([token]) => token), "QUERY-TOKEN-1"])
+      expect(text).not.toContain(token);
+    expect(log[0]?.path).toBe("/files/[redacted]/x?auth=[redacted]&q=[redacted]");
+  });
+
   test("listen serves the composed handler; close stops every listener, cleans up once, in order", async () => {
     const order: string[] = [];
     const server = composeServer({

@@ -6,6 +6,11 @@
  * - YF-NAME-EXTENSION [S4]: no "malicious" extension. The vendor does not publish its list; this
  *   default (executables and scripts) is the reference server's, and both sides take another.
  *   Trailing dots do not hide an extension (`x.exe.` runs as `x.exe` on Windows).
+ * - YF-NAME-RESERVED: no name that is only dots (`.`, `..`) or a device name Windows reserves
+ *   (`CON`, `PRN`, `AUX`, `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, any case, with or without an
+ *   extension; https://learn.microsoft.com/windows/win32/fileio/naming-a-file#naming-conventions):
+ *   a subscriber saving the file under its `Content-Disposition` name would write a directory or
+ *   a device.
  */
 import { FileNameSchema } from "./generated/schemas.ts";
 
@@ -43,4 +48,12 @@ export function deniedExtensionOf(name: string, denied: ReadonlySet<string>): st
   const dot = trimmed.lastIndexOf(".");
   const extension = dot < 0 ? "" : trimmed.slice(dot + 1).toLowerCase();
   return extension !== "" && denied.has(extension) ? extension : undefined;
+}
+
+/** Device names Windows reserves, whatever extension follows (`nul.txt` is NUL). */
+const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\..*)?$/i;
+
+/** YF-NAME-RESERVED: true for `.`, `..` (any name of dots only) and Windows device names. */
+export function reservedFileName(name: string): boolean {
+  return /^\.+$/.test(name) || WINDOWS_RESERVED.test(name.replace(/\.+$/, ""));
 }

@@ -604,6 +604,14 @@ export const RULES: readonly RuleEntry[] = [
     "check": "Names ending in each script or installer extension in random letter case are refused with 400."
   },
   {
+    "id": "YF-NAME-RESERVED",
+    "protocol": "youforce",
+    "level": "should",
+    "source": "inference from [S4] (the file-name restrictions are \"for security reasons\"; the character set alone admits `.`, `..` and the names Windows reserves for devices, https://learn.microsoft.com/windows/win32/fileio/naming-a-file#naming-conventions)",
+    "statement": "Names that are only dots (`.`, `..`) and the names Windows reserves for devices (`CON`, `PRN`, `AUX`, `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, in any letter case, with or without an extension: `nul`, `Con.txt`) are refused with 400: a subscriber that saves the file under its `Content-Disposition` name would write a directory or a device.",
+    "check": "Each such name, in random letter case and with zero to two extensions, is refused with 400."
+  },
+  {
     "id": "YF-MULTIPART-MAX-SIZE",
     "protocol": "youforce",
     "level": "must",

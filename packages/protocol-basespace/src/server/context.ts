@@ -90,7 +90,7 @@ const VERB_MUTATIONS = {
 export function ownFile(ctx: ServerContext, rctx: RequestContext, verb: FileVerb): FileRecord {
   const id = rctx.params.fileId ?? "";
   const file = FILE_ID.test(id) ? ctx.state.file(id) : undefined;
-  if (file === undefined) refuse(404, `File ${id.slice(0, 40)} not found`);
+  if (file === undefined) refuse(404, "File not found");
   const shared =
     ctx.mutations.size > 0 &&
     (ctx.mutations.has("BS-AUTH-ISOLATION") || ctx.mutations.has(VERB_MUTATIONS[verb]));
@@ -98,7 +98,7 @@ export function ownFile(ctx: ServerContext, rctx: RequestContext, verb: FileVerb
     const status = ctx.policy.foreignFileStatus;
     refuse(
       status,
-      status === 404 ? `File ${id.slice(0, 40)} not found` : `The access token has no access to File ${id}`,
+      status === 404 ? "File not found" : "The access token has no access to this File",
       status === 404 ? undefined : "BS-AUTH-ISOLATION",
     );
   }

@@ -15,6 +15,7 @@ const STATUS_CODES = {
   403: "Forbidden",
   404: "NotFound",
   405: "MethodNotAllowed",
+  408: "RequestTimeout",
   409: "Conflict",
   413: "RequestEntityTooLarge",
   416: "RequestedRangeNotSatisfiable",

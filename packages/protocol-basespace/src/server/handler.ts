@@ -17,6 +17,9 @@ import { mutateAnswer } from "./mutations.ts";
 import { queryParams } from "./params.ts";
 import { resolveRoute } from "./routes.ts";
 
+/** The 404 of a path no operation has: fixed, so an answer never echoes the request. */
+const NO_SUCH_ROUTE = "No such resource: no operation of the v1pre3 API has this path";
+
 export function createHandler(
   ctx: ServerContext,
   accepted: ReadonlySet<IdentityId> | undefined,
@@ -45,8 +48,7 @@ export function createHandler(
 async function dispatch(ctx: ServerContext, auth: AuthPolicy, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const route = resolveRoute(request.method, url.pathname);
-  if (route.kind === "not-found")
-    return errorResponse(404, `No such resource: ${url.pathname.slice(0, 200)}`);
+  if (route.kind === "not-found") return errorResponse(404, NO_SUCH_ROUTE);
   if (route.kind === "method-not-allowed")
     return errorResponse(405, `${request.method.slice(0, 20)} is not allowed here`, undefined, {
       headers: { allow: route.allow.join(", ") },

@@ -7,6 +7,7 @@ import { FAILURE_STATUS } from "@partwise/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FAILURE_EXAMPLES, THROWN_KINDS } from "../../../../test-support/failures.ts";
 import { holdLocks, until } from "../../../../test-support/locks.ts";
+import { stallBody } from "../../../../test-support/raw.ts";
 import { failureResponse } from "../../src/server/errors.ts";
 import { answer, auth, bytesOf, Client, md5Base64, startServer, type TestServer } from "./helpers.ts";
 
@@ -98,6 +99,43 @@ describe("failures and their statuses", () => {
       expect(response.status, kind).toBe(FAILURE_STATUS[kind]);
       const { body } = await answer<{ ResponseStatus: { Message: string } }>(response);
       expect(body.ResponseStatus.Message, kind).not.toContain("/secret");
+    }
+  });
+});
+
+describe("hardening", () => {
+  test("a 404 for an unknown path or File never echoes the request", async () => {
+    const marker = "ECHO-MARKER-7f3a";
+    for (const path of [
+      `/no-such/${marker}`,
+      `/files/${marker}`,
+      `/files/9${marker}/content?redirect=false`,
+    ]) {
+      const response = await fetch(`${s.base}${path}`, { headers: auth(TOKEN) });
+      const text = await response.text();
+      expect(response.status, path).toBe(404);
+      expect(text, path).not.toContain(marker);
+      expect(text, path).not.toContain("no-such");
+    }
+  });
+
+  test("a part body that stops arriving is answered 408 in the error envelope and its connection closed", async () => {
+    const slow = await startServer({ tokens: [TOKEN], bodyIdleTimeoutMs: 300 });
+    try {
+      const file = await new Client(slow.base, TOKEN).initiate("103", "slow.bin");
+      const answer = await stallBody(
+        slow.url,
+        `PUT /v1pre3/files/${file.Id}/parts/1 HTTP/1.1\r\nHost: x\r\nx-access-token: ${TOKEN}\r\nContent-Length: 100`,
+        "0123456789",
+      );
+      expect(answer.status).toBe(408);
+      expect(answer.headers.connection).toBe("close");
+      expect(JSON.parse(answer.body)).toMatchObject({
+        Response: null,
+        ResponseStatus: { ErrorCode: "RequestTimeout" },
+      });
+    } finally {
+      await slow.close();
     }
   });
 });

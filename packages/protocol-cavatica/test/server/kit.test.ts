@@ -7,9 +7,11 @@ import { FAILURE_STATUS } from "@partwise/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FAILURE_EXAMPLES, THROWN_KINDS } from "../../../../test-support/failures.ts";
 import { holdLocks, until } from "../../../../test-support/locks.ts";
+import { stallBody } from "../../../../test-support/raw.ts";
 import { cavaticaSchemas } from "../../src/index.ts";
 import { failureResponse } from "../../src/server/errors.ts";
 import {
+  api,
   bytesOf,
   download,
   expectError,
@@ -103,6 +105,42 @@ describe("failures and their statuses", () => {
       expect(cavaticaSchemas.validate("Error", body).ok, kind).toBe(true);
       expect(body.status, kind).toBe(FAILURE_STATUS[kind]);
       expect(body.message, kind).not.toContain("/secret");
+    }
+  });
+});
+
+describe("hardening", () => {
+  test("a 404 for an unknown path or upload never echoes the request", async () => {
+    const marker = "ECHO-MARKER-7f3a";
+    for (const path of [`/no-such/${marker}`, `/upload/multipart/${marker}`, `/files/${marker}`]) {
+      const result = await api(h, "GET", path, { token: TOKEN });
+      expect(result.status, path).toBe(404);
+      expect(JSON.stringify(result.body), path).not.toContain(marker);
+    }
+  });
+
+  test("a part body that stops arriving is answered 408 in the error body and its connection closed", async () => {
+    const slow = await startServer({ tokens: [TOKEN], limits: { minPartSize: 100 }, bodyIdleTimeoutMs: 300 });
+    try {
+      const started = await init(slow, TOKEN, {
+        project: "kit/p",
+        name: "slow.bin",
+        size: 300,
+        part_size: 100,
+      });
+      const url = new URL(await partUrl(slow, TOKEN, started.upload_id, 1));
+      const answer = await stallBody(
+        slow.origin,
+        `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: x\r\nContent-Length: 100`,
+        "0123456789",
+      );
+      expect(answer.status).toBe(408);
+      expect(answer.headers.connection).toBe("close");
+      const body = JSON.parse(answer.body) as { status: number };
+      expect(cavaticaSchemas.validate("Error", body).ok).toBe(true);
+      expect(body.status).toBe(408);
+    } finally {
+      await slow.close();
     }
   });
 });

@@ -7,7 +7,7 @@
 import type { FetchHandler } from "@partwise/node";
 import { Authenticator } from "./auth.ts";
 import type { HandlerContext, ServerConfig } from "./context.ts";
-import { quote, refuse, toErrorResponse } from "./errors.ts";
+import { refuse, toErrorResponse } from "./errors.ts";
 import { deleteFile } from "./handlers/delete-file.ts";
 import { downloadFile } from "./handlers/download-file.ts";
 import { listFiles } from "./handlers/list-files.ts";
@@ -39,7 +39,8 @@ export function createHandler(deps: HandlerDeps): FetchHandler {
 async function handle(deps: HandlerDeps, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const route = matchRoute(request.method, url.pathname);
-  if (route.kind === "not-found") refuse(404, `No such resource: ${request.method} ${quote(url.pathname)}`);
+  // Fixed, so an answer never echoes the request.
+  if (route.kind === "not-found") refuse(404, "No such resource: no operation of the File API has this path");
 
   if (deps.rateLimiter) {
     // YF-RATE-LIMIT: counted per client credential (the HMAC identity, never the token itself),

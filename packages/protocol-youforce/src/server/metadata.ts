@@ -14,6 +14,7 @@ import {
   deniedExtensionOf,
   fileNameCharsetOk,
   normaliseExtensions,
+  reservedFileName,
   YOUFORCE_DENIED_EXTENSIONS,
 } from "../file-name-rules.ts";
 import { youforceSchemas } from "../schemas.ts";
@@ -34,7 +35,7 @@ export const DEFAULT_DENIED_EXTENSIONS: readonly string[] = YOUFORCE_DENIED_EXTE
 
 const NO_MUTATIONS: ReadonlySet<YouforceMutation> = new Set();
 
-/** Checks a file name against YF-NAME-CHARSET and YF-NAME-EXTENSION. */
+/** Checks a file name against YF-NAME-CHARSET, YF-NAME-RESERVED and YF-NAME-EXTENSION. */
 export function checkFileName(
   name: string,
   denied: ReadonlySet<string>,
@@ -45,6 +46,13 @@ export function checkFileName(
       400,
       `File name ${quote(name)} contains characters that are not allowed; use only a-z A-Z 0-9 - _ . ( ) , $ + \` = '`,
       "YF-NAME-CHARSET",
+    );
+  // Mutation YF-NAME-RESERVED: `.`, `..`, `CON`, `nul.txt` are stored and served like any name.
+  if (reservedFileName(name) && !mutations.has("YF-NAME-RESERVED"))
+    refuse(
+      400,
+      `File name ${quote(name)} is reserved (only dots, or a Windows device name such as CON or NUL)`,
+      "YF-NAME-RESERVED",
     );
   const extension =
     mutations.size === 0 ? deniedExtensionOf(name, denied) : mutantExtension(name, denied, mutations);

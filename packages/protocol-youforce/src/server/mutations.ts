@@ -66,6 +66,10 @@ export const YOUFORCE_MUTATIONS = {
     class: "file-name",
   },
   "YF-NAME-EXTENSION-SCRIPTS": { breaks: "denies program extensions only, not scripts", class: "rule" },
+  "YF-NAME-RESERVED": {
+    breaks: "stores and serves the names `.`, `..`, CON, nul.txt and the other Windows device names",
+    class: "file-name",
+  },
   "YF-MULTIPART-MAX-SIZE": {
     breaks: "bounds a multipart upload by its Content-Length only, so a chunked body is unbounded",
     class: "rule",

@@ -410,6 +410,9 @@ describe("local checks (no request is sent)", () => {
     ["setup.exe", "YF-NAME-EXTENSION"],
     ["SCRIPT.Ps1", "YF-NAME-EXTENSION"],
     ["trick.exe.", "YF-NAME-EXTENSION"],
+    ["..", "YF-NAME-RESERVED"],
+    ["CON", "YF-NAME-RESERVED"],
+    ["nul.txt", "YF-NAME-RESERVED"],
   ])("file name %j is refused naming %s", async (fileName, rule) => {
     await using h = await startHarness();
     const error = await failure(

@@ -7,15 +7,20 @@ import { FAILURE_STATUS } from "@partwise/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FAILURE_EXAMPLES, THROWN_KINDS } from "../../../../test-support/failures.ts";
 import { holdLocks, until } from "../../../../test-support/locks.ts";
+import { stallBody } from "../../../../test-support/raw.ts";
 import { toErrorResponse } from "../../src/server/errors.ts";
 import {
+  auth,
   download,
   expectError,
+  list,
+  postFile,
   pseudoRandomBytes,
   putChunk,
   startResumable,
   startServer,
   type TestServer,
+  TOKEN,
 } from "./helpers.ts";
 
 let s: TestServer;
@@ -103,5 +108,68 @@ describe("failures and their statuses", () => {
       const message = await expectError(response, FAILURE_STATUS[kind]);
       expect(message, kind).not.toContain("/secret");
     }
+  });
+});
+
+describe("hardening", () => {
+  test("a 404 for an unknown path or file never echoes the request", async () => {
+    const marker = "ECHO-MARKER-7f3a";
+    for (const path of [
+      `/no-such/${marker}`,
+      `/files/${marker}`,
+      "/files/00000000-0000-4000-a000-000000000000",
+    ]) {
+      const response = await fetch(`${s.base}${path}?role=publisher`, { headers: auth() });
+      const message = await expectError(response, 404);
+      expect(message, path).not.toContain(marker);
+      expect(message, path).not.toContain("no-such");
+      expect(message, path).not.toContain("00000000");
+    }
+  });
+
+  test("a chunk body that stops arriving is answered 408 in the error envelope and its connection closed", async () => {
+    const slow = await startServer({ bodyIdleTimeoutMs: 300 });
+    try {
+      const uploadToken = await startResumable(slow.base, "first", { name: "slow.bin" });
+      const answer = await stallBody(
+        slow.origin,
+        `PUT /v1.0/files?uploadType=resumable&uploadToken=${uploadToken}&position=1 HTTP/1.1\r\nHost: x\r\n` +
+          `Authorization: Bearer ${TOKEN}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100`,
+        "0123456789",
+      );
+      expect(answer.status).toBe(408);
+      expect(answer.headers.connection).toBe("close");
+      expect(JSON.parse(answer.body)).toMatchObject({ ErrorCode: "408", Exception: null });
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe("YF-NAME-RESERVED", () => {
+  test("names of dots only and Windows device names are refused with 400 and never stored; near misses are accepted", async () => {
+    for (const name of [
+      ".",
+      "..",
+      "...",
+      "CON",
+      "con",
+      "nul",
+      "NUL.txt",
+      "Aux.tar.gz",
+      "com1",
+      "LPT9.csv",
+      "prn.",
+    ]) {
+      await expectError(await postFile(s.base, "reserved", { name }), 400, "YF-NAME-RESERVED");
+    }
+    for (const name of ["CONSOLE.txt", "nul1.txt", "com10", "a.con", "lpt.csv", ".nul"]) {
+      const response = await postFile(s.base, "fine", { name });
+      expect(response.status, name).toBe(201);
+      await response.body?.cancel();
+    }
+    const names = (await list(s.base)).body.data.map((file) => file.fileName.toLowerCase());
+    for (const reserved of [".", "..", "con", "nul.txt"]) expect(names).not.toContain(reserved);
+    expect(names).toContain("consolE.txt".toLowerCase());
   });
 });

@@ -3,7 +3,8 @@
  * "malicious" extension. The vendor's list is unpublished: the Windows program extensions are
  * refused by every reading (YF-NAME-EXTENSION), scripts and installers by Partwise's
  * (YF-NAME-EXTENSION-SCRIPTS). Names are tested the way file-name bugs hide: several extensions
- * (`report.pdf.exe`) and mixed case (`A.EXE`, `a.Exe`).
+ * (`report.pdf.exe`) and mixed case (`A.EXE`, `a.Exe`). Names of dots only and Windows device
+ * names are refused too (YF-NAME-RESERVED), which the character set alone admits.
  */
 import fc from "fast-check";
 import type { Check } from "../../check.ts";
@@ -125,4 +126,34 @@ const yfNameExtensionScripts: Check = youforceCheck(
   },
 );
 
-export const nameChecks: readonly Check[] = [yfNameCharset, yfNameExtension, yfNameExtensionScripts];
+/** YF-NAME-RESERVED: names of dots only and the device names Windows reserves. */
+const RESERVED_STEMS = ["CON", "PRN", "AUX", "NUL", "COM1", "COM9", "LPT1", "LPT9"] as const;
+
+const yfNameReserved: Check = youforceCheck(
+  "YF-NAME-RESERVED",
+  "`.`, `..` and the Windows device names (CON, NUL, COM1, … in any case, with or without extensions) are refused with 400",
+  async (ctx) => {
+    businessTypeOf(ctx);
+    for (const name of [".", "..", "con", "Nul.txt"])
+      expectRefused(ctx, await upload(ctx, { name, media: "reserved" }), [400], `the file name ${name}`);
+    await ctx.property(
+      fc
+        .record({
+          stem: fc.constantFrom(...RESERVED_STEMS).chain(randomCase),
+          extensions: fc.array(fc.constantFrom("txt", "csv", "tar", "gz"), { maxLength: 2 }),
+        })
+        .map(({ stem, extensions }) => [stem, ...extensions].join(".")),
+      async (name) => {
+        expectRefused(ctx, await upload(ctx, { name, media: "reserved" }), [400], `the file name ${name}`);
+      },
+      { numRuns: 8 },
+    );
+  },
+);
+
+export const nameChecks: readonly Check[] = [
+  yfNameCharset,
+  yfNameExtension,
+  yfNameExtensionScripts,
+  yfNameReserved,
+];

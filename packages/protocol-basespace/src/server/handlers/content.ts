@@ -78,7 +78,7 @@ export function getSignedContent(ctx: ServerContext, request: Request, url: URL,
     refuse(403, "The content URL's signature is not valid", "BS-AUTH");
   if (expires * 1000 <= ctx.now()) refuse(403, "The content URL has expired", "BS-AUTH");
   const file = ctx.state.file(fileId);
-  if (file === undefined) refuse(404, `File ${fileId} not found`);
+  if (file === undefined) refuse(404, "The File of this content URL does not exist");
   assertComplete(file);
   return serveBytes(ctx, file, request, true);
 }

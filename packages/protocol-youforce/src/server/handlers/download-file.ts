@@ -40,7 +40,7 @@ export function reachableFile(
   const notFound = (): never =>
     refuse(
       ctx.config.reading.unreachableStatus,
-      `File ${fileId.slice(0, 64)} not found${ctx.config.reading.unreachableStatus === 403 ? " or not yours" : ""}`,
+      `File not found${ctx.config.reading.unreachableStatus === 403 ? " or not yours" : ""}`,
       "YF-AUTH-ISOLATION",
     );
   if (doc === undefined) return notFound();
