@@ -20,6 +20,8 @@ const shared = defineConfig({
     setupFiles: [new URL("./vitest.setup.ts", import.meta.url).pathname],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // A test must be able to fail: one that makes no assertion fails instead of passing silently.
+    expect: { requireAssertions: true },
   },
 });
 

@@ -8,7 +8,7 @@
  *
  *   node --conditions=partwise-source --import tsx bench/server-ingest-youforce.bench.ts
  *
- * Targets: ingest >= 0.6 x md5sum; server peak RSS < 128 MiB + parts in flight. Exits 1 when missed.
+ * Targets: ingest >= 0.8 x md5sum; server peak RSS < 128 MiB + parts in flight. Exits 1 when missed.
  */
 import { MiB } from "./lib/ingest.ts";
 import { BENCH_TOKEN, runReferenceIngest } from "./lib/ingest-reference.ts";

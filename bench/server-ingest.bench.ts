@@ -8,7 +8,7 @@
  *
  *   node --conditions=partwise-source --import tsx bench/server-ingest.bench.ts
  *
- * Targets: ingest >= 0.6 x md5sum; server peak RSS < 128 MiB + parts in flight (4 x 25 MiB).
+ * Targets: ingest >= 0.8 x md5sum; server peak RSS < 128 MiB + parts in flight (4 x 25 MiB).
  * Exits 1 when either is missed. The harness (lib/ingest.ts) measures reference servers the same
  * way: pass their entry point as `serverScript` and an `IngestProtocol` for their part requests.
  */
@@ -20,7 +20,7 @@ const result = await benchIngest({
   serverScript: fileURLToPath(new URL("./lib/ingest-server.ts", import.meta.url)),
   sizeBytes,
 });
-const { line, pass, cpu } = formatVerdict("server ingest", result, { minRatio: 0.6, rssBaseline: 128 * MiB });
+const { line, pass, cpu } = formatVerdict("server ingest", result, { minRatio: 0.8, rssBaseline: 128 * MiB });
 console.log(
   `${(sizeBytes / MiB).toFixed(0)} MiB in ${result.parts} parts, ${result.concurrency} in flight, ` +
     `${result.ingestSeconds.toFixed(2)} s (peak RSS from ${result.rssSource})${cpu ? `; ${cpu}` : ""}`,

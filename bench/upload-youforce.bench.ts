@@ -7,13 +7,13 @@
  *
  *   node --conditions=partwise-source --import tsx bench/upload-youforce.bench.ts
  *
- * Target: upload throughput >= 0.5 x md5sum. Exits 1 when missed.
+ * Target: upload throughput >= 0.65 x md5sum. Exits 1 when missed.
  */
 import { MiB } from "./lib/ingest.ts";
 import { benchUpload, describeUploadBench } from "./lib/upload.ts";
 
 const sizeBytes = Math.round(Number(process.env.BENCH_SIZE_MB ?? 1024) * MiB);
 const result = await benchUpload({ protocol: "youforce", sizeBytes });
-const { lines, pass } = describeUploadBench("youforce upload", result, 0.5);
+const { lines, pass } = describeUploadBench("youforce upload", result, 0.65);
 for (const line of lines) console.log(line);
 process.exitCode = pass ? 0 : 1;

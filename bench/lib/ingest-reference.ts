@@ -1,6 +1,6 @@
 /**
  * Runs `benchIngest` against a protocol's REAL reference server (lib/reference-server.ts, in a
- * child process) and prints the verdict against the issue's targets: ingest >= 0.6 x md5sum on the
+ * child process) and prints the verdict against the issue's targets: ingest >= 0.8 x md5sum on the
  * same bytes in the same run; server peak RSS < 128 MiB + parts in flight. Sets the exit code.
  */
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,7 @@ export async function runReferenceIngest<Context>(options: {
     ...(options.partSizes === undefined ? {} : { partSizes: options.partSizes }),
   });
   const { line, pass, cpu } = formatVerdict(`${options.protocol} server ingest`, result, {
-    minRatio: 0.6,
+    minRatio: 0.8,
     rssBaseline: 128 * MiB,
   });
   const sizes = (options.partSizes ?? [8 * MiB, 16 * MiB, 25 * MiB])

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { DiskStore, listen } from "@partwise/node";
 
 const dir = await mkdtemp(join(tmpdir(), "partwise-bench-server-"));
-const store = await DiskStore.open(dir);
+// BENCH_HASH_POOL=off hashes on the event loop (`hashPool: null`), for a before/after comparison.
+const store = await DiskStore.open(dir, process.env.BENCH_HASH_POOL === "off" ? { hashPool: null } : {});
 const server = await listen(async (request) => {
   const match = /^\/parts\/(\d+)$/.exec(new URL(request.url).pathname);
   if (request.method !== "PUT" || !match) return new Response("not found\n", { status: 404 });

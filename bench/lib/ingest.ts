@@ -68,6 +68,11 @@ export interface BenchIngestOptions<Context = unknown> {
   readonly verify?: boolean;
   /** Where the test file goes (default a new temp dir, removed afterwards). */
   readonly workDir?: string;
+  /**
+   * An existing random file of `sizeBytes` to send instead of writing a new one (several runs in
+   * one bench then send the same bytes and skip the write).
+   */
+  readonly payload?: string;
 }
 
 export interface BenchIngestResult {
@@ -90,7 +95,14 @@ export interface BenchIngestResult {
    * hardly depend on what else the machine is doing, so they show where the time goes.
    */
   readonly cpu: {
-    readonly server: { readonly user: number; readonly system: number } | undefined;
+    readonly server:
+      | {
+          readonly user: number;
+          readonly system: number;
+          /** CPU seconds of the server's main thread (its event loop) alone: the serial part. */
+          readonly main: number | undefined;
+        }
+      | undefined;
     readonly sender: number;
     readonly md5sum: number | undefined;
   };
@@ -110,15 +122,15 @@ export async function benchIngest<Context = undefined>(
   const concurrency = options.concurrency ?? 4;
   const protocol = (options.protocol ?? rawPutProtocol) as IngestProtocol<Context>;
   const work = options.workDir ?? (await mkdtemp(join(tmpdir(), "partwise-bench-ingest-")));
-  const file = join(work, "payload.bin");
+  const file = options.payload ?? join(work, "payload.bin");
   try {
-    await writeRandomFile(file, options.sizeBytes);
+    if (options.payload === undefined) await writeRandomFile(file, options.sizeBytes);
     const parts = planParts(options.sizeBytes, partSizes);
     const md5sumBefore = timeMd5sum(file, options.sizeBytes, 2);
 
     const server = await startServer(options);
     let result: Omit<BenchIngestResult, "serverPeakRss" | "rssSource" | "md5sumMiBps" | "ratio" | "cpu">;
-    let serverCpu: { user: number; system: number } | undefined;
+    let serverCpu: { user: number; system: number; main: number | undefined } | undefined;
     let md5sum = md5sumBefore;
     let senderCpu: number;
     let rss: { bytes: number; source: "server" | "procfs" };
@@ -126,6 +138,7 @@ export async function benchIngest<Context = undefined>(
       const context = await protocol.prepare(server.url, options.sizeBytes);
       const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
       const cpuBefore = await procCpu(server.pid);
+      const mainBefore = await procCpu(server.pid, server.pid);
       const senderBefore = process.cpuUsage();
       const started = performance.now();
       const digests = await sendParts(server.url, file, parts, concurrency, agent, protocol, context);
@@ -133,8 +146,16 @@ export async function benchIngest<Context = undefined>(
       const sender = process.cpuUsage(senderBefore);
       senderCpu = (sender.user + sender.system) / 1e6;
       const cpuAfter = await procCpu(server.pid);
+      const mainAfter = await procCpu(server.pid, server.pid);
       if (cpuBefore && cpuAfter)
-        serverCpu = { user: cpuAfter.user - cpuBefore.user, system: cpuAfter.system - cpuBefore.system };
+        serverCpu = {
+          user: cpuAfter.user - cpuBefore.user,
+          system: cpuAfter.system - cpuBefore.system,
+          main:
+            mainBefore && mainAfter
+              ? mainAfter.user + mainAfter.system - mainBefore.user - mainBefore.system
+              : undefined,
+        };
       agent.destroy();
       await protocol.finish?.(server.url, context, parts.length);
       rss = await server.stop();
@@ -241,13 +262,18 @@ const clockTicks = (): number => {
 /** Fields of `/proc/<pid>/stat` after the command name (index 0 is the state, field 3). */
 const statFields = (text: string): string[] => text.slice(text.lastIndexOf(")") + 2).split(" ");
 
-/** User and system CPU seconds of a process, from `/proc/<pid>/stat` (utime, stime). */
+/**
+ * User and system CPU seconds of a process, from `/proc/<pid>/stat` (utime, stime); with `tid`,
+ * of that one thread (`/proc/<pid>/task/<tid>/stat`; a process's main thread has `tid` = `pid`).
+ */
 export async function procCpu(
   pid: number | undefined,
+  tid?: number,
 ): Promise<{ user: number; system: number } | undefined> {
   if (pid === undefined) return undefined;
   try {
-    const fields = statFields(await readFile(`/proc/${pid}/stat`, "utf8"));
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const fields = statFields(await readFile(path, "utf8"));
     return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
   } catch {
     return undefined;
@@ -439,7 +465,8 @@ export function formatVerdict(
   const cpu =
     server === undefined
       ? undefined
-      : `CPU s/GiB: server ${perGiB(server.user + server.system)} (user ${perGiB(server.user)}, sys ${perGiB(server.system)}), ` +
+      : `CPU s/GiB: server ${perGiB(server.user + server.system)} (user ${perGiB(server.user)}, sys ${perGiB(server.system)}` +
+        `${server.main === undefined ? "" : `; main thread ${perGiB(server.main)}`}), ` +
         `sender ${perGiB(sender)}` +
         (md5sum === undefined ? "" : `, md5sum ${perGiB(md5sum)}`);
   return { line, pass: ratioPass && rssPass, ...(cpu === undefined ? {} : { cpu }) };

@@ -18,9 +18,16 @@
  * the rest of the blob, so direct I/O is only ever an optimisation: the bytes on disk are the same.
  * Either way a write has returned before the blob is committed, so a blob survives a SIGKILL of
  * the server (the store's `fsync` option adds power-loss durability, as before).
+ *
+ * The writer also computes the blob's MD5. Each full batch goes to a hash worker (hash-pool.ts)
+ * as soon as it is full, so the MD5 of one batch runs on another core while the next one fills
+ * from the socket and the one before is written; the batch returns to the pool once both its
+ * write and its hash are done. A blob smaller than a batch is hashed on the calling thread.
  */
+import { createHash, type Hash } from "node:crypto";
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import type { HashPool, HashStream } from "./hash-pool.ts";
 
 /** The size of a batch, a multiple of every block size direct I/O may require. */
 export const BATCH_BYTES: number = 1024 * 1024;
@@ -28,16 +35,17 @@ const BLOCK_BYTES = 4096;
 
 /**
  * Batch buffers that start on a page boundary, recycled across blobs. V8 places the memory of a
- * resizable `ArrayBuffer` (`new ArrayBuffer(n, { maxByteLength })`) in pages of its own, so it
- * starts page-aligned, as direct I/O needs; nothing depends on it, though: a buffer that were not
- * aligned would only make the writer fall back to buffered writes. At most `keep` free buffers
- * are kept; more are left to the GC.
+ * growable `SharedArrayBuffer` (`new SharedArrayBuffer(n, { maxByteLength })`) in pages of its
+ * own, so it starts page-aligned, as direct I/O needs; nothing depends on it, though: a buffer
+ * that were not aligned would only make the writer fall back to buffered writes. Being shared, a
+ * batch reaches a hash worker (hash-pool.ts) without a copy. At most `keep` free buffers are
+ * kept; more are left to the GC.
  */
-/** `ArrayBuffer` with ES2024's resizable form (Node 20+), which the project's ES2023 lib does not declare. */
-const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+/** `SharedArrayBuffer` with ES2024's growable form (Node 20+), which the project's ES2023 lib does not declare. */
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (
   byteLength: number,
   options: { maxByteLength: number },
-) => ArrayBuffer;
+) => SharedArrayBuffer;
 
 export class BatchBufferPool {
   private readonly free: Uint8Array[] = [];
@@ -46,7 +54,8 @@ export class BatchBufferPool {
 
   acquire(): Uint8Array {
     return (
-      this.free.pop() ?? new Uint8Array(new ResizableArrayBuffer(BATCH_BYTES, { maxByteLength: BATCH_BYTES }))
+      this.free.pop() ??
+      new Uint8Array(new GrowableSharedArrayBuffer(BATCH_BYTES, { maxByteLength: BATCH_BYTES }))
     );
   }
 
@@ -59,7 +68,15 @@ export interface BlobWriterOptions {
   readonly pool: BatchBufferPool;
   /** Try direct I/O (default true); it is used only where the OS and the filesystem accept it. */
   readonly directIo?: boolean;
+  /**
+   * Where full batches are hashed (MD5): on this pool's worker threads, overlapping the network
+   * and the disk. Without one, or for a blob that never fills a batch (the round trip to a worker
+   * would cost more than the hash), the writer hashes on the calling thread.
+   */
+  readonly hashPool?: HashPool | undefined;
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 /** Writes `length` bytes of `buffer` from `offset` at `position`, looping over short writes. */
 async function writeFully(
@@ -83,12 +100,17 @@ export class BlobWriter {
   private filled = 0;
   /** Bytes handed to writes so far: where the next batch goes. */
   private position = 0;
-  private writing: Promise<void> = Promise.resolve();
+  /** The last batch's write and hash; its batch is back in the pool once both are done. */
+  private writing: Promise<void> = DONE;
+  private hashStream: HashStream | undefined;
+  private inlineHash: Hash | undefined;
+  private digested = false;
 
   private constructor(
     private readonly file: FileHandle,
     private direct: FileHandle | undefined,
     private readonly pool: BatchBufferPool,
+    private readonly hashPool: HashPool | undefined,
   ) {}
 
   /** Creates (or truncates) the file at `path`. */
@@ -103,7 +125,7 @@ export class BlobWriter {
         direct = undefined; // not on this filesystem: buffered writes only
       }
     }
-    return new BlobWriter(file, direct, options.pool);
+    return new BlobWriter(file, direct, options.pool, options.hashPool);
   }
 
   /** True while batches still go out with direct I/O. */
@@ -126,10 +148,13 @@ export class BlobWriter {
     }
   }
 
-  /** Writes what is left and waits for every write. */
-  async end(): Promise<void> {
-    await this.flush();
+  /** Writes what is left, waits for every write and returns the MD5 of every byte written. */
+  async end(): Promise<Uint8Array> {
+    await this.flush(true);
     await this.writing;
+    this.digested = true;
+    if (this.hashStream) return this.hashStream.digest();
+    return new Uint8Array((this.inlineHash ?? createHash("md5")).digest());
   }
 
   async sync(): Promise<void> {
@@ -139,6 +164,8 @@ export class BlobWriter {
   /** Closes the file; after a failure, waits for (and ignores) the write in flight first. */
   async close(): Promise<void> {
     await this.writing.catch(() => {});
+    if (!this.digested) this.hashStream?.abort();
+    this.digested = true;
     if (this.batch) this.pool.release(this.batch);
     this.batch = undefined;
     const direct = this.direct;
@@ -146,7 +173,12 @@ export class BlobWriter {
     await Promise.all([this.file.close(), direct?.close()]);
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Hands the batch to the hasher at once (a worker starts on it while the previous batch is still
+   * being written), then writes it once the previous write is done: one write in flight, one
+   * batch queued for hashing, one filling.
+   */
+  private async flush(final = false): Promise<void> {
     const batch = this.batch;
     const length = this.filled;
     if (batch === undefined || length === 0) return;
@@ -154,10 +186,29 @@ export class BlobWriter {
     this.filled = 0;
     const position = this.position;
     this.position += length;
-    await this.writing; // one write in flight; its batch is back in the pool once done
-    this.writing = this.writeAt(batch, length, position).finally(() => this.pool.release(batch));
+    const hashed = this.hash(batch.subarray(0, length), final);
+    hashed.catch(() => {}); // awaited below, with the write
+    await this.writing;
+    this.writing = Promise.all([this.writeAt(batch, length, position), hashed]).then(
+      () => this.pool.release(batch),
+      (error: unknown) => {
+        // A batch a worker may still be reading is not reused: it is left to the GC.
+        if (this.hashStream === undefined) this.pool.release(batch);
+        throw error;
+      },
+    );
     // Handled here and awaited later (`end`, the next flush): never an unhandled rejection.
     this.writing.catch(() => {});
+  }
+
+  /** Adds `bytes` to the digest: on a pool worker from the first full batch on, else here. */
+  private hash(bytes: Uint8Array, final: boolean): Promise<void> {
+    if (this.hashStream === undefined && this.inlineHash === undefined && this.hashPool && !final)
+      this.hashStream = this.hashPool.open();
+    if (this.hashStream) return this.hashStream.update(bytes);
+    this.inlineHash ??= createHash("md5");
+    this.inlineHash.update(bytes);
+    return DONE;
   }
 
   private async writeAt(batch: Uint8Array, length: number, position: number): Promise<void> {

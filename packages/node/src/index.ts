@@ -1,7 +1,8 @@
 /**
  * @partwise/node — the Node.js adapters that several Partwise packages share, in one home: the
- * fetch-style HTTP listener, the atomic disk store, file sources, fault injection, CORS and
- * secret redaction. Nothing here knows a protocol.
+ * fetch-style HTTP listener, the atomic disk store, file sources, fault injection, CORS, secret
+ * redaction, and the server kit the reference servers share (keyed mutex, `Range`, refusals and
+ * the failure-to-status map, token identity). Nothing here knows a protocol.
  */
 export { type CorsOptions, withCors } from "./cors.ts";
 export {
@@ -15,7 +16,35 @@ export {
   seededRandom,
   withFaults,
 } from "./faults.ts";
+export {
+  HashPool,
+  HashPoolClosedError,
+  type HashPoolOptions,
+  type HashStream,
+  HashWorkerError,
+  retainSharedHashPool,
+  sharedHashPool,
+} from "./hash-pool.ts";
 export { fileJournal } from "./journal.ts";
+export {
+  BODY_TIMEOUT_MESSAGE,
+  FAILURE_STATUS,
+  type Failure,
+  type FailureKind,
+  failureOf,
+  Refusal,
+} from "./kit/failure.ts";
+export { bearerToken, isB64Token, TokenIdentity } from "./kit/identity.ts";
+export { KeyedMutex } from "./kit/mutex.ts";
+export {
+  type BlobReader,
+  type ByteRange,
+  contentRange,
+  parseRange,
+  type RangeRequest,
+  type Segment,
+  segmentStream,
+} from "./kit/range.ts";
 export {
   ConnectionResetSignal,
   type FetchHandler,

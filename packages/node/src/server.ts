@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CorsOptions, withCors } from "./cors.ts";
 import { type FaultSpec, type InjectedFault, withFaults } from "./faults.ts";
+import { retainSharedHashPool } from "./hash-pool.ts";
 import {
   ConnectionResetSignal,
   type FetchHandler,
@@ -142,6 +143,8 @@ export function composeServer(compose: ComposeOptions): ReferenceServer {
     };
   }
   const running: RunningServer[] = [];
+  // The store hashes on the shared worker pool; the last server to close stops its threads.
+  const releaseHashPool = retainSharedHashPool();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -149,7 +152,7 @@ export function composeServer(compose: ComposeOptions): ReferenceServer {
       try {
         await compose.cleanup?.();
       } finally {
-        await compose.removeDataDir?.();
+        await Promise.all([compose.removeDataDir?.(), releaseHashPool()]);
       }
     })();
     return closing;

@@ -13,12 +13,13 @@
  * - keys are validated against a strict alphabet, so no name from a request can reach outside the
  *   store (path traversal), and temp files left by a crash are swept when the store opens.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BatchBufferPool, BlobWriter } from "./blob-writer.ts";
 import { nodeChunks } from "./body.ts";
+import { type HashPool, sharedHashPool } from "./hash-pool.ts";
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const READ_BYTES = 1024 * 1024;
@@ -37,6 +38,9 @@ export const STORAGE_ERROR_STATUS = {
   EROFS: 500,
   EACCES: 500,
   EPERM: 500,
+  // Hashing on the server's worker threads failed (hash-pool.ts): the server's problem too.
+  PW_HASH_WORKER_FAILED: 500,
+  PW_HASH_POOL_CLOSED: 503,
   // The S3 adapter's failures (s3-store.ts): unreachable or throttled, over quota, refused.
   PW_STORE_S3_UNAVAILABLE: 503,
   PW_STORE_S3_QUOTA: 507,
@@ -139,6 +143,11 @@ export interface DiskStoreOptions {
    * `O_DIRECT`), falling back to buffered writes elsewhere. See blob-writer.ts.
    */
   readonly directIo?: boolean;
+  /**
+   * The worker threads blobs are hashed on (default the process-wide `sharedHashPool()`, sized
+   * to the cores); `null` hashes on the event loop.
+   */
+  readonly hashPool?: HashPool | null;
 }
 
 /**
@@ -191,6 +200,7 @@ export class DiskStore implements Store {
     readonly dir: string,
     private readonly fsync: boolean,
     private readonly directIo: boolean,
+    private readonly hashPool: HashPool | undefined,
   ) {}
 
   /**
@@ -207,7 +217,8 @@ export class DiskStore implements Store {
     }
     await rm(join(dir, "tmp"), { recursive: true, force: true });
     await mkdir(join(dir, "tmp"), { recursive: true, mode: PRIVATE_DIR });
-    return new DiskStore(dir, options.fsync ?? false, options.directIo ?? true);
+    const hashPool = options.hashPool === null ? undefined : (options.hashPool ?? sharedHashPool());
+    return new DiskStore(dir, options.fsync ?? false, options.directIo ?? true, hashPool);
   }
 
   blobPath(key: string): string {
@@ -225,8 +236,8 @@ export class DiskStore implements Store {
    * behind; on any failure the temp file is removed.
    *
    * Bytes are written in 1 MiB batches, one in flight while the next fills, with direct I/O where
-   * the OS and filesystem allow it (see blob-writer.ts), so hashing, disk writes and the network
-   * overlap. A listener's untouched `request.body` is read straight from Node (no Web stream in
+   * the OS and filesystem allow it, and hashed on the store's hash pool's worker threads (see
+   * blob-writer.ts), so hashing, disk writes and the network overlap, across cores. A listener's untouched `request.body` is read straight from Node (no Web stream in
    * between). Each chunk is copied into the batch before the next is read, so a source may reuse
    * a chunk's memory as soon as it has handed it over.
    */
@@ -235,8 +246,12 @@ export class DiskStore implements Store {
     options: IngestOptions = {},
   ): Promise<StagedBlob> {
     const temp = this.tempPath();
-    const writer = await BlobWriter.create(temp, { pool: this.batches, directIo: this.directIo });
-    const hash = createHash("md5");
+    const writer = await BlobWriter.create(temp, {
+      pool: this.batches,
+      directIo: this.directIo,
+      hashPool: this.hashPool,
+    });
+    let md5: Uint8Array;
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const direct = body instanceof ReadableStream ? nodeChunks(body) : undefined;
     let size = 0;
@@ -245,10 +260,9 @@ export class DiskStore implements Store {
         const chunk = options.transform ? options.transform(raw) : raw;
         size += chunk.length;
         if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        hash.update(chunk);
         await writer.write(chunk);
       }
-      await writer.end();
+      md5 = await writer.end();
       if (this.fsync) await writer.sync();
     } catch (error) {
       await writer.close().catch(() => {});
@@ -256,7 +270,6 @@ export class DiskStore implements Store {
       throw error;
     }
     await writer.close();
-    const md5 = new Uint8Array(hash.digest());
     let settled = false;
     return {
       size,

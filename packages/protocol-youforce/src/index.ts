@@ -4,15 +4,10 @@
  * envelope, and `validate`/`parse` by schema name; the typed client (`createYouforceClient`) and
  * the uploader (`upload`). Browser-safe: the Node-only reference server is the `./server` entry.
  */
-import { createSchemaSet, type SchemaSet } from "@partwise/engine";
-import { schemas } from "./generated/schemas.ts";
 
+export * from "./client/index.ts";
 export type { components, operations, paths } from "./generated/openapi.ts";
 export * from "./generated/schemas.ts";
 export * from "./limits.ts";
-
-/** Validators for every schema of the spec: `validate(name, value)` returns issues; `parse` throws. */
-export const youforceSchemas: SchemaSet<typeof schemas> = createSchemaSet(schemas);
-
-export * from "./client/index.ts";
+export { youforceSchemas } from "./schemas.ts";
 export * from "./upload/index.ts";

@@ -5,21 +5,21 @@
  * examples, Java SDK, Python part PUTs), `Authorization: Bearer` (Python and C# SDKs) and the
  * `access_token` query parameter. A request without a valid token is refused with 401.
  *
- * Each token is its own identity. The server keeps only a SHA-256 digest of it (`IdentityId`), in
- * memory and in the owner fields of its state documents, so no token is ever written to disk,
- * logged or echoed in an answer.
+ * Each token is its own identity. The server keeps only an HMAC of it (`IdentityId`, the server
+ * kit's `TokenIdentity`), in memory and in the owner fields of its state documents, so no token is
+ * ever written to disk, logged or echoed in an answer.
  */
-import { createHash } from "node:crypto";
+import { bearerToken, TokenIdentity } from "@partwise/node";
 import { BasespaceHttpError } from "./errors.ts";
 
-/** The SHA-256 (hex) of a token: who owns an AppResult or a File. */
+/** The opaque id of a token (the server kit's `TokenIdentity`): who owns an AppResult or a File. */
 export type IdentityId = string;
 
-export function identityOf(token: string): IdentityId {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
+const identities = new TokenIdentity("partwise-basespace-identity");
 
-const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+export function identityOf(token: string): IdentityId {
+  return identities.id(token);
+}
 
 /**
  * The token a request carries: `x-access-token`, then `Authorization: Bearer`, then `access_token`.
@@ -29,7 +29,7 @@ export function tokenOf(request: Request, url: URL, headerOnly = false): string 
   const header = request.headers.get("x-access-token")?.trim();
   if (header) return header;
   if (headerOnly) return undefined;
-  const bearer = BEARER.exec(request.headers.get("authorization") ?? "")?.[1];
+  const bearer = bearerToken(request.headers.get("authorization"));
   if (bearer) return bearer;
   for (const [key, value] of url.searchParams)
     if (key.toLowerCase() === "access_token" && value) return value;

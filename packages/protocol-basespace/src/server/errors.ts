@@ -5,6 +5,7 @@
  * the request broke (specs/rules.yaml), or a ServiceStack-style code when no rule applies
  * (specs/basespace.yaml, `ResponseStatus.ErrorCode`).
  */
+import { failureOf, Refusal } from "@partwise/node";
 import type { ResponseError } from "../generated/schemas.ts";
 
 /** ServiceStack-style codes for refusals that no catalogued rule explains. */
@@ -63,27 +64,40 @@ export function errorResponse(
 }
 
 /**
- * A refusal raised anywhere below the router and answered with the error envelope. `rule` names
+ * A refusal (the server kit's `Refusal`) raised anywhere below the router and answered with the
+ * error envelope. `rule` names
  * the broken rule; the message never contains a token (tokens are not passed below auth).
  */
-export class BasespaceHttpError extends Error {
-  override readonly name = "BasespaceHttpError";
+export class BasespaceHttpError extends Refusal {
+  override readonly name: string = "BasespaceHttpError";
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
-    readonly rule?: string,
+    rule?: string,
     readonly errors?: readonly ResponseError[],
-    readonly headers?: Record<string, string>,
+    headers?: Record<string, string>,
   ) {
-    super(message);
+    super(status, message, rule, headers);
   }
 
   toResponse(): Response {
     return errorResponse(this.status, this.message, this.rule, {
       ...(this.errors ? { errors: this.errors } : {}),
-      ...(this.headers ? { headers: this.headers } : {}),
+      headers: { ...this.headers },
     });
   }
+}
+
+/**
+ * Any failure as the error envelope: a refusal as it says, anything else with the status the
+ * server kit's `FAILURE_STATUS` gives its kind (`ErrorCode` the rule it names, if any).
+ */
+export function failureResponse(error: unknown): Response {
+  if (error instanceof BasespaceHttpError) return error.toResponse();
+  if (error instanceof Refusal)
+    return errorResponse(error.status, error.message, error.rule, { headers: { ...error.headers } });
+  const failure = failureOf(error);
+  return errorResponse(failure.status, failure.message, failure.rule);
 }
 
 /** Throws the refusal; reads as a statement at call sites (`refuse(400, "...", "BS-PART-NUMBER")`). */

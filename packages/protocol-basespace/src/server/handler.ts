@@ -3,10 +3,10 @@
  * and turn every refusal into the error envelope (BS-ERROR-ENVELOPE). Anything unexpected is a
  * 500 with a generic message, never a crash and never a stack or token in the answer.
  */
-import { ConnectionResetSignal, type FetchHandler, storageFailure } from "@partwise/node";
+import { ConnectionResetSignal, type FetchHandler } from "@partwise/node";
 import { type AuthPolicy, authenticate, type IdentityId } from "./auth.ts";
 import type { RequestContext, ServerContext } from "./context.ts";
-import { BasespaceHttpError, errorResponse } from "./errors.ts";
+import { errorResponse, failureResponse } from "./errors.ts";
 import { getFileContent, getSignedContent, isSignedContentRequest } from "./handlers/content.ts";
 import { createAppResultFile } from "./handlers/create.ts";
 import { getFile, listAppResultFiles } from "./handlers/files.ts";
@@ -32,11 +32,8 @@ export function createHandler(
     try {
       return await dispatch(ctx, auth, request);
     } catch (error) {
-      if (error instanceof BasespaceHttpError) return error.toResponse();
       if (error instanceof ConnectionResetSignal) throw error;
-      const storage = storageFailure(error);
-      if (storage) return errorResponse(storage.status, storage.message);
-      return errorResponse(500, "An unexpected error occurred");
+      return failureResponse(error);
     }
   };
   if (mutations.size === 0) return answer;

@@ -5,7 +5,7 @@
  * and a leading `/`. Names never reach the file system (blobs are stored under internal keys);
  * the refusal keeps `Path` meaningful for clients that map it onto theirs.
  */
-import { basespaceSchemas } from "../index.ts";
+import { basespaceSchemas } from "../schemas.ts";
 import { BasespaceHttpError, refuse } from "./errors.ts";
 
 const MAX_NAME = 1024;

@@ -19,9 +19,8 @@
  * Memory holds metadata only (records, never bytes); the bytes stay in the store.
  */
 import { randomBytes } from "node:crypto";
-import type { StagedBlob, Store } from "@partwise/node";
+import { KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
 import type { IdentityId } from "./auth.ts";
-import { KeyedMutex } from "./mutex.ts";
 
 export type UploadStatus = "pending" | "complete" | "aborted";
 

@@ -20,15 +20,18 @@ import {
   type DownloadInfo,
   DownloadInfoSchema,
   type File,
+  type FileList,
+  FileListSchema,
   FileSchema,
   type MultipartUpload,
   type MultipartUploadInit,
   MultipartUploadSchema,
   type PartReport,
+  type PartReportAnswer,
+  PartReportAnswerSchema,
   type PartReportBatchResult,
   PartReportBatchResultSchema,
   type PartReportList,
-  PartReportSchema,
   type PartUrl,
   PartUrlSchema,
   type UploadDetails,
@@ -71,6 +74,15 @@ export interface GetUploadQuery {
   readonly list_parts?: boolean | undefined;
 }
 
+/** The query of `listFiles`: exactly one of `project` and `parent` (CV-FILES-QUERY). */
+export type ListFilesQuery = ({ readonly project: string } | { readonly parent: string }) & {
+  /** Only the items of this name. */
+  readonly name?: string | undefined;
+  /** Page size, 1..100 (the platform's default is 50). */
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+};
+
 /** What `storagePutPart` collected from a successful storage answer. */
 export interface StoragePartResult {
   readonly status: number;
@@ -109,9 +121,11 @@ export interface CavaticaClient {
   /** GET /upload/multipart/{upload_id}/part/{part_number} [S3] */
   getPartUrl(uploadId: string, partNumber: number, options?: CallOptions): Promise<PartUrl>;
   /** POST /upload/multipart/{upload_id}/part — one part report. */
-  reportPart(uploadId: string, body: PartReport, options?: CallOptions): Promise<PartReport>;
+  reportPart(uploadId: string, body: PartReport, options?: CallOptions): Promise<PartReportAnswer>;
   /** POST /upload/multipart/{upload_id}/complete — no body unless `body` is given. */
   completeUpload(uploadId: string, body?: CompleteUploadRequest, options?: CallOptions): Promise<File>;
+  /** GET /files — one page of the files and folders directly in a project or folder. */
+  listFiles(query: ListFilesQuery, options?: CallOptions): Promise<FileList>;
   /** GET /files/{file_id} */
   getFile(fileId: string, options?: CallOptions): Promise<File>;
   /** GET /files/{file_id}/download_info */
@@ -304,8 +318,9 @@ export function createCavaticaClient(options: CavaticaClientOptions): CavaticaCl
     reportPart: (uploadId, body, options = {}) =>
       call("reportPart", "POST", `${uploadPath(uploadId)}/part`, {
         body,
-        schema: PartReportSchema,
-        schemaName: "PartReport",
+        schema: PartReportAnswerSchema,
+        schemaName: "PartReportAnswer",
+        emptyAs: {},
         signal: options.signal,
       }),
 
@@ -316,6 +331,17 @@ export function createCavaticaClient(options: CavaticaClientOptions): CavaticaCl
         schemaName: "File",
         signal: options.signal,
       }),
+
+    listFiles: (query, options = {}) => {
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params[key] = String(value);
+      return call("listFiles", "GET", "/files", {
+        query: params,
+        schema: FileListSchema,
+        schemaName: "FileList",
+        signal: options.signal,
+      });
+    },
 
     getFile: (fileId, options = {}) =>
       call("getFile", "GET", `/files/${segment(fileId)}`, {

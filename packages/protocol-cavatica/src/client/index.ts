@@ -6,6 +6,7 @@ export {
   createCavaticaClient,
   type GetUploadQuery,
   type InitUploadQuery,
+  type ListFilesQuery,
   type StorageGetOptions,
   type StoragePartResult,
   successCodesOf,

@@ -179,7 +179,11 @@ export interface paths {
          *       Another server may only fail at complete (409 code 8007); clients must handle both (CV-REPORT-ETAG).
          *     - Reporting a part number again replaces the earlier report (last report wins), so retries are idempotent.
          *
-         *     200 echoes the report (OAS(3P) example).
+         *     200. The docs show no response body and the OAS(3P) example echoes the report. sevenbridges-java copies the
+         *     answer onto its upload object (`resourceAction` with the upload's own class), so an answer without the
+         *     upload's `href` leaves it unable to ask for the next part URL; `{}` is kept as "nothing to copy". The
+         *     reference server echoes the report and adds the upload's `href` (`PartReportAnswer`); clients must accept
+         *     `{}` too.
          */
         post: operations["reportPart"];
         delete?: never;
@@ -229,6 +233,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List files
+         * @description The files and folders directly in one project or one folder (https://docs.sevenbridges.com/reference/list-files-primary-method),
+         *     not the contents of subfolders. Exactly one of `project` and `parent` → else 400 code 5029 / 5031.
+         *     `name` (repeatable, an implicit OR, as sevenbridges-python sends a list) keeps the items of those names.
+         *     `limit` (1..100, default 50) and `offset` (default 0) page the list; `href` is this page's URL, `links`
+         *     holds `next`/`prev` links when there are more (sevenbridges-python reads `href`, `items` and `links`), and the
+         *     header `X-Total-Matching-Query` the number of matching items (sevenbridges-python reads it). Other filters
+         *     (`metadata.*`, `tag`, `origin.*`, `fields`) are accepted and ignored by the reference server, which lists
+         *     only the caller's own files: another token's project or folder lists nothing (CV-AUTH-ISOLATION). The
+         *     project's `root_folder` as `parent` lists the project's root.
+         */
+        get: operations["listFiles"];
+        put?: never;
+        /**
+         * Create a folder
+         * @description `{name, type: "folder", project | parent}` (https://sb-biodatacatalyst.readme.io/reference/create-a-folder,
+         *     sevenbridges-python `File.create_folder`). The name follows the file-name rules (CV-INIT-NAME-CHARS) and must
+         *     not begin with `__`; a name already taken in the target → 409 code 90007; a `parent` that is a file → 400 code
+         *     5022. The answer is the Folder.
+         */
+        post: operations["createFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{file_id}/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List folder contents
+         * @description The files and folders directly in a folder (https://docs.cavatica.org/docs/list-folder-contents), paged as
+         *     `listFiles` (`limit`, `offset`, `links`, `X-Total-Matching-Query`). A file → 400 code 5022.
+         */
+        get: operations["listFolder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{file_id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get file metadata
+         * @description The file's metadata fields (sevenbridges-python `File.metadata`).
+         */
+        get: operations["getFileMetadata"];
+        /**
+         * Overwrite file metadata
+         * @description Replaces the whole metadata set (sevenbridges-python `save()` after `file.metadata = {...}`). Values are
+         *     strings; at most 1000 fields, keys at most 100 bytes and values at most 300 bytes of UTF-8 → else 400 code
+         *     90000 (CV-FILE-METADATA). Answers the metadata now held.
+         */
+        put: operations["replaceFileMetadata"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Modify file metadata
+         * @description Merges the given fields into the metadata (sevenbridges-python `save()` after `file.metadata[key] = value`);
+         *     a field set to `null` is removed. Same limits as `replaceFileMetadata`. Answers the metadata now held.
+         */
+        patch: operations["patchFileMetadata"];
+        trace?: never;
+    };
+    "/files/{file_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add tags to a file
+         * @description Sets the file's tags: "Any list of tags specified in this request will overwrite the previously set tags on
+         *     the file" (https://docs.sevenbridges.com/reference/update-file-details; example body and answer on
+         *     https://docs.cancergenomicscloud.org/docs/add-tags-to-a-file). The body is the array of tags, as the docs'
+         *     example and sevenbridges-python send it; `{"tags": [...]}`, as the docs' cURL line sends it, is accepted
+         *     too. Answers the tags now held (CV-FILE-TAGS).
+         */
+        put: operations["replaceFileTags"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{owner}/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                owner: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get project details
+         * @description A project (https://docs.sevenbridges.com/reference/get-project-details). The reference server has no
+         *     project registry: a project exists once named and belongs to the first token that uploads into it (or to the
+         *     token the server's options give it); another token's project → 403 code 3001 (CV-AUTH-ISOLATION). Its
+         *     `root_folder` lists as the project's root through `listFiles` and `listFolder` and takes uploads as `parent`.
+         */
+        get: operations["getProject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rate_limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get your current rate limit status
+         * @description The caller's rate limit (https://docs.sevenbridges.com/reference/get-your-current-rate-limit-status): `rate`
+         *     (`limit` requests per five minutes, `remaining`, `reset` in epoch seconds) and `instance_limit` (`limit` -1 is
+         *     unlimited). "Note that making this API call does not count against your rate limit." The reference server
+         *     counts each token's API calls in five-minute windows of 1000 and reports them here and in the
+         *     `X-RateLimit-*` headers of every API answer (CV-RATE-LIMIT-HEADERS), but refuses none for it.
+         */
+        get: operations["getRateLimit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files/{file_id}": {
         parameters: {
             query?: never;
@@ -248,10 +422,24 @@ export interface paths {
         get: operations["getFile"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a file
+         * @description Deletes a file, or an empty folder (https://docs.sevenbridges.com/reference/delete-a-file; sevenbridges-python
+         *     `File.delete()`): 204, then `getFile` is 404 code 5002 and its download URLs serve nothing. A folder that is not
+         *     empty → 409 code 90007. Clients may send the body `{}`; it is ignored.
+         */
+        delete: operations["deleteFile"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit file details
+         * @description "This call updates the name, the full set metadata, and tags for a specified file"
+         *     (https://docs.sevenbridges.com/reference/update-file-details): each field given is replaced — `name` (the
+         *     file-name rules, CV-INIT-NAME-CHARS; a name taken in the same place → 409 code 90007), `metadata` (the whole
+         *     set, as `replaceFileMetadata`), `tags` (as `replaceFileTags`). sevenbridges-python `File.save()` sends a
+         *     changed `name` here, sevenbridges-java `File.save()` every changed field. Answers the File.
+         */
+        patch: operations["updateFile"];
         trace?: never;
     };
     "/files/{file_id}/download_info": {
@@ -273,6 +461,58 @@ export interface paths {
          *     unknown or another token's file → 404 code 5002. Clients may send the body `null`; it is ignored.
          */
         get: operations["getDownloadInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get my information
+         * @description The caller's account (https://docs.sevenbridges.com/reference/get-my-information; the BioData Catalyst twin
+         *     https://sb-biodatacatalyst.readme.io/reference/get-my-information shows the example below).
+         *     sevenbridges-java calls it before every upload (`Client.getCurrentUser()`) and afterwards follows the
+         *     user's `href`, `/users/{username}`; sevenbridges2 calls `/user/` with a trailing slash, which servers treat
+         *     as this path. The reference server has no accounts: each token is its own user, named `partwise-` and the
+         *     first 12 hex digits of the token's SHA-256 owner id, with the other fields empty. The `fields` query
+         *     parameter is accepted and ignored. Clients may send the body `null`; it is ignored.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller's own username (case-sensitive). */
+                username: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a user's information
+         * @description https://docs.sevenbridges.com/reference/list-user-resources: "currently you can view only your own user
+         *     information, and so this call is equivalent to the call to Get my information." Another username → 403 code
+         *     90002 on the reference server (the docs give no code); an unknown one is answered the same, so that
+         *     usernames cannot be probed.
+         */
+        get: operations["getUserByName"];
         put?: never;
         post?: never;
         delete?: never;
@@ -442,6 +682,12 @@ export interface components {
          */
         MultipartUpload: {
             /**
+             * @description The upload's API URL. sevenbridges-java navigates by `href` alone (part URLs, reports, completion,
+             *     `reload`), so it cannot upload without it; optional here because the OAS(3P) example omits it.
+             * @example https://cavatica-api.sbgenomics.com/v2/upload/multipart/Yrand0mVyTZj2Vc2WwKAQtXUhBFZDzax20oaBf12mSixrrcm78sBzB8YGxUgQi1K
+             */
+            href?: string;
+            /**
              * @description The project the file will belong to (also for a `parent` upload).
              * @example RFranklin/my-project
              */
@@ -550,6 +796,12 @@ export interface components {
          *     }
          */
         UploadDetails: {
+            /**
+             * @description The upload's API URL. sevenbridges-java navigates by `href` alone (part URLs, reports, completion,
+             *     `reload`), so it cannot upload without it; optional here because the OAS(3P) example omits it.
+             * @example https://cavatica-api.sbgenomics.com/v2/upload/multipart/Zrand0mrFtYj3rooeFcnawiVhoZp1sF0OK3RVvpWucTKGtNpvDvXFrj4JKOU1qyV
+             */
+            href?: string;
             /** @example Zrand0mrFtYj3rooeFcnawiVhoZp1sF0OK3RVvpWucTKGtNpvDvXFrj4JKOU1qyV */
             upload_id: string;
             /** @example RFranklin/my-project */
@@ -688,6 +940,30 @@ export interface components {
              */
             part_number: number;
             response: components["schemas"]["PartReportResponse"];
+        };
+        /**
+         * @description Response of `reportPart`: the report echoed (OAS(3P) example) with the upload's `href` (what
+         *     sevenbridges-java needs to go on), or `{}`. Clients must not depend on any field.
+         * @example {
+         *       "href": "https://cavatica-api.sbgenomics.com/v2/upload/multipart/Yrand0mVyTZj2Vc2WwKAQtXUhBFZDzax20oaBf12mSixrrcm78sBzB8YGxUgQi1K",
+         *       "part_number": 1,
+         *       "response": {
+         *         "headers": {
+         *           "ETag": "9f1b6da2989615a414e8b00a27d20b0c"
+         *         }
+         *       }
+         *     }
+         * @example {}
+         */
+        PartReportAnswer: {
+            /**
+             * @description The upload's API URL.
+             * @example https://cavatica-api.sbgenomics.com/v2/upload/multipart/Yrand0mVyTZj2Vc2WwKAQtXUhBFZDzax20oaBf12mSixrrcm78sBzB8YGxUgQi1K
+             */
+            href?: string;
+            /** @example 1 */
+            part_number?: number;
+            response?: components["schemas"]["PartReportResponse"];
         };
         /**
          * @description The collected storage response.
@@ -838,6 +1114,284 @@ export interface components {
              * @example 2016-02-27T16:36:41Z
              */
             modified_on: string;
+            metadata?: components["schemas"]["Metadata"];
+            tags?: components["schemas"]["Tags"];
+        };
+        /**
+         * @description A user account (https://docs.sevenbridges.com/reference/get-my-information). sevenbridges-java reads every
+         *     field below and keeps `href` to fetch the user again.
+         * @example {
+         *       "href": "https://api.sb.biodatacatalyst.nhlbi.nih.gov/v2/users/RFranklin",
+         *       "username": "RFranklin",
+         *       "email": "rosalind.franklin@sbgenomics.com",
+         *       "first_name": "Rosalind",
+         *       "last_name": "Franklin",
+         *       "affiliation": "Seven Bridges",
+         *       "phone": "",
+         *       "address": "",
+         *       "city": "London",
+         *       "state": "",
+         *       "country": "United Kingdom",
+         *       "zip_code": ""
+         *     }
+         */
+        User: {
+            /**
+             * @description The user's API URL, `/users/{username}`.
+             * @example https://api.sb.biodatacatalyst.nhlbi.nih.gov/v2/users/RFranklin
+             */
+            href: string;
+            /** @example RFranklin */
+            username: string;
+            /** @example rosalind.franklin@sbgenomics.com */
+            email?: string;
+            /** @example Rosalind */
+            first_name?: string;
+            /** @example Franklin */
+            last_name?: string;
+            /** @example Seven Bridges */
+            affiliation?: string;
+            /** @example  */
+            phone?: string;
+            /** @example  */
+            address?: string;
+            /** @example London */
+            city?: string;
+            /** @example  */
+            state?: string;
+            /** @example United Kingdom */
+            country?: string;
+            /** @example  */
+            zip_code?: string;
+        };
+        /**
+         * @description A folder (https://docs.cavatica.org/docs/list-folder-contents shows `type` `FOLDER`; sevenbridges-python compares
+         *     it case-insensitively with `folder`, which the reference server answers). No `size`.
+         * @example {
+         *       "href": "https://cavatica-api.sbgenomics.com/v2/files/567890abc8a5639cc6722063",
+         *       "id": "567890abc8a5639cc6722063",
+         *       "name": "folder-name-1",
+         *       "project": "rfranklin/my-project",
+         *       "parent": "567890abc9b0307bc0414164",
+         *       "type": "folder"
+         *     }
+         */
+        Folder: {
+            /** @example https://cavatica-api.sbgenomics.com/v2/files/567890abc8a5639cc6722063 */
+            href: string;
+            /** @example 567890abc8a5639cc6722063 */
+            id: string;
+            /** @example folder-name-1 */
+            name: string;
+            /** @example rfranklin/my-project */
+            project: string;
+            /** @example 567890abc9b0307bc0414164 */
+            parent?: string;
+            /** @example folder */
+            type: string;
+            /**
+             * Format: date-time
+             * @example 2016-02-27T16:36:41Z
+             */
+            created_on?: string;
+            /**
+             * Format: date-time
+             * @example 2016-02-27T16:36:41Z
+             */
+            modified_on?: string;
+        };
+        /**
+         * @description A page of `listFiles` or `listFolder` (https://docs.sevenbridges.com/reference/list-files-primary-method):
+         *     `href` this page, `items` files and folders, `links` the `next`/`prev` pages.
+         * @example {
+         *       "href": "https://cavatica-api.sbgenomics.com/v2/files?offset=0&limit=1&project=rfranklin/my-project",
+         *       "items": [
+         *         {
+         *           "href": "https://cavatica-api.sbgenomics.com/v2/files/567890abc8a5639cc6722063",
+         *           "id": "567890abc8a5639cc6722063",
+         *           "name": "folder-name-1",
+         *           "project": "rfranklin/my-project",
+         *           "type": "folder"
+         *         }
+         *       ],
+         *       "links": [
+         *         {
+         *           "href": "https://cavatica-api.sbgenomics.com/v2/files?offset=1&limit=1&project=rfranklin/my-project",
+         *           "rel": "next",
+         *           "method": "GET"
+         *         }
+         *       ]
+         *     }
+         */
+        FileList: {
+            /** @example https://cavatica-api.sbgenomics.com/v2/files?offset=0&limit=25&project=rfranklin/my-project */
+            href: string;
+            items: (components["schemas"]["File"] | components["schemas"]["Folder"])[];
+            links: components["schemas"]["Link"][];
+        };
+        /** @description A pagination link (sevenbridges-python `Link`). */
+        Link: {
+            /** @example https://cavatica-api.sbgenomics.com/v2/files?offset=25&limit=25&project=rfranklin/my-project */
+            href: string;
+            /**
+             * @description `next` or `prev`.
+             * @example next
+             */
+            rel: string;
+            /** @example GET */
+            method: string;
+        };
+        /**
+         * @description Body of `createFolder`.
+         * @example {
+         *       "name": "my new folder",
+         *       "type": "folder",
+         *       "project": "rfranklin/my-project"
+         *     }
+         */
+        FolderCreate: {
+            /** @example my new folder */
+            name: string;
+            /**
+             * @description `folder`.
+             * @example folder
+             */
+            type: string;
+            /** @example rfranklin/my-project */
+            project?: string;
+            /** @example 57fb98c51c94d72f08ba0544 */
+            parent?: string;
+        };
+        /**
+         * @description Body of `updateFile`; every field optional.
+         * @example {
+         *       "name": "renamed.fastq"
+         *     }
+         */
+        FileUpdate: {
+            /** @example renamed.fastq */
+            name?: string;
+            metadata?: components["schemas"]["Metadata"];
+            tags?: components["schemas"]["Tags"];
+        };
+        /**
+         * @description A file's metadata fields (CV-FILE-METADATA): "Keys and values are UTF-8 encoded strings", at most 1000 pairs,
+         *     keys at most 100 bytes, values at most 300 bytes (https://docs.sevenbridges.com/reference/update-file-details).
+         * @example {
+         *       "sample_id": "sample1",
+         *       "library_id": "lib1"
+         *     }
+         */
+        Metadata: {
+            [key: string]: string;
+        };
+        /**
+         * @description Fields to set; `null` removes a field.
+         * @example {
+         *       "sample_id": "sample2",
+         *       "library_id": null
+         *     }
+         */
+        MetadataPatch: {
+            [key: string]: string | null;
+        };
+        /**
+         * @description A file's tags (CV-FILE-TAGS).
+         * @example [
+         *       "test 1b",
+         *       "my first project",
+         *       "CCLE"
+         *     ]
+         */
+        Tags: string[];
+        /**
+         * @description Body of `replaceFileTags`: the tags, or `{"tags": [...]}`.
+         * @example [
+         *       "test 1b",
+         *       "my first project",
+         *       "CCLE"
+         *     ]
+         * @example {
+         *       "tags": [
+         *         "CCLE"
+         *       ]
+         *     }
+         */
+        TagsUpdate: components["schemas"]["Tags"] | {
+            tags: components["schemas"]["Tags"];
+        };
+        /**
+         * @description A project (https://docs.sevenbridges.com/reference/get-project-details), as far as the reference server models it.
+         * @example {
+         *       "href": "https://cavatica-api.sbgenomics.com/v2/projects/rfranklin/my-project",
+         *       "id": "rfranklin/my-project",
+         *       "name": "my-project",
+         *       "type": "v2",
+         *       "root_folder": "567890abc9b0307bc0414164"
+         *     }
+         */
+        Project: {
+            /** @example https://cavatica-api.sbgenomics.com/v2/projects/rfranklin/my-project */
+            href: string;
+            /** @example rfranklin/my-project */
+            id: string;
+            /** @example my-project */
+            name: string;
+            /** @example v2 */
+            type?: string;
+            /** @example  */
+            description?: string;
+            tags?: components["schemas"]["Tags"];
+            /**
+             * @description The folder holding the project's root (list it with `listFolder`, upload into it as `parent`).
+             * @example 567890abc9b0307bc0414164
+             */
+            root_folder?: string;
+            /** @example rfranklin */
+            created_by?: string;
+            /**
+             * Format: date-time
+             * @example 2016-02-27T16:36:41Z
+             */
+            created_on?: string;
+            /**
+             * Format: date-time
+             * @example 2016-02-27T16:36:41Z
+             */
+            modified_on?: string;
+        };
+        /**
+         * @description Response of `getRateLimit`.
+         * @example {
+         *       "rate": {
+         *         "limit": 1000,
+         *         "remaining": 1000,
+         *         "reset": 1456588538
+         *       },
+         *       "instance_limit": {
+         *         "limit": -1,
+         *         "remaining": 1000
+         *       }
+         *     }
+         */
+        RateLimit: {
+            rate: {
+                /** @example 1000 */
+                limit: number;
+                /** @example 1000 */
+                remaining: number;
+                /**
+                 * @description Epoch seconds.
+                 * @example 1456588538
+                 */
+                reset: number;
+            };
+            instance_limit?: {
+                /** @example -1 */
+                limit?: number;
+                /** @example 1000 */
+                remaining?: number;
+            };
         };
         /**
          * @description Response of `getDownloadInfo`.
@@ -1136,6 +1690,8 @@ export interface components {
         RateLimitRemaining: number;
         /** @description When the rate-limit window resets, epoch seconds (sevenbridges-python waits until then). */
         RateLimitReset: number;
+        /** @description The number of items matching a listing's query (sevenbridges-python reads it). */
+        TotalMatchingQuery: number;
         /** @description The platform's id of this request, for support. */
         RequestId: string;
     };
@@ -1370,13 +1926,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The part was recorded; the body echoes the report. */
+            /** @description The part was recorded; the body echoes the report with the upload's `href`, or is `{}`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartReport"];
+                    "application/json": components["schemas"]["PartReportAnswer"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1438,6 +1994,295 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description The project, `owner/project`. */
+                project?: string;
+                /** @description A folder id (or a project's `root_folder`). */
+                parent?: string;
+                /** @description Only items of this name; repeatable. */
+                name?: string;
+                /** @description Page size, 1..100, default 50. */
+                limit?: number;
+                /** @description Items to skip, default 0. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the listing. */
+            200: {
+                headers: {
+                    "X-Total-Matching-Query": components["headers"]["TotalMatchingQuery"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderCreate"];
+            };
+        };
+        responses: {
+            /** @description The new folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the folder's contents. */
+            200: {
+                headers: {
+                    "X-Total-Matching-Query": components["headers"]["TotalMatchingQuery"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFileMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metadata"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replaceFileMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Metadata"];
+            };
+        };
+        responses: {
+            /** @description The metadata now held. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metadata"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    patchFileMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadataPatch"];
+            };
+        };
+        responses: {
+            /** @description The metadata now held. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metadata"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replaceFileTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The tags now held. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tags"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                owner: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRateLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rate limit. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimit"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getFile: {
         parameters: {
             query?: never;
@@ -1467,6 +2312,69 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    deleteFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id (24 hex digits on the platform; opaque to clients). */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileUpdate"];
+            };
+        };
+        responses: {
+            /** @description The file as edited. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getDownloadInfo: {
         parameters: {
             query?: never;
@@ -1489,6 +2397,59 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUserByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller's own username (case-sensitive). */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

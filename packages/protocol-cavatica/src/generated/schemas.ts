@@ -27,17 +27,53 @@ export type DownloadInfo = Static<typeof DownloadInfoSchema>;
 export const ErrorSchema = Type.Object({ "status": Type.Union([Type.Integer({"minimum":100,"maximum":599}), Type.String()]), "code": Type.Optional(Type.Integer({"minimum":0,"description":"Platform error code (table above)."})), "message": Type.String(), "more_info": Type.Optional(Type.String({"description":"Link to the documentation of the code."})) }, {"description":"The platform error body (CV-ERROR-ENVELOPE). sevenbridges-python reads `status`, `code`, `message` and\n`more_info` (decorators.py `check_for_error`); sevenbridges-java models them as int, int, string, string.\nA third party observed `{\"status\":\"NOT_FOUND\",\"message\":\"HTTP 404 Not Found\"}` on a gateway 404, so `status`\nmay be a string and only `status` and `message` are required; the reference server always sends all four,\nwith `status` equal to the HTTP status. A non-JSON error body is possible at the edge (sevenbridges-python\nraises NonJSONResponseError); clients then rely on the HTTP status alone.\n\nPlatform codes relevant to upload (sbg/biocompute `R/api-status-code.R`; HTTP statuses from the third-party\nlist transcribed from https://docs.sevenbridges.com/reference/api-status-codes):\n\n| code | HTTP | meaning |\n|---|---|---|\n| 0 | 503 | platform under maintenance (sevenbridges-python sleeps 300 s and repeats the request) |\n| 1000 | 429 | rate limit exceeded; see the `X-RateLimit-*` headers |\n| 3002 | 404 | project does not exist |\n| 5001 | 403 | insufficient privileges for the file |\n| 5002 | 404 | file does not exist |\n| 5017 | 400 | downloading folders is not supported |\n| 5022 | 400 | the parent is not a folder |\n| 5026 | 404 | destination folder not found |\n| 5029 | 400 | missing `parent` or `project` |\n| 5031 | 400 | both `parent` and `project` given |\n| 8000 | 503 | upload service unavailable |\n| 8001 | 403 | insufficient privileges for the upload |\n| 8002 | 403 | insufficient privileges for the file |\n| 8003 | 404 | upload does not exist |\n| 8004 | 404 (3P) | sources conflict: biocompute \"file already exists\", 3P list \"file does not exist\" |\n| 8005 | 409 (3P) | sources conflict: biocompute \"file does not exist\", 3P list \"file already exists\" |\n| 8006 | 409 | upload already exists |\n| 8007 | 409 | failed to complete upload |\n| 8008 | 409 | failed to reserve part; retry |\n| 8009 | 409 | failed to abort upload |\n| 8010 | 400 | malformed project id (expecting `owner/project`) |\n| 8011 | 400 | upload id null or empty |\n| 8012 | 400 | part number missing or invalid |\n| 8013 | 400 | invalid init request |\n| 8014 | 400 | invalid part report |\n| 8015 | 400 | invalid parts list (expects `{\"parts\":[...]}`) |\n| 90000 | 400 | bad request |\n| 90001 | 401 | unauthorized |\n| 90002 | 403 | forbidden |\n| 90003 | 404 | not found |\n| 90004 | 503 | unexpected error (biocompute wording) |\n| 90005 | 503 | service unavailable |\n| 90006 | 405 | method not allowed |\n| 90007 | 409 | conflict |\n| 90008 | 415 | unsupported media type |\n| 90009 | 500 (3P) | internal server error |\n\nClients decide on the HTTP status (sevenbridges-python: 200–203 success, 204 no body; exception classes for\n400, 401, 403, 404, 405, 408, 409, 429, 500, 503) and use `code` for detail only.\n"});
 export type Error = Static<typeof ErrorSchema>;
 
+/** A file's metadata fields (CV-FILE-METADATA): "Keys and values are UTF-8 encoded strings", at most 1000 pairs, */
+export const MetadataSchema = Type.Record(Type.String(), Type.String(), {"description":"A file's metadata fields (CV-FILE-METADATA): \"Keys and values are UTF-8 encoded strings\", at most 1000 pairs,\nkeys at most 100 bytes, values at most 300 bytes (https://docs.sevenbridges.com/reference/update-file-details).\n"});
+export type Metadata = Static<typeof MetadataSchema>;
+
+/** A file's tags (CV-FILE-TAGS). */
+export const TagsSchema = Type.Array(Type.String(), {"description":"A file's tags (CV-FILE-TAGS)."});
+export type Tags = Static<typeof TagsSchema>;
+
 /** A file, as returned by `completeUpload` and `getFile` (sevenbridges-python wraps it as `File(api, **response)`). */
-export const FileSchema = Type.Object({ "href": Type.String({"description":"The file's API URL."}), "id": Type.String({"minLength":1,"description":"File id (24 hex digits on the platform; opaque to clients)."}), "name": Type.String(), "size": Type.Integer({"minimum":0,"maximum":5497558138880}), "project": Type.String(), "parent": Type.Optional(Type.String({"description":"The folder holding the file."})), "path": Type.Optional(Type.String({"description":"The file's path, e.g. `/Projects/<uuid>/<name>`."})), "type": Type.String({"description":"`file` for uploaded files (`folder` for folders)."}), "created_on": Type.String({"format":"date-time"}), "modified_on": Type.String({"format":"date-time"}) }, {"description":"A file, as returned by `completeUpload` and `getFile` (sevenbridges-python wraps it as `File(api, **response)`).\n`size` is the number of bytes actually uploaded (CV-COMPLETE-FILE).\n"});
+export const FileSchema = Type.Object({ "href": Type.String({"description":"The file's API URL."}), "id": Type.String({"minLength":1,"description":"File id (24 hex digits on the platform; opaque to clients)."}), "name": Type.String(), "size": Type.Integer({"minimum":0,"maximum":5497558138880}), "project": Type.String(), "parent": Type.Optional(Type.String({"description":"The folder holding the file."})), "path": Type.Optional(Type.String({"description":"The file's path, e.g. `/Projects/<uuid>/<name>`."})), "type": Type.String({"description":"`file` for uploaded files (`folder` for folders)."}), "created_on": Type.String({"format":"date-time"}), "modified_on": Type.String({"format":"date-time"}), "metadata": Type.Optional(MetadataSchema), "tags": Type.Optional(TagsSchema) }, {"description":"A file, as returned by `completeUpload` and `getFile` (sevenbridges-python wraps it as `File(api, **response)`).\n`size` is the number of bytes actually uploaded (CV-COMPLETE-FILE).\n"});
 export type File = Static<typeof FileSchema>;
 
+/** A folder (https://docs.cavatica.org/docs/list-folder-contents shows `type` `FOLDER`; sevenbridges-python compares */
+export const FolderSchema = Type.Object({ "href": Type.String(), "id": Type.String({"minLength":1}), "name": Type.String(), "project": Type.String(), "parent": Type.Optional(Type.String()), "type": Type.String(), "created_on": Type.Optional(Type.String({"format":"date-time"})), "modified_on": Type.Optional(Type.String({"format":"date-time"})) }, {"description":"A folder (https://docs.cavatica.org/docs/list-folder-contents shows `type` `FOLDER`; sevenbridges-python compares\nit case-insensitively with `folder`, which the reference server answers). No `size`.\n"});
+export type Folder = Static<typeof FolderSchema>;
+
+/** A pagination link (sevenbridges-python `Link`). */
+export const LinkSchema = Type.Object({ "href": Type.String(), "rel": Type.String({"description":"`next` or `prev`."}), "method": Type.String() }, {"description":"A pagination link (sevenbridges-python `Link`)."});
+export type Link = Static<typeof LinkSchema>;
+
+/** A page of `listFiles` or `listFolder` (https://docs.sevenbridges.com/reference/list-files-primary-method): */
+export const FileListSchema = Type.Object({ "href": Type.String(), "items": Type.Array(Type.Union([FileSchema, FolderSchema])), "links": Type.Array(LinkSchema) }, {"description":"A page of `listFiles` or `listFolder` (https://docs.sevenbridges.com/reference/list-files-primary-method):\n`href` this page, `items` files and folders, `links` the `next`/`prev` pages.\n"});
+export type FileList = Static<typeof FileListSchema>;
+
+/** Body of `updateFile`; every field optional. */
+export const FileUpdateSchema = Type.Object({ "name": Type.Optional(Type.String({"minLength":1,"maxLength":255})), "metadata": Type.Optional(MetadataSchema), "tags": Type.Optional(TagsSchema) }, {"description":"Body of `updateFile`; every field optional."});
+export type FileUpdate = Static<typeof FileUpdateSchema>;
+
+/** Body of `createFolder`. */
+export const FolderCreateSchema = Type.Object({ "name": Type.String({"minLength":1,"maxLength":255}), "type": Type.String({"description":"`folder`."}), "project": Type.Optional(Type.String()), "parent": Type.Optional(Type.String()) }, {"description":"Body of `createFolder`."});
+export type FolderCreate = Static<typeof FolderCreateSchema>;
+
+/** Fields to set; `null` removes a field. */
+export const MetadataPatchSchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {"description":"Fields to set; `null` removes a field."});
+export type MetadataPatch = Static<typeof MetadataPatchSchema>;
+
 /** Response of `initUpload`. `part_size` is authoritative: every part except the last has this size when the */
-export const MultipartUploadSchema = Type.Object({ "project": Type.String({"description":"The project the file will belong to (also for a `parent` upload)."}), "parent": Type.Optional(Type.String({"description":"The target folder, for uploads started with `parent` (sevenbridges2 reads it)."})), "name": Type.String(), "size": Type.Optional(Type.Integer({"minimum":0,"maximum":5497558138880,"description":"The declared size in bytes."})), "upload_id": Type.String({"minLength":1,"description":"Opaque upload id (64 characters in the examples)."}), "part_size": Type.Integer({"minimum":5242880,"maximum":5368709120,"description":"Authoritative part size in bytes, 5 MiB..5 GiB."}), "parallel_uploads": Type.Boolean({"description":"Whether parts may be uploaded concurrently. What `false` requires is undocumented; Partwise clients then\nsend one part at a time. The reference server answers `true`.\n"}), "initiated": Type.Optional(Type.String({"format":"date-time"})), "md5": Type.Optional(Type.String({"description":"The `md5` given at init, if any."})) }, {"description":"Response of `initUpload`. `part_size` is authoritative: every part except the last has this size when the\nclient follows it (CV-PART-SIZE). sevenbridges-java also models `initiated` and `md5`. `size` is absent when\nthe init request gave none (the docs make it optional; the reference server then omits it).\n"});
+export const MultipartUploadSchema = Type.Object({ "href": Type.Optional(Type.String({"description":"The upload's API URL. sevenbridges-java navigates by `href` alone (part URLs, reports, completion,\n`reload`), so it cannot upload without it; optional here because the OAS(3P) example omits it.\n"})), "project": Type.String({"description":"The project the file will belong to (also for a `parent` upload)."}), "parent": Type.Optional(Type.String({"description":"The target folder, for uploads started with `parent` (sevenbridges2 reads it)."})), "name": Type.String(), "size": Type.Optional(Type.Integer({"minimum":0,"maximum":5497558138880,"description":"The declared size in bytes."})), "upload_id": Type.String({"minLength":1,"description":"Opaque upload id (64 characters in the examples)."}), "part_size": Type.Integer({"minimum":5242880,"maximum":5368709120,"description":"Authoritative part size in bytes, 5 MiB..5 GiB."}), "parallel_uploads": Type.Boolean({"description":"Whether parts may be uploaded concurrently. What `false` requires is undocumented; Partwise clients then\nsend one part at a time. The reference server answers `true`.\n"}), "initiated": Type.Optional(Type.String({"format":"date-time"})), "md5": Type.Optional(Type.String({"description":"The `md5` given at init, if any."})) }, {"description":"Response of `initUpload`. `part_size` is authoritative: every part except the last has this size when the\nclient follows it (CV-PART-SIZE). sevenbridges-java also models `initiated` and `md5`. `size` is absent when\nthe init request gave none (the docs make it optional; the reference server then omits it).\n"});
 export type MultipartUpload = Static<typeof MultipartUploadSchema>;
 
 /** Body of `initUpload`. Give exactly one of `project` and `parent` (neither → 400 code 5029, both → 400 code */
 export const MultipartUploadInitSchema = Type.Object({ "project": Type.Optional(Type.String({"pattern":"^[^/]+/[^/]+$","description":"Target project as `<owner>/<project-name>`; the file goes to the project's root. Malformed → 400 code 8010;\nunknown → 404 code 3002. Do not combine with `parent`. The reference server has no project management:\nevery well-formed id is a project the token owns, kept apart from other tokens' projects of the same id.\n"})), "parent": Type.Optional(Type.String({"minLength":1,"description":"Id of the folder to upload into (the file lands in that folder's project). Do not combine with `project`.\nNot a folder → 400 code 5022; unknown → 404 code 5026. The reference server treats every non-empty id as\nan existing folder of the token.\n"})), "name": Type.String({"minLength":1,"maxLength":255,"pattern":"^[^/]+$","description":"File name: any characters except `/`, 1..255 characters; unique in the target unless `overwrite` is true\n(CV-INIT-NAME, CV-INIT-OVERWRITE). Violations → 400 code 8013.\n"}), "size": Type.Optional(Type.Integer({"minimum":0,"maximum":5497558138880,"description":"File size in bytes, at most 5 TiB = 5497558138880 (CV-MAX-FILE-SIZE; else 400 code 8013). Optional; used to\ntrack progress and to choose `part_size`; not enforced against the uploaded bytes.\n"})), "part_size": Type.Optional(Type.Integer({"description":"Preferred part size in bytes. A value that is omitted or incompatible with the storage provider (outside\n5242880..5368709120, or too small for `size` in 10000 parts) is replaced by a default, not rejected; the\nresponse `part_size` is authoritative (CV-PART-SIZE). sevenbridges-python and sevenbridges2 default to\n32 MiB = 33554432.\n"})), "md5": Type.Optional(Type.String({"pattern":"^[0-9a-fA-F]{32}$","description":"MD5 of the whole file, 32 hex digits. Stored, not used by the platform."})) }, {"description":"Body of `initUpload`. Give exactly one of `project` and `parent` (neither → 400 code 5029, both → 400 code\n5031); the schema cannot express the exclusion, servers enforce it (CV-INIT-TARGET). Unknown fields are ignored.\n"});
 export type MultipartUploadInit = Static<typeof MultipartUploadInitSchema>;
+
+/** Response of `reportPart`: the report echoed (OAS(3P) example) with the upload's `href` (what */
+export const PartReportAnswerSchema = Type.Object({ "href": Type.Optional(Type.String({"description":"The upload's API URL."})), "part_number": Type.Optional(Type.Integer({"minimum":1,"maximum":10000})), "response": Type.Optional(PartReportResponseSchema) }, {"description":"Response of `reportPart`: the report echoed (OAS(3P) example) with the upload's `href` (what\nsevenbridges-java needs to go on), or `{}`. Clients must not depend on any field.\n"});
+export type PartReportAnswer = Static<typeof PartReportAnswerSchema>;
 
 /** Response of `reportParts`. The docs show no body; the reference server echoes the recorded reports in */
 export const PartReportBatchResultSchema = Type.Object({ "parts": Type.Optional(Type.Array(PartReportSchema)) }, {"description":"Response of `reportParts`. The docs show no body; the reference server echoes the recorded reports in\n`parts`. Clients must not depend on it (it may be `{}`).\n"});
@@ -55,8 +91,20 @@ export type PartUrlReport = Static<typeof PartUrlReportSchema>;
 export const PartUrlSchema = Type.Object({ "method": Type.String({"minLength":1,"description":"The HTTP method of the storage request, e.g. `PUT`."}), "url": Type.String({"format":"uri","description":"The opaque pre-signed storage URL (absolute). Do not parse or re-encode it."}), "expires": Type.Union([Type.String({"format":"date-time"}), Type.Integer()]), "headers": Type.Record(Type.String(), Type.String(), {"description":"Headers to set on the storage request, verbatim. `{}` in the [S3] example."}), "report": PartUrlReportSchema, "success_codes": Type.Optional(Type.Array(Type.Integer({"minimum":100,"maximum":599}), {"description":"Storage statuses that mean success. The [S3] table places this field here; both JSON examples nest it\nin `report` instead. The reference server sends it in both places.\n"})) }, {"description":"Response of `getPartUrl` [S3]: how to send the part's bytes and what to report. Use `method`, `url` and\n`headers` verbatim (CV-PART-URL). `success_codes` is read from `report.success_codes`, else from the top-level\n`success_codes`, else `[200]` (sources disagree on its place; CV-SUCCESS-CODES).\n"});
 export type PartUrl = Static<typeof PartUrlSchema>;
 
+/** A project (https://docs.sevenbridges.com/reference/get-project-details), as far as the reference server models it. */
+export const ProjectSchema = Type.Object({ "href": Type.String(), "id": Type.String(), "name": Type.String(), "type": Type.Optional(Type.String()), "description": Type.Optional(Type.String()), "tags": Type.Optional(TagsSchema), "root_folder": Type.Optional(Type.String({"description":"The folder holding the project's root (list it with `listFolder`, upload into it as `parent`)."})), "created_by": Type.Optional(Type.String()), "created_on": Type.Optional(Type.String({"format":"date-time"})), "modified_on": Type.Optional(Type.String({"format":"date-time"})) }, {"description":"A project (https://docs.sevenbridges.com/reference/get-project-details), as far as the reference server models it."});
+export type Project = Static<typeof ProjectSchema>;
+
+/** Response of `getRateLimit`. */
+export const RateLimitSchema = Type.Object({ "rate": Type.Object({ "limit": Type.Integer(), "remaining": Type.Integer(), "reset": Type.Integer({"description":"Epoch seconds."}) }), "instance_limit": Type.Optional(Type.Object({ "limit": Type.Optional(Type.Integer()), "remaining": Type.Optional(Type.Integer()) })) }, {"description":"Response of `getRateLimit`."});
+export type RateLimit = Static<typeof RateLimitSchema>;
+
+/** Body of `replaceFileTags`: the tags, or `{"tags": [...]}`. */
+export const TagsUpdateSchema = Type.Union([TagsSchema, Type.Object({ "tags": TagsSchema })]);
+export type TagsUpdate = Static<typeof TagsUpdateSchema>;
+
 /** Response of `getUpload`. `parts` is present only with `list_parts=true`: the reported parts in ascending */
-export const UploadDetailsSchema = Type.Object({ "upload_id": Type.String(), "project": Type.String(), "parent": Type.Optional(Type.String({"description":"The target folder, for `parent` uploads (sevenbridges2 `info` reads it)."})), "name": Type.String(), "initiated": Type.String({"format":"date-time"}), "parallel_uploads": Type.Boolean(), "part_size": Type.Integer({"minimum":5242880,"maximum":5368709120,"description":"Authoritative part size in bytes, 5 MiB..5 GiB."}), "uploaded_parts_count": Type.Integer({"minimum":0,"maximum":10000,"description":"Number of distinct part numbers reported so far."}), "parts": Type.Optional(Type.Array(PartReportSchema, {"maxItems":10000,"description":"Only with `list_parts=true`."})) }, {"description":"Response of `getUpload`. `parts` is present only with `list_parts=true`: the reported parts in ascending\n`part_number` order, each with its last report (CV-LIST-PARTS).\n"});
+export const UploadDetailsSchema = Type.Object({ "href": Type.Optional(Type.String({"description":"The upload's API URL. sevenbridges-java navigates by `href` alone (part URLs, reports, completion,\n`reload`), so it cannot upload without it; optional here because the OAS(3P) example omits it.\n"})), "upload_id": Type.String(), "project": Type.String(), "parent": Type.Optional(Type.String({"description":"The target folder, for `parent` uploads (sevenbridges2 `info` reads it)."})), "name": Type.String(), "initiated": Type.String({"format":"date-time"}), "parallel_uploads": Type.Boolean(), "part_size": Type.Integer({"minimum":5242880,"maximum":5368709120,"description":"Authoritative part size in bytes, 5 MiB..5 GiB."}), "uploaded_parts_count": Type.Integer({"minimum":0,"maximum":10000,"description":"Number of distinct part numbers reported so far."}), "parts": Type.Optional(Type.Array(PartReportSchema, {"maxItems":10000,"description":"Only with `list_parts=true`."})) }, {"description":"Response of `getUpload`. `parts` is present only with `list_parts=true`: the reported parts in ascending\n`part_number` order, each with its last report (CV-LIST-PARTS).\n"});
 export type UploadDetails = Static<typeof UploadDetailsSchema>;
 
 /** One ongoing upload. */
@@ -67,6 +115,10 @@ export type UploadListItem = Static<typeof UploadListItemSchema>;
 export const UploadListSchema = Type.Object({ "items": Type.Array(UploadListItemSchema) }, {"description":"Response of `listUploads`. No pagination is documented."});
 export type UploadList = Static<typeof UploadListSchema>;
 
+/** A user account (https://docs.sevenbridges.com/reference/get-my-information). sevenbridges-java reads every */
+export const UserSchema = Type.Object({ "href": Type.String({"description":"The user's API URL, `/users/{username}`."}), "username": Type.String({"minLength":1}), "email": Type.Optional(Type.String()), "first_name": Type.Optional(Type.String()), "last_name": Type.Optional(Type.String()), "affiliation": Type.Optional(Type.String()), "phone": Type.Optional(Type.String()), "address": Type.Optional(Type.String()), "city": Type.Optional(Type.String()), "state": Type.Optional(Type.String()), "country": Type.Optional(Type.String()), "zip_code": Type.Optional(Type.String()) }, {"description":"A user account (https://docs.sevenbridges.com/reference/get-my-information). sevenbridges-java reads every\nfield below and keeps `href` to fetch the user again.\n"});
+export type User = Static<typeof UserSchema>;
+
 /** Every component schema of the spec, by its name in the spec. */
 export const schemas = {
   "BooleanQueryFlag": BooleanQueryFlagSchema,
@@ -75,16 +127,29 @@ export const schemas = {
   "CompleteUploadRequest": CompleteUploadRequestSchema,
   "DownloadInfo": DownloadInfoSchema,
   "Error": ErrorSchema,
+  "Metadata": MetadataSchema,
+  "Tags": TagsSchema,
   "File": FileSchema,
+  "Folder": FolderSchema,
+  "Link": LinkSchema,
+  "FileList": FileListSchema,
+  "FileUpdate": FileUpdateSchema,
+  "FolderCreate": FolderCreateSchema,
+  "MetadataPatch": MetadataPatchSchema,
   "MultipartUpload": MultipartUploadSchema,
   "MultipartUploadInit": MultipartUploadInitSchema,
+  "PartReportAnswer": PartReportAnswerSchema,
   "PartReportBatchResult": PartReportBatchResultSchema,
   "PartReportList": PartReportListSchema,
   "PartUrlReport": PartUrlReportSchema,
   "PartUrl": PartUrlSchema,
+  "Project": ProjectSchema,
+  "RateLimit": RateLimitSchema,
+  "TagsUpdate": TagsUpdateSchema,
   "UploadDetails": UploadDetailsSchema,
   "UploadListItem": UploadListItemSchema,
   "UploadList": UploadListSchema,
+  "User": UserSchema,
 } as const;
 
 export type SchemaName = keyof typeof schemas;

@@ -4,17 +4,22 @@
  * is accepted too. `X-SBG-Session-Id` is not modelled (spec, "Authentication").
  *
  * Each token is its own identity (CV-AUTH-ISOLATION). What is stored on disk and compared is the
- * token's owner id, a SHA-256 digest, so no token is ever written to the data directory, a log or
+ * token's owner id, an HMAC (the server kit's `TokenIdentity`), so no token is ever written to the data directory, a log or
  * a response.
  */
-import { createHash } from "node:crypto";
+import { bearerToken, TokenIdentity } from "@partwise/node";
 import { CavaticaApiError, Code } from "./errors.ts";
 
-/** The stable identity of a token: what upload, file and claim documents record as their owner. */
+/**
+ * The stable identity of a token (the server kit's `TokenIdentity`): what upload, file and claim
+ * documents record as their owner.
+ */
 export type OwnerId = string;
 
+const identities = new TokenIdentity("partwise-cavatica-owner");
+
 export function ownerOf(token: string): OwnerId {
-  return createHash("sha256").update("partwise-cavatica-owner\n").update(token).digest("hex").slice(0, 40);
+  return identities.id(token);
 }
 
 /**
@@ -25,9 +30,7 @@ export function tokenOf(request: Request, documentedOnly = false): string | unde
   const sbg = request.headers.get("x-sbg-auth-token")?.trim();
   if (sbg) return sbg;
   if (documentedOnly) return undefined;
-  const authorization = request.headers.get("authorization")?.trim();
-  const bearer = authorization === undefined ? undefined : /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
-  return bearer || undefined;
+  return bearerToken(request.headers.get("authorization")) || undefined;
 }
 
 export interface Authenticator {
@@ -43,11 +46,11 @@ export function createAuthenticator(
   tokens: readonly string[] | undefined,
   documentedOnly = false,
 ): Authenticator {
-  const valid = tokens !== undefined && tokens.length > 0 ? new Set(tokens) : undefined;
+  const valid = new TokenIdentity("partwise-cavatica-owner", tokens);
   return {
     authenticate(request) {
       const token = tokenOf(request, documentedOnly);
-      if (token === undefined || (valid !== undefined && !valid.has(token)))
+      if (token === undefined || !valid.accepts(token))
         throw new CavaticaApiError(
           401,
           Code.unauthorized,

@@ -15,7 +15,7 @@
  * takes only the documented `true`/`false` (and handler.ts requires `Content-Type: application/json`,
  * which the documents list as required, on every API call).
  */
-import { cavaticaSchemas } from "../index.ts";
+import { cavaticaSchemas } from "../schemas.ts";
 import { badRequest, CavaticaApiError, Code } from "./errors.ts";
 
 /** No JSON body of this API comes near it: 10,000 part reports are about 1 MiB. */

@@ -4,6 +4,7 @@
  * sbg/biocompute R/api-status-code.R and the error-code list of docs.sevenbridges.com), and the
  * message naming the rule id of specs/rules.yaml that the request broke.
  */
+import { failureOf, Refusal } from "@partwise/node";
 
 export const MORE_INFO: string = "https://docs.sevenbridges.com/reference/api-status-codes";
 
@@ -21,6 +22,8 @@ type CodeName =
   | "projectForbidden"
   | "fileForbidden"
   | "fileNotFound"
+  | "folderDownload"
+  | "parentNotFolder"
   | "missingTarget"
   | "bothTargets"
   | "uploadNotFound"
@@ -49,6 +52,8 @@ export const Code: Readonly<Record<CodeName, number>> = {
   projectForbidden: 3001,
   fileForbidden: 5001,
   fileNotFound: 5002,
+  folderDownload: 5017,
+  parentNotFolder: 5022,
   missingTarget: 5029,
   bothTargets: 5031,
   uploadForbidden: 8001,
@@ -90,17 +95,20 @@ export function defaultCode(status: number): number {
   }
 }
 
-/** A refusal: thrown by handlers, turned into the error body by the dispatcher. */
-export class CavaticaApiError extends Error {
-  override readonly name = "CavaticaApiError";
+/**
+ * A refusal (the server kit's `Refusal` with its platform code): thrown by handlers, turned into
+ * the error body by the dispatcher.
+ */
+export class CavaticaApiError extends Refusal {
+  override readonly name: string = "CavaticaApiError";
   constructor(
-    readonly status: number,
-    readonly code: number,
+    status: number,
+    readonly platformCode: number,
     message: string,
-    readonly rule?: string | undefined,
-    readonly headers?: Readonly<Record<string, string>> | undefined,
+    rule?: string | undefined,
+    headers?: Readonly<Record<string, string>> | undefined,
   ) {
-    super(message);
+    super(status, message, rule, headers);
   }
 }
 
@@ -135,7 +143,24 @@ export function errorResponse(
 }
 
 export function toErrorResponse(error: CavaticaApiError): Response {
-  return errorResponse(error.status, error.message, error.rule, error.code, error.headers);
+  return errorResponse(error.status, error.message, error.rule, error.platformCode, error.headers);
+}
+
+/**
+ * Any failure as the error body: a refusal as it says, anything else with the status the server
+ * kit's `FAILURE_STATUS` gives its kind and the generic platform code of that status.
+ */
+export function failureResponse(error: unknown): Response {
+  if (error instanceof CavaticaApiError) return toErrorResponse(error);
+  if (error instanceof Refusal)
+    return errorResponse(error.status, error.message, error.rule, defaultCode(error.status), error.headers);
+  const failure = failureOf(error);
+  return errorResponse(
+    failure.status,
+    failure.message,
+    failure.rule ?? "CV-ERROR-ENVELOPE",
+    failure.status >= 500 ? Code.internalError : defaultCode(failure.status),
+  );
 }
 
 // Shorthands for the refusals handlers throw most.

@@ -5,16 +5,29 @@
  * a crash. Every response carries `X-Request-Id` (read by sevenbridges-python).
  */
 import { randomUUID } from "node:crypto";
-import { type FetchHandler, InvalidStoreKeyError, storageFailure } from "@partwise/node";
+import { type FetchHandler, InvalidStoreKeyError, Refusal } from "@partwise/node";
+import { ownerOf, tokenOf } from "./auth.ts";
 import { mediaTypeOf } from "./body.ts";
 import { breaks, type OperationHandler, type ServerContext } from "./context.ts";
-import { CavaticaApiError, Code, errorResponse, toErrorResponse } from "./errors.ts";
+import { CavaticaApiError, Code, errorResponse, failureResponse } from "./errors.ts";
 import { completeUpload } from "./handlers/complete.ts";
+import {
+  deleteFile,
+  getFileMetadata,
+  patchFileMetadata,
+  replaceFileMetadata,
+  replaceFileTags,
+  updateFile,
+} from "./handlers/file-edit.ts";
+import { createFolder, listFiles, listFolder } from "./handlers/file-list.ts";
 import { getDownloadInfo, getFile } from "./handlers/files.ts";
 import { getPartUrl, reportPart, reportParts } from "./handlers/parts.ts";
+import { getProject } from "./handlers/projects.ts";
+import { countCall, getRateLimit } from "./handlers/rate-limit.ts";
 import { storageGetFile, storagePutPart } from "./handlers/storage.ts";
 import { abortUpload, getUpload, initUpload, listUploads } from "./handlers/uploads.ts";
-import { matchRoute, type OperationId } from "./routes.ts";
+import { getUser, getUserByName } from "./handlers/users.ts";
+import { matchRoute, type OperationId, operationOf } from "./routes.ts";
 
 const OPERATIONS = {
   initUpload,
@@ -27,6 +40,19 @@ const OPERATIONS = {
   completeUpload,
   getFile,
   getDownloadInfo,
+  getUser,
+  getUserByName,
+  listFiles,
+  createFolder,
+  updateFile,
+  deleteFile,
+  listFolder,
+  getFileMetadata,
+  replaceFileMetadata,
+  patchFileMetadata,
+  replaceFileTags,
+  getProject,
+  getRateLimit,
   storagePutPart,
   storageGetFile,
 } as const satisfies Record<OperationId, OperationHandler>;
@@ -86,22 +112,30 @@ export function createHandler(context: ServerContext, onError?: (error: unknown)
           return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
       }
     } catch (error) {
-      if (error instanceof CavaticaApiError) return toErrorResponse(error);
-      if (error instanceof InvalidStoreKeyError)
-        return errorResponse(404, "Not found", "CV-ERROR-ENVELOPE", Code.notFound);
-      onError?.(error);
-      const storage = storageFailure(error);
-      if (storage)
-        return errorResponse(storage.status, storage.message, "CV-ERROR-ENVELOPE", Code.internalError);
-      return errorResponse(500, "Internal server error", "CV-ERROR-ENVELOPE", Code.internalError);
+      if (!(error instanceof Refusal) && !(error instanceof InvalidStoreKeyError)) onError?.(error);
+      return failureResponse(error);
     }
   };
   return async (request) => {
     let response = await dispatch(request);
     if (breaks(context, "CV-ERROR-ENVELOPE")) response = await withoutEnvelope(response);
     response.headers.set("x-request-id", randomUUID());
+    rateLimitHeaders(context, request, response);
     return response;
   };
+}
+
+/**
+ * CV-RATE-LIMIT-HEADERS: an API call of a known token counts against its window and carries the
+ * `X-RateLimit-*` headers; `GET /rate_limit` carries them without counting. Storage requests are
+ * not API calls, and a refused token identifies nobody.
+ */
+function rateLimitHeaders(context: ServerContext, request: Request, response: Response): void {
+  if (response.status === 401) return;
+  const token = tokenOf(request);
+  const op = operationOf(request);
+  if (token === undefined || op === undefined || STORAGE.has(op)) return;
+  countCall(context, ownerOf(token), response, op === "getRateLimit");
 }
 
 /**

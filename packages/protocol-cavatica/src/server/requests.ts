@@ -7,7 +7,7 @@
  */
 import type { PartLimits } from "@partwise/engine";
 import type { PartReport } from "../generated/schemas.ts";
-import { cavaticaSchemas } from "../index.ts";
+import { cavaticaSchemas } from "../schemas.ts";
 import { isObject, NO_BODY } from "./body.ts";
 import { partNumberMessage } from "./context.ts";
 import { badRequest, Code } from "./errors.ts";
@@ -22,7 +22,7 @@ export interface InitRequest {
   readonly md5: string | undefined;
 }
 
-const PROJECT = /^[^/]+\/[^/]+$/;
+export const PROJECT: RegExp = /^[^/]+\/[^/]+$/;
 
 /**
  * How `parseInit` departs from the default: the lenient reading (`anySize`) and the mutants of
@@ -54,6 +54,16 @@ function unknownKey(body: Record<string, unknown>, known: ReadonlySet<string>): 
 }
 
 /** `initUpload`'s body (CV-INIT-TARGET, CV-INIT-NAME, CV-INIT-NAME-CHARS, CV-MAX-FILE-SIZE, CV-PART-SIZE). */
+/**
+ * A file or folder name the platform takes (CV-INIT-NAME-CHARS): 1 to 255 characters, no `/`,
+ * neither `.` nor `..`.
+ */
+export function isValidFileName(name: unknown): name is string {
+  if (typeof name !== "string") return false;
+  const length = [...name].length;
+  return length >= 1 && length <= 255 && !name.includes("/") && name !== "." && name !== "..";
+}
+
 export function parseInit(body: unknown, limits: PartLimits, policy: InitPolicy = {}): InitRequest {
   if (body === NO_BODY || !isObject(body))
     throw badRequest(

@@ -22,6 +22,19 @@ export type OperationId =
   | "completeUpload"
   | "getFile"
   | "getDownloadInfo"
+  | "getUser"
+  | "getUserByName"
+  | "listFiles"
+  | "createFolder"
+  | "updateFile"
+  | "deleteFile"
+  | "listFolder"
+  | "getFileMetadata"
+  | "replaceFileMetadata"
+  | "patchFileMetadata"
+  | "replaceFileTags"
+  | "getProject"
+  | "getRateLimit"
   | "storagePutPart"
   | "storageGetFile";
 
@@ -54,8 +67,24 @@ const ROUTES: readonly Route[] = [
     methods: { POST: "completeUpload" },
     storage: false,
   },
-  { segments: ["files", ":file_id"], methods: { GET: "getFile" }, storage: false },
+  { segments: ["files"], methods: { GET: "listFiles", POST: "createFolder" }, storage: false },
+  {
+    segments: ["files", ":file_id"],
+    methods: { GET: "getFile", PATCH: "updateFile", DELETE: "deleteFile" },
+    storage: false,
+  },
+  { segments: ["files", ":file_id", "list"], methods: { GET: "listFolder" }, storage: false },
+  {
+    segments: ["files", ":file_id", "metadata"],
+    methods: { GET: "getFileMetadata", PUT: "replaceFileMetadata", PATCH: "patchFileMetadata" },
+    storage: false,
+  },
+  { segments: ["files", ":file_id", "tags"], methods: { PUT: "replaceFileTags" }, storage: false },
+  { segments: ["projects", ":owner", ":project"], methods: { GET: "getProject" }, storage: false },
+  { segments: ["rate_limit"], methods: { GET: "getRateLimit" }, storage: false },
   { segments: ["files", ":file_id", "download_info"], methods: { GET: "getDownloadInfo" }, storage: false },
+  { segments: ["user"], methods: { GET: "getUser" }, storage: false },
+  { segments: ["users", ":username"], methods: { GET: "getUserByName" }, storage: false },
   {
     segments: ["storage", "uploads", ":upload_id", "parts", ":part_number"],
     methods: { PUT: "storagePutPart" },

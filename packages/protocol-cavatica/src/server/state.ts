@@ -18,9 +18,8 @@
  * to are deleted. Every mutation writes the disk before the memory copy changes.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Store } from "@partwise/node";
+import { KeyedMutex, type Store } from "@partwise/node";
 import type { OwnerId } from "./auth.ts";
-import { KeyedMutex } from "./mutex.ts";
 
 /** Where a file goes: a project (`owner/project`) or a parent folder id (CV-INIT-TARGET). */
 export interface Target {
@@ -79,6 +78,14 @@ export interface FileDoc {
   readonly createdMs: number;
   /** The upload this file completed; lets `open` finish a completion cut short. */
   readonly uploadId: string;
+  /** `folder` for a folder (no blobs, no upload); absent for a file. */
+  readonly type?: "folder" | undefined;
+  /** Metadata fields (https://docs.sevenbridges.com/reference/update-file-details), CV-FILE-METADATA. */
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+  /** Tags, replaced as a whole (CV-FILE-TAGS). */
+  readonly tags?: readonly string[] | undefined;
+  /** Set by an edit (name, metadata, tags); else `createdOn`. */
+  readonly modifiedOn?: string | undefined;
 }
 
 export interface FileBlob {
@@ -150,6 +157,14 @@ export class CavaticaState {
   /** The owner of a target, or undefined when unclaimed. */
   claimOf(target: Target): OwnerId | undefined {
     return this.claims.get(targetKey(target));
+  }
+
+  /** The ids of the projects claimed so far. */
+  claimedProjects(): string[] {
+    const prefix = targetKey({ kind: "project", id: "" });
+    return [...this.claims.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
   }
 
   /** Claims an unclaimed target for `owner`; answers the owner it belongs to afterwards. */
@@ -254,9 +269,39 @@ export class CavaticaState {
     return undefined;
   }
 
-  /** Removes a file (the CV-COMPLETE-TERMINAL mutant's abort of a completed upload). */
+  /** Removes a file (DELETE /files/{id}; the CV-COMPLETE-TERMINAL mutant's abort of a completed upload). */
   removeFile(file: FileDoc): Promise<void> {
     return this.deleteFile(file);
+  }
+
+  /** The files and folders directly in a target, oldest first. */
+  filesIn(target: Target): FileDoc[] {
+    const key = targetKey(target);
+    return [...this.files.values()]
+      .filter((file) => targetKey(file.target) === key)
+      .sort((a, b) => a.createdMs - b.createdMs || a.fileId.localeCompare(b.fileId));
+  }
+
+  /**
+   * Adds a folder (call under the `names` lock): a file document of type `folder`, which names no
+   * blobs and completed no upload.
+   */
+  async addFolder(folder: FileDoc): Promise<void> {
+    await this.store.putJson(fileDoc(folder.fileId), folder);
+    this.setFile(folder);
+  }
+
+  /**
+   * Replaces a file's document by an edit of it (call under the `names` lock): a new name, metadata
+   * or tags. Its blobs stay the same.
+   */
+  async updateFile(next: FileDoc): Promise<void> {
+    const previous = this.files.get(next.fileId);
+    if (previous === undefined) throw new Error(`file ${next.fileId} does not exist`);
+    await this.store.putJson(fileDoc(next.fileId), next);
+    if (this.names.get(nameKey(previous.target, previous.name)) === previous.fileId)
+      this.names.delete(nameKey(previous.target, previous.name));
+    this.setFile(next);
   }
 
   /** Removes a file: its document first (the commit point), then the blobs it alone named. */

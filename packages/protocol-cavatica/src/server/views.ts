@@ -4,6 +4,7 @@
  */
 import type {
   File,
+  Folder,
   MultipartUpload,
   PartReport,
   UploadDetails,
@@ -11,8 +12,14 @@ import type {
 } from "../generated/schemas.ts";
 import type { FileDoc, PartDoc, UploadDoc, UploadEntry } from "./state.ts";
 
-export function multipartUploadView(doc: UploadDoc): MultipartUpload {
+/** The upload's API URL, which sevenbridges-java navigates by. */
+export function uploadHref(base: string, uploadId: string): string {
+  return `${base}/upload/multipart/${uploadId}`;
+}
+
+export function multipartUploadView(doc: UploadDoc, base: string): MultipartUpload {
   return {
+    href: uploadHref(base, doc.uploadId),
     project: doc.project,
     ...(doc.parent === undefined ? {} : { parent: doc.parent }),
     name: doc.name,
@@ -27,7 +34,7 @@ export function multipartUploadView(doc: UploadDoc): MultipartUpload {
 
 export function uploadListItemView(doc: UploadDoc, base: string): UploadListItem {
   return {
-    href: `${base}/upload/multipart/${doc.uploadId}`,
+    href: uploadHref(base, doc.uploadId),
     project: doc.project,
     ...(doc.parent === undefined ? {} : { parent: doc.parent }),
     name: doc.name,
@@ -76,12 +83,14 @@ export interface DetailsOptions {
 
 export function uploadDetailsView(
   entry: UploadEntry,
+  base: string,
   listParts: boolean,
   options: DetailsOptions = {},
 ): UploadDetails {
   const doc = entry.doc;
   const parts = reportedParts(entry, options.order);
   return {
+    href: uploadHref(base, doc.uploadId),
     upload_id: doc.uploadId,
     project: doc.project,
     ...(doc.parent === undefined ? {} : { parent: doc.parent }),
@@ -106,6 +115,27 @@ export function fileView(file: FileDoc, base: string): File {
     path: `${folder}/${file.name}`,
     type: "file",
     created_on: file.createdOn,
-    modified_on: file.createdOn,
+    modified_on: file.modifiedOn ?? file.createdOn,
+    metadata: { ...file.metadata },
+    tags: [...(file.tags ?? [])],
   };
+}
+
+/** A folder (https://docs.sevenbridges.com/reference/list-folder-contents): no size, type `folder`. */
+export function folderView(folder: FileDoc, base: string): Folder {
+  return {
+    href: `${base}/files/${folder.fileId}`,
+    id: folder.fileId,
+    name: folder.name,
+    project: folder.project,
+    ...(folder.parent === undefined ? {} : { parent: folder.parent }),
+    type: "folder",
+    created_on: folder.createdOn,
+    modified_on: folder.modifiedOn ?? folder.createdOn,
+  };
+}
+
+/** A file or a folder, as `GET /files` and `GET /files/{id}` answer it. */
+export function fileOrFolderView(file: FileDoc, base: string): File | Folder {
+  return file.type === "folder" ? folderView(file, base) : fileView(file, base);
 }

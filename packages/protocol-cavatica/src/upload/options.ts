@@ -90,8 +90,9 @@ export type CavaticaUploadResult = File & {
   /** True when a journal let this call skip work done before (parts, or the whole upload). */
   readonly resumed: boolean;
   /**
-   * `by-name` when the completion's answer was lost and the file was found by its name (the API
-   * has no look-up that returns its id): `id` and `href` are then empty.
+   * `by-name` when the completion's answer was lost and the file was then found by its name, with
+   * `GET /files` (CV-FILES-QUERY). On a server without that listing it is found by a probe, which
+   * gives no id: `id` and `href` are then empty.
    */
   readonly found?: "by-name" | undefined;
 };

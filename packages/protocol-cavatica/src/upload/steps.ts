@@ -12,10 +12,12 @@
  *     discard   the file cannot be deleted through the spec'd API: a corrupt copy is reported
  *     abort     DELETE …/upload/multipart/{id}             (CV-ABORT)
  *
- * The API has no look-up of a file by name (a retried `complete` whose answer was lost gets 404,
- * the spec says "look for the file by name"): a 404 after a completion was sent is taken as
- * completed, and the file is found by asking to start an upload of the same name without
- * `overwrite` — 409 (CV-INIT-OVERWRITE) says it exists; the probe's own upload, if any, is aborted.
+ * A retried `complete` whose answer was lost gets 404 (the spec says "look for the file by name"):
+ * a 404 after a completion was sent is taken as completed when a file of the upload's name now
+ * exists in its target. `GET /files?project=…&name=…` (CV-FILES-QUERY) finds it and its id; a
+ * server without that listing is asked instead to start an upload of the same name without
+ * `overwrite` — 409 (CV-INIT-OVERWRITE) says it exists, but not its id; the probe's own upload,
+ * if any, is aborted.
  */
 import type { Lookup, UploadSteps } from "@partwise/client";
 import { CavaticaError, isCavaticaError } from "../client/errors.ts";
@@ -34,7 +36,13 @@ export interface CavaticaJournalUpload {
 }
 
 /** The stored file, or (a completion whose answer was lost) what is known of it. */
-export type CavaticaStored = File & { readonly found?: "by-name" };
+export type CavaticaStored = File & {
+  /**
+   * Found by its name after a lost completion answer: by `GET /files`, with its id, or (a server
+   * without that listing) by a probe, with an empty id.
+   */
+  readonly found?: "by-name";
+};
 
 function reportedEtag(report: PartReport): string | undefined {
   for (const [key, value] of Object.entries(report.response.headers))
@@ -57,6 +65,20 @@ export function cavaticaSteps(
   size: number | undefined,
 ): UploadSteps<CavaticaJournalUpload, CavaticaStored> {
   const { client, target, name } = settings;
+  /**
+   * The file of this name in the target, by `GET /files` (CV-FILES-QUERY); `null` when there is
+   * none, `undefined` when the server has no such listing (404, 405).
+   */
+  const listed = async (signal: AbortSignal): Promise<File | null | undefined> => {
+    try {
+      const page = await client.listFiles({ ...target, name, limit: 100 }, { signal });
+      const file = page.items.find((item): item is File => item.type === "file" && item.name === name);
+      return file ?? null;
+    } catch (error) {
+      if (isCavaticaError(error) && (error.status === 404 || error.status === 405)) return undefined;
+      throw error;
+    }
+  };
   /** Does a file of this name exist in the target? An init without overwrite answers. */
   const exists = async (signal: AbortSignal): Promise<boolean> => {
     try {
@@ -132,8 +154,12 @@ export function cavaticaSteps(
           if (!gone(error)) throw error;
         }
       }
-      // The upload is gone. Completed by us (its answer lost) when a file of this name now exists.
-      if (expected.completing && !settings.overwrite && (await exists(signal))) {
+      // The upload is gone. Completed by us (its answer lost) when a file of this name now exists;
+      // with overwrite an older file of the name cannot be told from ours, so nothing is assumed.
+      if (!expected.completing || settings.overwrite) return { state: "gone" };
+      const file = await listed(signal);
+      if (file) return { state: "completed", result: { ...file, found: "by-name" } };
+      if (file === undefined && (await exists(signal))) {
         const now = new Date().toISOString();
         const where = "project" in target ? target.project : "";
         return {
@@ -154,7 +180,8 @@ export function cavaticaSteps(
       return { state: "gone" };
     },
     async verify(file, expected, { signal }) {
-      if (file.found === "by-name") return file.size === expected.size;
+      // A probe found the file but not its id: the size the probe assumed is all there is to check.
+      if (file.found === "by-name" && file.id === "") return file.size === expected.size;
       const stored = await client.getFile(file.id, { signal });
       return stored.size === expected.size && stored.name === name;
     },

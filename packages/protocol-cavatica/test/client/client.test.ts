@@ -107,7 +107,10 @@ describe("CAVATICA client against the reference server", () => {
       reports.push({ part_number: number, response: { headers: stored.headers } });
     }
     // One part alone (reportPart), the others in a batch (reportParts).
-    expect(await client.reportPart(init.upload_id, reports[0]!)).toEqual(reports[0]);
+    expect(await client.reportPart(init.upload_id, reports[0]!)).toEqual({
+      href: `${h.baseUrl}/upload/multipart/${init.upload_id}`,
+      ...reports[0],
+    });
     const batch = await client.reportParts(init.upload_id, { parts: reports.slice(1) });
     expect(batch.parts).toEqual(reports.slice(1));
 

@@ -51,7 +51,7 @@ describe("upload guarantees (CAVATICA)", () => {
     }
   });
 
-  test("a lost answer to complete: the file is found by name and the upload resolves, no 409 dead end", async () => {
+  test("a lost answer to complete: GET /files finds the file by name and its id, no 409 dead end", async () => {
     const h = await startCavatica({
       limits: SMALL_LIMITS,
       faults: [parseFaultSpec("op=completeUpload,drop,count=1")],
@@ -66,6 +66,33 @@ describe("upload guarantees (CAVATICA)", () => {
       expect(journal.current).toBeUndefined();
       // The completion was sent once (its answer dropped), never again: the look-up found the file.
       expect(entries(h.log, "completeUpload").map((e) => e.fault)).toEqual(["drop"]);
+      expect(entries(h.log, "listFiles").map((e) => e.status)).toEqual([200]);
+      expect(entries(h.log, "initUpload").map((e) => e.status)).toEqual([200]);
+      // The id is the file's the dropped completion created, and it holds the bytes.
+      const [listedFile] = (await h.client.listFiles({ project: "alice/lost", name })).items;
+      expect(result.id).not.toBe("");
+      expect(result.id).toBe(listedFile?.id);
+      expectSameBytes(await download(h.client, result.id), bytes);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a lost answer to complete on a server without GET /files: a probe finds the file, without its id", async () => {
+    const h = await startCavatica({
+      limits: SMALL_LIMITS,
+      faults: [
+        parseFaultSpec("op=completeUpload,drop,count=1"),
+        parseFaultSpec("op=listFiles,status=404,count=1"),
+      ],
+    });
+    try {
+      const bytes = bytesOf(4 * KiB, 63);
+      const name = uniqueName();
+      const options = { client: h.client, project: "alice/lost-old", name, partSize: KiB, retry: quick };
+      const result = await upload(new Blob([bytes]), options);
+      expect(result).toMatchObject({ name, size: bytes.length, found: "by-name", id: "" });
+      expect(entries(h.log, "listFiles").map((e) => e.status)).toEqual([404]);
       expect(entries(h.log, "initUpload").map((e) => e.status)).toEqual([200, 409]);
     } finally {
       await h.close();

@@ -28,8 +28,8 @@ import {
 } from "@partwise/client";
 import { createBoundary, encodeRelated, isPartwiseError, type RelatedPartInput } from "@partwise/engine";
 import type { File, FileList, ResumableChunk, ResumableSession, SchemaName } from "../generated/schemas.ts";
-import { youforceSchemas } from "../index.ts";
 import { YOUFORCE_MULTIPART_MAX_SIZE, youforceResumableLimits } from "../limits.ts";
+import { youforceSchemas } from "../schemas.ts";
 import { httpError, scrub, YouforceError, type YouforceOperation } from "./errors.ts";
 import { checkFileName } from "./file-name.ts";
 

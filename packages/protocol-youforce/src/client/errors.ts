@@ -21,7 +21,7 @@
  */
 import { ClientError, type ClientErrorKind, isRetryableStatus, parseRetryAfter } from "@partwise/client";
 import { isPartwiseError } from "@partwise/engine";
-import { youforceSchemas } from "../index.ts";
+import { youforceSchemas } from "../schemas.ts";
 
 /** The code of each kind; a new kind cannot go unmapped. */
 export const YOUFORCE_ERROR_CODES = {

@@ -9,7 +9,7 @@
  * data dir (stable across restarts, useless for guessing short development tokens), and the
  * `tenantId`/`publisherId` it shows are derived from that.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { bearerToken, isB64Token, TokenIdentity } from "@partwise/node";
 import { refuse } from "./errors.ts";
 
 export interface Identity {
@@ -21,26 +21,17 @@ export interface Identity {
   readonly publisherId: string;
 }
 
-/** RFC 6750 §2.1 `b64token`; a token with other characters cannot be a bearer token. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-
 export class Authenticator {
-  private readonly allowed: readonly Uint8Array[] | undefined;
+  private readonly identities: TokenIdentity;
 
-  constructor(
-    private readonly secret: string,
-    tokens: readonly string[] | undefined,
-  ) {
-    this.allowed = tokens && tokens.length > 0 ? tokens.map((token) => this.digest(token)) : undefined;
+  constructor(secret: string, tokens: readonly string[] | undefined) {
+    this.identities = new TokenIdentity(secret, tokens);
   }
 
   /** The bearer token of a request, or undefined when the header is missing or malformed. */
   static bearer(request: Request): string | undefined {
-    const header = request.headers.get("authorization");
-    if (header === null) return undefined;
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    const token = match?.[1];
-    return token !== undefined && B64TOKEN.test(token) ? token : undefined;
+    const token = bearerToken(request.headers.get("authorization"));
+    return token !== undefined && isB64Token(token) ? token : undefined;
   }
 
   /** The identity of a request's token; refuses with 401 (YF-AUTH) without a valid one. */
@@ -50,8 +41,7 @@ export class Authenticator {
       refuse(401, "The access token is missing or invalid: send Authorization: Bearer <token>", "YF-AUTH", {
         "www-authenticate": 'Bearer realm="youforce-fileapi"',
       });
-    const digest = this.digest(token);
-    if (this.allowed && !this.allowed.some((known) => timingSafeEqual(known, digest)))
+    if (!this.identities.accepts(token))
       refuse(401, "The access token is missing or invalid", "YF-AUTH", {
         "www-authenticate": 'Bearer realm="youforce-fileapi", error="invalid_token"',
       });
@@ -60,12 +50,8 @@ export class Authenticator {
 
   /** The identity a token has, for configured ownership maps (`options.businessTypes`). */
   identity(token: string): Identity {
-    const id = Buffer.from(this.digest(token)).toString("hex");
+    const id = this.identities.id(token);
     const guid = `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-a${id.slice(17, 20)}-${id.slice(20, 32)}`;
     return { id, tenantId: `tenant-${id.slice(32, 44)}`, publisherId: guid };
-  }
-
-  private digest(token: string): Uint8Array {
-    return new Uint8Array(createHmac("sha256", this.secret).update(token).digest());
   }
 }

@@ -8,27 +8,11 @@
  * spec's own examples do ("… (YF-NAME-CHARSET)"). Tokens never reach a message: nothing here sees
  * one, and request text quoted in a message is cut short.
  */
-import { isPartwiseError } from "@partwise/engine";
-import {
-  BlobTooLargeError,
-  InvalidStoreKeyError,
-  isBodyAborted,
-  isStorageError,
-  storageFailure,
-} from "@partwise/node";
+import { failureOf, Refusal } from "@partwise/node";
 
-/** A refusal on its way to the client: status, message and the rule it enforces. */
-export class YouforceHttpError extends Error {
-  override readonly name = "YouforceHttpError";
-
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly rule?: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-  }
+/** A refusal on its way to the client (the server kit's `Refusal`): status, message, rule. */
+export class YouforceHttpError extends Refusal {
+  override readonly name: string = "YouforceHttpError";
 }
 
 /** Shorthand for throwing a refusal from anywhere in a handler. */
@@ -70,26 +54,17 @@ export function quote(text: string, max = 80): string {
 }
 
 /**
- * Any failure as the envelope. Engine errors carry the rule they break (`rule`), so every
- * multipart/related framing error answers 400 naming its MIME-* rule; anything unexpected is a 500
- * that says nothing about its cause. (Handlers turn a `BlobTooLargeError` into a 413 naming the
- * size rule that applied; the fallback here cannot know it.)
+ * Any failure as the envelope: a refusal as it says; anything else with the status the server
+ * kit's `FAILURE_STATUS` gives its kind, so every multipart/related framing error answers 400
+ * naming its MIME-* rule and anything unexpected is a 500 that says nothing about its cause.
+ * (Handlers turn a `BlobTooLargeError` into a 413 naming the size rule that applied; the fallback
+ * here cannot know it.)
  */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof YouforceHttpError)
-    return errorResponse(error.status, error.message, error.rule, error.headers);
-  if (error instanceof BlobTooLargeError)
-    return errorResponse(413, `The content exceeds ${error.maxBytes} bytes; nothing was stored`);
-  if (error instanceof InvalidStoreKeyError) return errorResponse(404, "Not found");
-  // The client went away mid-body (a chunk, a multipart upload): nothing was stored. A 400, as the
-  // other reference servers answer; the client will not read it, but logs and tests will.
-  if (isBodyAborted(error) && !isStorageError(error))
-    return errorResponse(400, "The request body ended before it was complete; nothing was stored");
-  if (isPartwiseError(error) && error.rule !== undefined)
-    return errorResponse(400, mimeMessage(error), error.rule);
-  const storage = storageFailure(error);
-  if (storage) return errorResponse(storage.status, storage.message);
-  return errorResponse(500, "An unexpected error occurred");
+  if (error instanceof Refusal) return errorResponse(error.status, error.message, error.rule, error.headers);
+  const failure = failureOf(error);
+  if (failure.kind === "framing") return errorResponse(failure.status, mimeMessage(failure), failure.rule);
+  return errorResponse(failure.status, failure.message, failure.rule);
 }
 
 /**

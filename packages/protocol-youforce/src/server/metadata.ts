@@ -16,7 +16,7 @@ import {
   normaliseExtensions,
   YOUFORCE_DENIED_EXTENSIONS,
 } from "../file-name-rules.ts";
-import { youforceSchemas } from "../index.ts";
+import { youforceSchemas } from "../schemas.ts";
 
 export { normaliseExtensions };
 

@@ -21,9 +21,8 @@
  * concurrently).
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { StagedBlob, Store } from "@partwise/node";
+import { KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
 import type { Identity } from "./auth.ts";
-import { KeyedMutex } from "./mutex.ts";
 
 /** What one subscriber did with a file (subscriber listings, `$filter` on status and dates). */
 export interface SubscriberMark {

@@ -10,13 +10,12 @@
  * A File that is not complete has no content (409). The strict reading ignores `Range` on the API
  * (RFC 9110 allows it) and honours it on the signed URL, as `SupportsRange` says.
  */
-import { S3Store } from "@partwise/node";
+import { contentRange, parseRange, S3Store, segmentStream } from "@partwise/node";
 import type { FileContentMeta } from "../../generated/schemas.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, errorResponse, refuse } from "../errors.ts";
-import { parseRange } from "../range.ts";
 import { BASESPACE_BASE_PATH } from "../routes.ts";
-import type { FileRecord, Segment } from "../state.ts";
+import type { FileRecord } from "../state.ts";
 import { dotNetDate } from "../view.ts";
 
 function assertComplete(file: FileRecord): void {
@@ -98,64 +97,16 @@ function serveBytes(ctx: ServerContext, file: FileRecord, request: Request, hono
       `Range ${request.headers.get("range")} lies outside the file's ${size} bytes`,
       "BS-DOWNLOAD",
       {
-        headers: { "content-range": `bytes */${size}` },
+        headers: { "content-range": contentRange(undefined, size) },
       },
     );
   const start = range.kind === "range" ? range.start : 0;
   const end = range.kind === "range" ? range.end : size - 1;
   headers["content-length"] = String(end - start + 1);
-  if (range.kind === "range") headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  if (range.kind === "range") headers["content-range"] = contentRange(range, size);
   const status = range.kind === "range" ? 206 : 200;
   // HEAD: no body, so no file is opened.
   if (request.method === "HEAD" || size === 0) return new Response(null, { status, headers });
-  return new Response(segmentStream(ctx, file.segments, start, end), { status, headers });
-}
-
-/**
- * Bytes `[start, end]` of the concatenated segments, read one blob at a time with backpressure
- * (nothing is read ahead of the consumer); cancelling closes the open blob.
- */
-function segmentStream(
-  ctx: ServerContext,
-  segments: readonly Segment[],
-  start: number,
-  end: number,
-): ReadableStream<Uint8Array> {
-  const pieces: { key: string; start: number; end: number }[] = [];
-  let offset = 0;
-  for (const segment of segments) {
-    const first = Math.max(start, offset);
-    const last = Math.min(end, offset + segment.size - 1);
-    if (first <= last) pieces.push({ key: segment.key, start: first - offset, end: last - offset });
-    offset += segment.size;
-  }
-  let index = 0;
-  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        for (;;) {
-          if (current === undefined) {
-            const piece = pieces[index++];
-            if (piece === undefined) {
-              controller.close();
-              return;
-            }
-            current = ctx.store.read(piece.key, { start: piece.start, end: piece.end }).getReader();
-          }
-          const { done, value } = await current.read();
-          if (done) {
-            current = undefined;
-            continue;
-          }
-          controller.enqueue(value);
-          return;
-        }
-      },
-      async cancel(reason) {
-        await current?.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  const read = ctx.store.read.bind(ctx.store);
+  return new Response(segmentStream(read, file.segments, { start, end }), { status, headers });
 }

@@ -17,7 +17,7 @@
 
 import { randomBytes } from "node:crypto";
 import { S3Store } from "@partwise/node";
-import { basespaceSchemas } from "../../index.ts";
+import { basespaceSchemas } from "../../schemas.ts";
 import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, refuse } from "../errors.ts";

@@ -3,7 +3,7 @@
  * uploaded parts, one (`POST …/part`, also `…/part/` as sevenbridges-python sends it) or several
  * (`POST /upload/multipart/{upload_id}` [S2]).
  */
-import type { PartReport } from "../../generated/schemas.ts";
+import type { PartReportAnswer } from "../../generated/schemas.ts";
 import type { OwnerId } from "../auth.ts";
 import { ignoreBody, readJson } from "../body.ts";
 import {
@@ -22,6 +22,7 @@ import { type ParsedReport, parseReport, parseReportList } from "../requests.ts"
 import { presignPart, syncS3Parts } from "../s3.ts";
 import { signedQuery } from "../signing.ts";
 import type { ReportDoc, UploadEntry } from "../state.ts";
+import { uploadHref } from "../views.ts";
 
 /** The status the storage answers and the headers to report (CV-SUCCESS-CODES, CV-REPORT-HEADERS). */
 const SUCCESS_CODES = [200];
@@ -127,13 +128,21 @@ async function report(
   });
 }
 
-/** POST /upload/multipart/{upload_id}/part (CV-REPORT-BODY): 200 echoes the report. */
+/**
+ * POST /upload/multipart/{upload_id}/part (CV-REPORT-BODY): 200 echoes the report (the OAS example)
+ * with the upload's `href`. sevenbridges-java copies this answer onto its upload object, which it
+ * then navigates by `href` alone: without it, its next part URL request has no address.
+ */
 export const reportPart: OperationHandler = async (context, request, _url, params) => {
   const owner = context.auth.authenticate(request);
   const body = await readJson(request, "CV-REPORT-BODY", context.reading === "lenient");
   const parsed = parseReport(body, "", reportPolicy(context));
   await report(context, owner, params.upload_id, [parsed]);
-  return Response.json(parsed.report satisfies PartReport);
+  const answer: PartReportAnswer = {
+    href: uploadHref(context.baseUrl(request), params.upload_id!),
+    ...parsed.report,
+  };
+  return Response.json(answer);
 };
 
 /** POST /upload/multipart/{upload_id} with `{parts: [...]}` (CV-REPORT-BATCH): 200 echoes them. */

@@ -9,7 +9,14 @@
  * `ETag: "<md5 hex>"` (CV-STORAGE-ETAG, CV-SUCCESS-CODES, CV-REPORT-HEADERS).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { BlobTooLargeError, isStorageError } from "@partwise/node";
+import {
+  BlobTooLargeError,
+  type ByteRange,
+  contentRange,
+  isStorageError,
+  parseRange,
+  segmentStream,
+} from "@partwise/node";
 import { breaks, type OperationHandler, partUrlScope, type ServerContext } from "../context.ts";
 import {
   badRequest,
@@ -159,31 +166,6 @@ export const storagePutPart: OperationHandler = async (context, request, url, pa
   }
 };
 
-type ByteRange = { readonly start: number; readonly end: number };
-
-/**
- * A single `bytes=` range of RFC 9110 §14.1.2 against `size`: the range, "unsatisfiable", or
- * undefined to serve the whole file (no header, several ranges, or a syntactically invalid one,
- * which RFC 9110 §14.2 says to ignore).
- */
-export function parseRange(header: string | null, size: number): ByteRange | "unsatisfiable" | undefined {
-  if (header === null) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (match === null) return undefined;
-  const [, first, last] = match as unknown as [string, string, string];
-  if (first === "" && last === "") return undefined;
-  if (first === "") {
-    const suffix = Number(last);
-    if (suffix === 0 || size === 0) return "unsatisfiable";
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
-  if (last !== "" && Number(last) < start) return undefined;
-  if (start >= size) return "unsatisfiable";
-  return { start, end };
-}
-
 /** GET|HEAD /storage/files/{file_id}?expires=…&signature=…, with single-range support. */
 export const storageGetFile: OperationHandler = async (context, request, url, params) => {
   const rawId = params.file_id!;
@@ -197,30 +179,23 @@ export const storageGetFile: OperationHandler = async (context, request, url, pa
     "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
   };
   const range = parseRange(request.headers.get("range"), file.size);
-  if (range === "unsatisfiable")
+  if (range.kind === "unsatisfiable")
     return errorResponse(
       416,
       `Range not satisfiable for ${file.size} bytes`,
       "CV-COMPLETE-FILE",
       Code.badRequest,
-      {
-        "content-range": `bytes */${file.size}`,
-      },
+      { "content-range": contentRange(undefined, file.size) },
     );
   const head = request.method === "HEAD";
   // The file is its blobs read in order (complete.ts copies nothing); a range may span several.
   const blobs = fileBlobs(file);
-  const bytes = (range?: ByteRange) =>
-    context.store.readMany(
-      blobs.map((blob) => blob.key),
-      blobs.map((blob) => blob.size),
-      range,
-    );
-  if (range === undefined) {
+  const bytes = (range?: ByteRange) => segmentStream(context.store.read.bind(context.store), blobs, range);
+  if (range.kind === "whole") {
     headers["content-length"] = String(file.size);
-    return new Response(head ? null : bytes(), { status: 200, headers });
+    return new Response(head || file.size === 0 ? null : bytes(), { status: 200, headers });
   }
   headers["content-length"] = String(range.end - range.start + 1);
-  headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
+  headers["content-range"] = contentRange(range, file.size);
   return new Response(head ? null : bytes(range), { status: 206, headers });
 };

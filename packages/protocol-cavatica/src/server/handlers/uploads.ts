@@ -4,19 +4,13 @@
  */
 import { tokenOf } from "../auth.ts";
 import { booleanFlag, ignoreBody, readJson } from "../body.ts";
-import {
-  breaks,
-  findUpload,
-  isoSeconds,
-  type OperationHandler,
-  ownerOfTarget,
-  type ServerContext,
-} from "../context.ts";
-import { CavaticaApiError, Code, conflict } from "../errors.ts";
+import { breaks, findUpload, isoSeconds, type OperationHandler, type ServerContext } from "../context.ts";
+import { Code, conflict } from "../errors.ts";
 import { choosePartSize } from "../part-size.ts";
 import { parseInit } from "../requests.ts";
 import { abortOnS3, startS3Upload, syncS3Parts } from "../s3.ts";
 import { randomId, type UploadDoc } from "../state.ts";
+import { claimTarget, projectOf, resolveTarget } from "../targets.ts";
 import { multipartUploadView, uploadDetailsView, uploadListItemView } from "../views.ts";
 
 /** `overwrite` and `list_parts`: only `true`/`false` in the strict reading (CV-BOOLEAN-QUERY). */
@@ -45,28 +39,18 @@ export const initUpload: OperationHandler = async (context, request, url) => {
   });
 
   // A project or folder nobody owns yet is claimed by the first token that uploads into it,
-  // unless the options fix its owner.
-  const targetOwner = ownerOfTarget(context, init.target) ?? (await context.state.claim(init.target, owner));
-  if (targetOwner !== owner)
-    throw init.target.kind === "project"
-      ? new CavaticaApiError(
-          403,
-          Code.projectForbidden,
-          "Insufficient privileges to access the requested project",
-          "CV-AUTH-ISOLATION",
-        )
-      : new CavaticaApiError(
-          403,
-          Code.fileForbidden,
-          "Insufficient privileges to access the requested parent folder",
-          "CV-AUTH-ISOLATION",
-        );
+  // unless the options fix its owner; a project's root folder is the project (targets.ts).
+  const target = resolveTarget(context, init.target);
+  await claimTarget(context, owner, target);
 
+  // A folder is never replaced by a file: its contents would be left without a parent.
+  if (context.state.fileNamed(target, init.name)?.type === "folder")
+    throw conflict(Code.conflict, "A folder of this name exists here", "CV-INIT-OVERWRITE");
   if (
     !overwrite &&
     !lenient &&
     !breaks(context, "CV-INIT-OVERWRITE") &&
-    context.state.fileNamed(init.target, init.name) !== undefined
+    context.state.fileNamed(target, init.name) !== undefined
   )
     throw conflict(
       Code.fileExists,
@@ -80,10 +64,10 @@ export const initUpload: OperationHandler = async (context, request, url) => {
   const doc: UploadDoc = {
     uploadId,
     owner,
-    target: init.target,
-    // A folder's files belong to a project; the reference server names it after the folder.
-    project: init.target.kind === "project" ? init.target.id : `folders/${init.target.id}`,
-    ...(init.target.kind === "parent" ? { parent: init.target.id } : {}),
+    target,
+    // A folder's files belong to its project; an unknown folder is named as its own project.
+    project: projectOf(context, target),
+    ...(target.kind === "parent" ? { parent: target.id } : {}),
     name: init.name,
     ...(init.size === undefined ? {} : { size: init.size }),
     ...(init.md5 === undefined ? {} : { md5: init.md5 }),
@@ -93,7 +77,9 @@ export const initUpload: OperationHandler = async (context, request, url) => {
     ...(s3 === undefined ? {} : { s3 }),
   };
   const entry = await context.state.createUpload(doc);
-  return Response.json(multipartUploadView(entry.doc), { status: context.reading === "strict" ? 201 : 200 });
+  return Response.json(multipartUploadView(entry.doc, context.baseUrl(request)), {
+    status: context.reading === "strict" ? 201 : 200,
+  });
 };
 
 /** GET /upload/multipart: the caller's ongoing uploads only (CV-AUTH-ISOLATION). */
@@ -124,7 +110,10 @@ export const getUpload: OperationHandler = async (context, request, url, params)
       ? "text"
       : "numeric";
   return Response.json(
-    uploadDetailsView(entry, listParts, { order, countStored: breaks(context, "CV-LIST-PARTS") }),
+    uploadDetailsView(entry, context.baseUrl(request), listParts, {
+      order,
+      countStored: breaks(context, "CV-LIST-PARTS"),
+    }),
   );
 };
 

@@ -19,12 +19,12 @@
  * bytes it streams and caches the MD5 once the last byte is read.
  */
 
-import { hashInPassing, segmentStream } from "../content.ts";
+import { contentRange, parseRange, segmentStream } from "@partwise/node";
+import { hashInPassing } from "../content.ts";
 import type { HandlerContext } from "../context.ts";
 import { queryParam } from "../context.ts";
 import { refuse } from "../errors.ts";
 import type { Role } from "../filter.ts";
-import { parseRange } from "../range.ts";
 import { type FileDoc, isGuid, segmentsOf } from "../state.ts";
 import { parseRole } from "./role.ts";
 
@@ -85,7 +85,7 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
       416,
       `Range ${request.headers.get("range")?.slice(0, 64)} cannot be satisfied for a file of ${doc.size} bytes`,
       "YF-DOWNLOAD-RANGE",
-      { "content-range": `bytes */${doc.size}` },
+      { "content-range": contentRange(undefined, doc.size) },
     );
   const lastByte = range.kind === "whole" || range.end === doc.size - 1;
   if (role === "subscriber" && lastByte) {
@@ -107,8 +107,9 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
     });
   }
   const segments = segmentsOf(doc);
+  const read = state.store.read.bind(state.store);
   if (range.kind === "whole") {
-    const bytes = doc.size === 0 ? null : segmentStream(state.store, segments, 0, doc.size - 1);
+    const bytes = doc.size === 0 ? null : segmentStream(read, segments);
     const body =
       bytes === null || doc.md5 !== undefined
         ? bytes
@@ -117,12 +118,12 @@ export async function downloadFile(ctx: HandlerContext, fileId: string, head: bo
   }
   // Mutation YF-DOWNLOAD-RANGE: the range's last byte is left out.
   const end = config.mutations.has("YF-DOWNLOAD-RANGE") ? range.end - 1 : range.end;
-  return new Response(end < range.start ? null : segmentStream(state.store, segments, range.start, end), {
+  return new Response(end < range.start ? null : segmentStream(read, segments, { start: range.start, end }), {
     status: 206,
     headers: {
       ...headers,
       "content-length": String(end - range.start + 1),
-      "content-range": `bytes ${range.start}-${range.end}/${doc.size}`,
+      "content-range": contentRange(range, doc.size),
     },
   });
 }

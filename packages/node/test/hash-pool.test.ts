@@ -1,0 +1,208 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { afterAll, describe, expect, test } from "vitest";
+import {
+  HashPool,
+  HashPoolClosedError,
+  HashWorkerError,
+  poolWorkers,
+  retainSharedHashPool,
+  sharedHashPool,
+} from "../src/hash-pool.ts";
+import { DiskStore, isStorageError, storageFailure } from "../src/index.ts";
+import { cut, MiB, md5Hex, patternBytes } from "./helpers.ts";
+
+const pools: HashPool[] = [];
+const dirs: string[] = [];
+const newPool = (threads: number): HashPool => {
+  const pool = new HashPool({ threads });
+  pools.push(pool);
+  return pool;
+};
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.close()));
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+
+/** `bytes` in a SharedArrayBuffer, as the disk store hands batches to the pool. */
+function shared(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
+}
+
+describe("HashPool", () => {
+  test("streams hashed at once, on fewer workers than streams, each get their own MD5", async () => {
+    const pool = newPool(2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            size: fc.integer({ min: 0, max: 200_000 }),
+            cuts: fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 4 }),
+            sharedMemory: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.nat(),
+        async (specs, seed) => {
+          const inputs = specs.map((spec, i) => patternBytes(spec.size, seed + i + 1));
+          const digests = await Promise.all(
+            specs.map(async (spec, i) => {
+              const stream = pool.open();
+              // Every update is posted before any is awaited: order is the pool's job.
+              const updates = cut(inputs[i] as Uint8Array, spec.cuts).map((piece) =>
+                stream.update(spec.sharedMemory ? shared(piece) : piece),
+              );
+              await Promise.all(updates);
+              return hex(await stream.digest());
+            }),
+          );
+          expect(digests, `seed ${seed}`).toEqual(inputs.map(md5Hex));
+          expect(pool.running).toBeLessThanOrEqual(2);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  test("a worker that dies fails its streams with HashWorkerError (no hang); the next stream gets a new worker", async () => {
+    const pool = newPool(1);
+    const stream = pool.open();
+    await stream.update(shared(patternBytes(1000, 3)));
+    const [worker] = poolWorkers(pool);
+    expect(worker).toBeDefined();
+    await worker?.terminate();
+    await expect(stream.update(shared(patternBytes(10, 4)))).rejects.toBeInstanceOf(HashWorkerError);
+    await expect(stream.digest()).rejects.toMatchObject({ code: "PW_HASH_WORKER_FAILED" });
+    expect(pool.running).toBe(0);
+
+    const next = pool.open();
+    const bytes = patternBytes(5000, 5);
+    await next.update(bytes);
+    expect(hex(await next.digest())).toBe(md5Hex(bytes));
+  });
+
+  test("close fails the streams in progress with HashPoolClosedError; a later stream starts new workers", async () => {
+    const pool = newPool(2);
+    const stream = pool.open();
+    const settled = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
+    const pending = settled(stream.update(shared(patternBytes(4 * MiB, 6))));
+    const digest = settled(stream.digest());
+    await pool.close();
+    // The update may have been read before the close; the digest cannot come any more.
+    const update = await pending;
+    if (update !== "resolved") expect(update).toBeInstanceOf(HashPoolClosedError);
+    expect(await digest).toMatchObject({ code: "PW_HASH_POOL_CLOSED" });
+    expect(pool.running).toBe(0);
+
+    const next = pool.open();
+    await next.update(new Uint8Array([1, 2, 3]));
+    expect(hex(await next.digest())).toBe(md5Hex(new Uint8Array([1, 2, 3])));
+  });
+
+  test("an aborted stream rejects its later calls, and the pool goes on", async () => {
+    const pool = newPool(1);
+    const stream = pool.open();
+    await stream.update(new Uint8Array(10));
+    stream.abort();
+    await expect(stream.digest()).rejects.toBeInstanceOf(HashPoolClosedError);
+    const next = pool.open();
+    expect(hex(await next.digest())).toBe(createHash("md5").digest("hex"));
+  });
+
+  test("threads must be a positive integer", () => {
+    expect(() => new HashPool({ threads: 0 })).toThrow(RangeError);
+    expect(() => new HashPool({ threads: 1.5 })).toThrow(RangeError);
+  });
+
+  test("the shared pool stops its threads when its last holder releases it", async () => {
+    const first = retainSharedHashPool();
+    const second = retainSharedHashPool();
+    const stream = sharedHashPool().open();
+    await stream.update(new Uint8Array(4));
+    await stream.digest();
+    expect(sharedHashPool().running).toBeGreaterThan(0);
+    await first();
+    await first(); // a second release of the same hold is a no-op
+    expect(sharedHashPool().running).toBeGreaterThan(0);
+    await second();
+    expect(sharedHashPool().running).toBe(0);
+  });
+});
+
+describe("DiskStore on a hash pool", () => {
+  test("a blob of several batches is hashed on the pool's workers, with the right MD5", async () => {
+    const pool = newPool(2);
+    const dir = await mkdtemp(join(tmpdir(), "partwise-hash-store-"));
+    dirs.push(dir);
+    const store = await DiskStore.open(dir, { hashPool: pool });
+    const data = patternBytes(3 * MiB + 12_345, 9);
+    const blob = await store.ingest(
+      (async function* () {
+        yield* cut(data, [65_536]);
+      })(),
+    );
+    expect(hex(blob.md5)).toBe(md5Hex(data));
+    expect(pool.running).toBeGreaterThan(0);
+    await blob.discard();
+  });
+
+  test("a hash worker dying mid-blob fails the ingest as a server error (5xx) and leaves no temp file", async () => {
+    const pool = newPool(1);
+    const dir = await mkdtemp(join(tmpdir(), "partwise-hash-store-"));
+    dirs.push(dir);
+    const store = await DiskStore.open(dir, { hashPool: pool });
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 8; i++) {
+        yield patternBytes(MiB, i + 1);
+        // After the first full batch the stream lives on a worker: kill it.
+        if (i === 2) await Promise.all(poolWorkers(pool).map((worker) => worker.terminate()));
+      }
+    }
+    const failure = await store.ingest(body()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(HashWorkerError);
+    expect(isStorageError(failure)).toBe(true);
+    expect(storageFailure(failure)?.status).toBe(500);
+    expect(await readdir(join(dir, "tmp"))).toEqual([]);
+  });
+});
+
+describe("threads never keep a process alive", () => {
+  const script = fileURLToPath(new URL("./fixtures/hash-pool-exit.ts", import.meta.url));
+  for (const mode of ["server-closed", "pool-never-closed"] as const)
+    test(`a process whose ${mode === "server-closed" ? "server was closed" : "pool was never closed"} exits by itself`, async () => {
+      const child = spawn(
+        process.execPath,
+        ["--conditions=partwise-source", "--import", "tsx", script, mode],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8");
+      });
+      // A leaked thread would keep the child alive: the test would then time out.
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      expect(code).toBe(0);
+      const report = JSON.parse(out.trim()) as { md5Ok: boolean; runningAfter: number; usedWorkers: number };
+      expect(report.md5Ok).toBe(true);
+      expect(report.usedWorkers).toBeGreaterThan(0);
+      if (mode === "server-closed") expect(report.runningAfter).toBe(0);
+    });
+});

@@ -1,0 +1,9 @@
+/**
+ * Validators for every schema of specs/basespace.yaml: `validate(name, value)` returns issues, `parse`
+ * throws. Their own module, so the client, the uploader and the server import them without the
+ * package barrel (`index.ts`), which would make an import cycle.
+ */
+import { createSchemaSet, type SchemaSet } from "@partwise/engine";
+import { schemas } from "./generated/schemas.ts";
+
+export const basespaceSchemas: SchemaSet<typeof schemas> = createSchemaSet(schemas);
