@@ -95,7 +95,7 @@ export function protocolPackageConfig() {
             // The globalSetup runs in Node through this environment: resolve sibling sources as Node does.
             environments: {
               __vitest__: {
-                resolve: { conditions: [...sourceConditions, "node", "module", "development|production"] },
+                resolve: { conditions: [...sourceConditions, "node", "development|production"] },
               },
             },
             test: {

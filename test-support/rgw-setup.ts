@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { missingCephBinaries, parseRgwEnv, type S3Endpoint, s3Required, s3SkippedLine } from "./s3.ts";
+import type {} from "./s3-tests.ts";
 
 const script = fileURLToPath(new URL("../scripts/ceph-rgw.sh", import.meta.url));
 const run = promisify(execFile);

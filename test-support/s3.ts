@@ -12,13 +12,6 @@
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** The run's S3 endpoint (test-support/rgw-setup.ts), or undefined when S3 tests are skipped. */
-    partwiseS3: S3Endpoint | undefined;
-  }
-}
-
 export interface S3Endpoint {
   readonly endpoint: string;
   readonly accessKeyId: string;

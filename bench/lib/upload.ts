@@ -37,6 +37,8 @@ export interface UploadBenchOptions<Extra> {
   readonly sizeBytes: number;
   readonly settings?: UploadSettings;
   readonly extra?: (context: BenchContext) => Promise<Extra>;
+  /** Extra environment of the server process (lib/serve.ts), e.g. `PARTWISE_BENCH_S3`. */
+  readonly serverEnv?: Readonly<Record<string, string>>;
 }
 
 export interface UploadBenchResult<Extra> {
@@ -70,7 +72,7 @@ export async function benchUpload<Extra = undefined>(
     const server = await startServer({
       serverScript: SERVE_SCRIPT,
       serverArgs: [options.protocol, TOKEN],
-      env: { PARTWISE_BENCH_DATA_DIR: work },
+      env: { PARTWISE_BENCH_DATA_DIR: work, ...options.serverEnv },
     });
     let uploaded: Uploaded;
     let seconds: number;

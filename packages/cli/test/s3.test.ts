@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Store } from "@partwise/node";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { testBucket } from "../../../test-support/s3.ts";
+import { testBucket } from "../../../test-support/s3-tests.ts";
 import { firstLine, partwise, runPartwise } from "./helpers.ts";
 
 const MiB = 1024 * 1024;

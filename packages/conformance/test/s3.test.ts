@@ -5,7 +5,7 @@
  * chosen for the storage leg and for time; `partwise conformance` runs all of it the same way.
  */
 import { expect, inject, test } from "vitest";
-import { testBucket } from "../../../test-support/s3.ts";
+import { testBucket } from "../../../test-support/s3-tests.ts";
 import { exitCodeOf } from "../src/report.ts";
 import { runConformance } from "../src/runner.ts";
 

@@ -47,7 +47,7 @@ import {
   assertKey,
   DiskStore,
   type IngestOptions,
-  readPieces,
+  readSegments,
   type StagedBlob,
   type Store,
 } from "./store.ts";
@@ -359,9 +359,7 @@ export class S3Store implements Store {
     sizes: readonly number[],
     range?: { start: number; end: number },
   ): ReadableStream<Uint8Array> {
-    if (keys.length !== sizes.length) throw new RangeError("readMany: one size per key");
-    const objectKeys = keys.map((key) => this.objectKey(key));
-    return readPieces(sizes, range, (index, start, end) => this.objectStream(objectKeys[index]!, start, end));
+    return readSegments((key, piece) => this.read(key, piece), keys, sizes, range);
   }
 
   async readAll(key: string): Promise<Uint8Array> {

@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { BatchBufferPool, BlobWriter } from "./blob-writer.ts";
 import { nodeChunks } from "./body.ts";
 import { type HashPool, sharedHashPool } from "./hash-pool.ts";
+import { segmentStream } from "./kit/range.ts";
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const READ_BYTES = 1024 * 1024;
@@ -341,9 +342,7 @@ export class DiskStore implements Store {
     sizes: readonly number[],
     range?: { start: number; end: number },
   ): ReadableStream<Uint8Array> {
-    if (keys.length !== sizes.length) throw new RangeError("readMany: one size per key");
-    const paths = keys.map((key) => this.blobPath(key));
-    return readPieces(sizes, range, (index, start, end) => fileStream(paths[index]!, start, end));
+    return readSegments((key, piece) => this.read(key, piece), keys, sizes, range);
   }
 
   async readAll(key: string): Promise<Uint8Array> {
@@ -415,61 +414,24 @@ export class DiskStore implements Store {
 }
 
 /**
- * Several blobs of `sizes` bytes read one after another as one, or its inclusive `range` (which
- * may span blob boundaries): `open(index, start, end)` streams bytes `[start, end)` of blob
- * `index`. Blobs wholly outside the range are never opened, and one blob at a time is read as the
- * stream is consumed (cancelling cancels it). Both adapters' `readMany`.
+ * `readMany` of both adapters: the blobs `keys` of `sizes` bytes read as one, or its inclusive
+ * `range`, through the kit's `segmentStream`, after checking the arguments (every key valid,
+ * one size per key, a range of safe non-negative integers).
  */
-export function readPieces(
+export function readSegments(
+  read: (key: string, range: { start: number; end: number }) => ReadableStream<Uint8Array>,
+  keys: readonly string[],
   sizes: readonly number[],
   range: { start: number; end: number } | undefined,
-  open: (index: number, start: number, end: number) => ReadableStream<Uint8Array>,
 ): ReadableStream<Uint8Array> {
+  if (keys.length !== sizes.length) throw new RangeError("readMany: one size per key");
+  for (const key of keys) assertKey(key);
   if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0))
     throw new RangeError(`invalid range ${range.start}-${range.end}`);
-  const start = range?.start ?? 0;
-  const end = range ? range.end : Number.POSITIVE_INFINITY; // inclusive
-  const pieces: { index: number; start: number; end: number }[] = [];
-  let offset = 0;
-  for (const [index, size] of sizes.entries()) {
-    const first = Math.max(start, offset);
-    const last = Math.min(end, offset + size - 1);
-    if (first <= last) pieces.push({ index, start: first - offset, end: last - offset + 1 });
-    offset += size;
-  }
-  let next = 0;
-  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          for (;;) {
-            if (current === undefined) {
-              const piece = pieces[next++];
-              if (piece === undefined) {
-                controller.close();
-                return;
-              }
-              current = open(piece.index, piece.start, piece.end).getReader();
-            }
-            const { done, value } = await current.read();
-            if (done) {
-              current = undefined;
-              continue;
-            }
-            controller.enqueue(value);
-            return;
-          }
-        } catch (error) {
-          current = undefined;
-          controller.error(error);
-        }
-      },
-      async cancel(reason) {
-        await current?.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
+  return segmentStream(
+    read,
+    keys.map((key, index) => ({ key, size: sizes[index] ?? 0 })),
+    range,
   );
 }
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { testBucket } from "../../../test-support/s3.ts";
+import { testBucket } from "../../../test-support/s3-tests.ts";
 import { DiskStore, S3Store, S3StoreError, storageFailure } from "../src/index.ts";
 import { chunkedStream } from "./helpers.ts";
 import { storeContract } from "./store-contract.ts";

@@ -5,13 +5,20 @@
  * sends several parts of a small file; all handed to the browser tests through `inject("cavatica")`.
  * The client must be told the same limits (`limits`), as the spec bounds `part_size` to 5 MiB … 5 GiB.
  */
+import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
+import { parseRgwEnv } from "../../../../test-support/s3.ts";
 import { CAVATICA_API_BASE_PATH, createCavaticaServer } from "../../src/server/index.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** `baseUrl` is the API root with its version (`${url}/v2`). */
     cavatica: { baseUrl: string; token: string; limits: { minPartSize: number; maxPartSize: number } };
+    /**
+     * The same server on a real S3 (its part URLs presigned RGW URLs, the bucket's CORS rule for any
+     * origin), when the run has a gateway (`PARTWISE_S3_ENV`, as CI sets it); undefined otherwise.
+     */
+    cavaticaS3: { baseUrl: string; s3Endpoint: string } | undefined;
   }
 }
 
@@ -22,5 +29,32 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = await createCavaticaServer({ tokens: [TOKEN], cors: { origins: ["*"] }, limits });
   const { url } = await server.listen({ host: "127.0.0.1", port: 0, keepAliveTimeoutMs: 10 });
   project.provide("cavatica", { baseUrl: `${url}${CAVATICA_API_BASE_PATH}`, token: TOKEN, limits });
-  return () => server.close();
+  const envFile = process.env.PARTWISE_S3_ENV;
+  const s3 = envFile ? parseRgwEnv(await readFile(envFile, "utf8")) : undefined;
+  if (s3 === undefined) {
+    project.provide("cavaticaS3", undefined);
+    return () => server.close();
+  }
+  const onS3 = await createCavaticaServer({
+    tokens: [TOKEN],
+    cors: { origins: ["*"] },
+    limits,
+    storage: {
+      kind: "s3",
+      endpoint: s3.endpoint,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      region: s3.region,
+      bucket: `pw-browser-${Date.now().toString(36)}`,
+    },
+  });
+  const listening = await onS3.listen({ host: "127.0.0.1", port: 0, keepAliveTimeoutMs: 10 });
+  project.provide("cavaticaS3", {
+    baseUrl: `${listening.url}${CAVATICA_API_BASE_PATH}`,
+    s3Endpoint: s3.endpoint,
+  });
+  return async () => {
+    await onS3.close();
+    await server.close();
+  };
 }
