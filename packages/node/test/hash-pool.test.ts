@@ -226,4 +226,6 @@ test("threads never keep a process alive: one whose server was closed, or whose 
     sharedRunningAfterClose: 0,
     ownWorkers: 1,
   });
-});
+  // A child Node with the TypeScript loader: seconds on a quiet machine, a minute or more on a
+  // loaded one. Only a hang should fail it.
+}, 300_000);
