@@ -77,6 +77,8 @@ interface PoolWorker {
   /** Open streams on this worker, by id. */
   readonly streams: Map<number, HashStream>;
   exited: boolean;
+  /** Stop once its last stream is done (`closeWhenIdle`). */
+  retiring: boolean;
 }
 
 /** One MD5 computation on a pool worker; see the module comment. */
@@ -174,7 +176,9 @@ export class HashPool {
     const target = owner;
     const stream = new HashStream(target, id, () => {
       target.streams.delete(id);
-      if (target.streams.size === 0) target.worker.unref();
+      if (target.streams.size > 0) return;
+      target.worker.unref();
+      if (target.retiring) void this.stop(target);
     });
     if (target.streams.size === 0) target.worker.ref();
     target.streams.set(id, stream);
@@ -197,9 +201,25 @@ export class HashPool {
     );
   }
 
+  /**
+   * Stops the idle workers now and each busy one once its last stream is done: no stream fails.
+   * A later `open` starts new workers.
+   */
+  async closeWhenIdle(): Promise<void> {
+    const workers = this.workers.splice(0);
+    for (const w of workers) w.retiring = true;
+    await Promise.all(workers.filter((w) => w.streams.size === 0).map((w) => this.stop(w)));
+  }
+
+  private async stop(entry: PoolWorker): Promise<void> {
+    if (entry.exited) return;
+    entry.exited = true;
+    await entry.worker.terminate();
+  }
+
   private spawn(): PoolWorker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: "partwise-md5", execArgv: [] });
-    const entry: PoolWorker = { worker, streams: new Map(), exited: false };
+    const entry: PoolWorker = { worker, streams: new Map(), exited: false, retiring: false };
     const die = (error: Error): void => {
       if (entry.exited) return;
       entry.exited = true;
@@ -235,7 +255,11 @@ export function sharedHashPool(): HashPool {
   return shared;
 }
 
-/** Holds the shared pool open; the returned function releases it (once), closing it when last. */
+/**
+ * Holds the shared pool open; the returned function releases it (once). The last release stops
+ * its threads, each once the blobs it is hashing are done (`closeWhenIdle`): a store that uses the
+ * shared pool without holding it never sees its hashing fail because a server closed.
+ */
 export function retainSharedHashPool(): () => Promise<void> {
   holders++;
   let released = false;
@@ -243,6 +267,6 @@ export function retainSharedHashPool(): () => Promise<void> {
     if (released) return;
     released = true;
     holders--;
-    if (holders === 0) await shared?.close();
+    if (holders === 0) await shared?.closeWhenIdle();
   };
 }
