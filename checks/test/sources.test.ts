@@ -11,26 +11,6 @@ import { describe, expect, test } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const INTERNAL = /DESIGN\.md|STYLE\.md|\bissue \d+/i;
 
-/**
- * Files still to be rewritten by the engineers who own them; remove an entry when its file is
- * clean. New files never belong here.
- */
-const NOT_YET: ReadonlySet<string> = new Set([
-  "packages/cli/src/commands/conformance.ts",
-  "packages/cli/src/commands/upload.ts",
-  "packages/client/src/classify.ts",
-  "packages/client/src/fetch.ts",
-  "packages/client/src/journal.ts",
-  "packages/conformance/src/report-schema.ts",
-  "packages/conformance/src/report.ts",
-  "packages/conformance/src/reporters/index.ts",
-  "packages/conformance/src/reporters/json.ts",
-  "packages/protocol-basespace/src/server/mutations.ts",
-  "packages/protocol-cavatica/src/server/mutations.ts",
-  "packages/protocol-youforce/src/server/mutations.ts",
-  "packages/protocol-youforce/src/upload/journal.ts",
-]);
-
 function* sources(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -56,6 +36,6 @@ describe("shipped sources cite only what ships", () => {
           INTERNAL.test(line) ? [`${relative(root, file)}:${i + 1}: ${line.trim()}`] : [],
         ),
     );
-    expect(hits.filter((hit) => !NOT_YET.has(hit.slice(0, hit.indexOf(":"))))).toEqual([]);
+    expect(hits).toEqual([]);
   });
 });

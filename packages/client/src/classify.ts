@@ -1,5 +1,5 @@
 /**
- * Which failures a retry can fix (issue 5; tus-js-client's documented default): network errors,
+ * Which failures a retry can fix (tus-js-client's documented default, https://github.com/tus/tus-js-client/blob/main/docs/api.md): network errors,
  * 5xx, 408 and 429 are retried, honouring `Retry-After`; any other 4xx is a rule violation and
  * fails at once with the rule named. A protocol may mark a specific answer retryable (BaseSpace's
  * Content-MD5 mismatch is a part corrupted in transit) through its error's `retryable`.

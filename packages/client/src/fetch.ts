@@ -1,7 +1,7 @@
 /**
  * The transport of every Partwise client is a `fetch`: in browsers the platform's own, in Node
- * undici's, over a pooled keep-alive `Agent` (STYLE.md: undici, one dispatcher reused by every
- * request) unless the caller passes its own `dispatcher` or `fetch`. Clients never use a global
+ * undici's, over a pooled keep-alive `Agent` (one dispatcher reused by every request, as undici
+ * recommends) unless the caller passes its own `dispatcher` or `fetch`. Clients never use a global
  * HTTP mock; tests pass a `fetch` or point at a reference server.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The resume journal (issue 5): what a new process needs to continue an upload — the server's
+ * The resume journal: what a new process needs to continue an upload — the server's
  * upload id and whatever else the protocol needs, the source's identity, and per accepted part its
  * size, MD5 and ETag — written after each accepted part. Where it is written is a `JournalStore`:
  * a file in Node (`@partwise/node`'s `fileJournal`, atomic), memory in tests, anything else a

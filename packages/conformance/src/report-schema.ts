@@ -1,5 +1,5 @@
 /**
- * The JSON Schema (draft-07) of the JSON report: DESIGN.md's contract `{ protocol, target, seed,
+ * The JSON Schema (draft-07) of the JSON report: the public contract `{ protocol, target, seed,
  * checks: [{ id, level, status, message?, counterexample?, seed?, path?, durationMs }], summary: {
  * passed, failed, skipped } }` is required; the fields Partwise adds are described and optional, and
  * more may be added later (`additionalProperties` stays open), so consumers should ignore unknown

@@ -1,5 +1,5 @@
 /**
- * The conformance report (DESIGN.md, "The public contract"): `{ protocol, target, seed, checks: [{
+ * The conformance report (the public contract, as the package README documents it): `{ protocol, target, seed, checks: [{
  * id, level, status, message?, counterexample?, seed?, path?, durationMs }], summary: { passed,
  * failed, skipped } }`. Fields beyond the contract are additions only; `report-schema.ts` is its
  * JSON Schema.

@@ -1,4 +1,4 @@
-/** The JSON reporter: the report itself (DESIGN.md's shape; `report-schema.ts` validates it). */
+/** The JSON reporter: the report itself (the public contract's shape; `report-schema.ts` validates it). */
 import type { Report } from "../report.ts";
 
 export function formatJson(report: Report): string {

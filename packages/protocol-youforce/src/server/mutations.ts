@@ -1,6 +1,6 @@
 /**
  * Mutations: deliberate breaks of single rules, so that a conformance suite can prove its check of
- * each rule catches a server that breaks it (issue 6, "The suite is tested too"). **For testing
+ * each rule catches a server that breaks it. **For testing
  * conformance suites only**: a mutated server is not a reference server.
  *
  * Each mutation is named by the rule id of specs/rules.yaml it breaks and breaks that rule alone,
