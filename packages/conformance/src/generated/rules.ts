@@ -471,33 +471,33 @@ export const RULES: readonly RuleEntry[] = [
     "id": "CV-FILES-QUERY",
     "protocol": "cavatica",
     "level": "should",
-    "source": "https://docs.sevenbridges.com/reference/list-files-primary-method: \"This call returns a list of files and subdirectories in a specified project or directory within a project\"; \"this call lists both files and subdirectories in the specified project or directory within a project, but not the contents of the subdirectories\"; sevenbridges-python meta/resource.py `_query` reads `href`, `items`, `links` and the header `X-Total-Matching-Query`",
-    "statement": "GET /files with exactly one of `project` and `parent` lists the items directly in it, filtered by `name` (repeatable) and paged by `limit` (1..100, default 50) and `offset`, answering `{href, items, links}` with `next`/`prev` links and the header `X-Total-Matching-Query`. (Not checked by the conformance suite).",
-    "check": "None: the file-management surface is outside the upload protocol the suite tests; the reference server's own tests and the replayed vendor-SDK sequences cover it."
+    "source": "https://docs.sevenbridges.com/reference/list-files-primary-method: \"This call returns a list of files and subdirectories in a specified project or directory within a project\"; \"this call lists both files and subdirectories in the specified project or directory within a project, but not the contents of the subdirectories\"; the paging envelope is an inference from the clients: sevenbridges-python meta/resource.py `_query` reads `href`, `items`, `links` and the header `X-Total-Matching-Query`",
+    "statement": "GET /files with exactly one of `project` and `parent` lists the items directly in it, filtered by `name` (repeatable) and paged by `limit` (1..100, default 50) and `offset`, answering `{href, items, links}` with `next`/`prev` links and the header `X-Total-Matching-Query`.",
+    "check": "Two small files are uploaded; a listing by each name finds that file alone with X-Total-Matching-Query 1; a listing of both names with limit=1 answers one item at offset 0 and the other at offset 1."
   },
   {
     "id": "CV-FILE-METADATA",
     "protocol": "cavatica",
     "level": "should",
-    "source": "https://docs.sevenbridges.com/reference/update-file-details: \"Maximum number of key-value pairs per file is 1000, including null-value keys.\"; \"Keys and values are UTF-8 encoded strings.\"; \"Maximum length of a key is 100 bytes (UTF-8 encoding).\"; \"Maximum length of a value is 300 bytes (UTF-8 encoding).\"",
-    "statement": "File metadata maps string keys of at most 100 UTF-8 bytes to string values of at most 300, at most 1000 pairs; PUT replaces the set, PATCH merges it (`null` removes a key); anything else is refused with 400. (Not checked by the conformance suite).",
-    "check": "None: the file-management surface is outside the upload protocol the suite tests; the reference server's own tests cover it."
+    "source": "https://docs.sevenbridges.com/reference/update-file-details: \"Maximum number of key-value pairs per file is 1000, including null-value keys.\"; \"Keys and values are UTF-8 encoded strings.\"; \"Maximum length of a key is 100 bytes (UTF-8 encoding).\"; \"Maximum length of a value is 300 bytes (UTF-8 encoding).\"; PUT replacing, PATCH merging and the 400 are an inference from the clients that call them (sevenbridges-python, -java)",
+    "statement": "File metadata maps string keys of at most 100 UTF-8 bytes to string values of at most 300, at most 1000 pairs; PUT replaces the set, PATCH merges it (`null` removes a key); anything else is refused with 400.",
+    "check": "On a small uploaded file, PUT {a, b} then GET answers {a, b}; PATCH {b: null, c} leaves {a, c}; a 101-byte key is refused with a 4xx and the set is unchanged."
   },
   {
     "id": "CV-FILE-TAGS",
     "protocol": "cavatica",
     "level": "should",
-    "source": "https://docs.sevenbridges.com/reference/update-file-details: \"Any list of tags specified in this request will overwrite the previously set tags on the file.\"",
-    "statement": "PUT /files/{file_id}/tags sets the file's tags to the list given (the array, or `{\"tags\": [...]}` as the docs' cURL line sends it) and answers it. (Not checked by the conformance suite).",
-    "check": "None: the file-management surface is outside the upload protocol the suite tests; the reference server's own tests cover it."
+    "source": "https://docs.sevenbridges.com/reference/update-file-details: \"Any list of tags specified in this request will overwrite the previously set tags on the file.\"; the answer's shape is an inference from the clients",
+    "statement": "PUT /files/{file_id}/tags sets the file's tags to the list given (the array, or `{\"tags\": [...]}` as the docs' cURL line sends it) and answers it.",
+    "check": "On a small uploaded file, PUT [\"x\", \"y\"] then PUT [\"z\"] each answer 200, and the file then carries exactly [\"z\"]."
   },
   {
     "id": "CV-RATE-LIMIT-HEADERS",
     "protocol": "cavatica",
     "level": "should",
-    "source": "https://docs.sevenbridges.com/docs/api-rate-limit: \"All rate limit information is returned to the user in the following HTTP headers\" (X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset); https://docs.sevenbridges.com/reference/get-your-current-rate-limit-status: \"Note that making this API call does not count against your rate limit.\"",
-    "statement": "Every API answer carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds), and GET /rate_limit reports the same without counting itself. (Not checked by the conformance suite; the reference server counts but never refuses).",
-    "check": "None: servers may leave rate limiting to a gateway; the reference server's own tests cover it."
+    "source": "https://docs.sevenbridges.com/docs/api-rate-limit: \"All rate limit information is returned to the user in the following HTTP headers\" (X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset); https://docs.sevenbridges.com/reference/get-your-current-rate-limit-status: \"Note that making this API call does not count against your rate limit.\"; that every API answer carries them is an inference from the first",
+    "statement": "Every API answer carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds), and GET /rate_limit reports the same without counting itself. (The reference server counts but never refuses.)",
+    "check": "An upload listing carries the three headers as integers; two consecutive GET /rate_limit answer 200 with the same rate.remaining."
   },
   {
     "id": "YF-AUTH",

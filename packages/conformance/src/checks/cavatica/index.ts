@@ -19,6 +19,9 @@ import { cvCompleteMissing } from "./complete-missing.ts";
 import { cvCompleteOrder } from "./complete-order.ts";
 import { cvCompleteTerminal } from "./complete-terminal.ts";
 import { cvErrorEnvelope } from "./error-envelope.ts";
+import { cvFileMetadata } from "./file-metadata.ts";
+import { cvFileTags } from "./file-tags.ts";
+import { cvFilesQuery } from "./files-query.ts";
 import { cvInitName } from "./init-name.ts";
 import { cvInitNameChars } from "./init-name-chars.ts";
 import { cvInitOverwrite } from "./init-overwrite.ts";
@@ -35,6 +38,7 @@ import { cvPartUrlExpiry } from "./part-url-expiry.ts";
 import { cvPartUrlLifetime } from "./part-url-lifetime.ts";
 import { cvPartUrlMethod } from "./part-url-method.ts";
 import { cvPartUrlSignature } from "./part-url-signature.ts";
+import { cvRateLimitHeaders } from "./rate-limit-headers.ts";
 import { cvReportBatch } from "./report-batch.ts";
 import { cvReportBody } from "./report-body.ts";
 import { cvReportEtag } from "./report-etag.ts";
@@ -75,4 +79,8 @@ export const cavaticaChecks: readonly Check[] = [
   cvCompleteTerminal,
   cvAbort,
   cvErrorEnvelope,
+  cvFilesQuery,
+  cvFileMetadata,
+  cvFileTags,
+  cvRateLimitHeaders,
 ];
