@@ -496,7 +496,7 @@ export const RULES: readonly RuleEntry[] = [
     "protocol": "cavatica",
     "level": "should",
     "source": "https://docs.sevenbridges.com/docs/api-rate-limit: \"All rate limit information is returned to the user in the following HTTP headers\" (X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset); https://docs.sevenbridges.com/reference/get-your-current-rate-limit-status: \"Note that making this API call does not count against your rate limit.\"; that every API answer carries them is an inference from the first",
-    "statement": "Every API answer carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds), and GET /rate_limit reports the same without counting itself. (The reference server counts but never refuses.)",
+    "statement": "Every API answer carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds), and GET /rate_limit reports the same without counting itself; the reference server counts but never refuses.",
     "check": "An upload listing carries the three headers as integers; two consecutive GET /rate_limit answer 200 with the same rate.remaining."
   },
   {
