@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3Store } from "@partwise/node";
+import { S3Store } from "@partwise/node/s3";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { testBucket } from "../../../test-support/s3-tests.ts";
 import { firstLine, partwise, runPartwise } from "./helpers.ts";

@@ -69,13 +69,14 @@ export {
 export { redact, redactUrl } from "./redact.ts";
 export {
   type CompletedPart,
+  isObjectStore,
+  type ObjectStore,
   openStore,
   type S3StorageOptions,
-  S3Store,
   S3StoreError,
   type S3StoreOptions,
   type StorageOptions,
-} from "./s3-store.ts";
+} from "./storage.ts";
 export {
   type ComposeOptions,
   composeServer,

@@ -38,7 +38,6 @@ import {
   PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
@@ -49,85 +48,21 @@ import {
   type IngestOptions,
   readSegments,
   type StagedBlob,
-  type Store,
 } from "./store.ts";
-
-/** Where the blobs go: an S3 endpoint, a bucket and an optional key prefix. */
-export interface S3StorageOptions {
-  /** The S3 endpoint, e.g. `http://127.0.0.1:7480` (path-style addressing is used). */
-  readonly endpoint: string;
-  readonly bucket: string;
-  /** Prepended to every object key (`prefix/` when it does not end with `/`). Default none. */
-  readonly prefix?: string | undefined;
-  /** Default: `AWS_REGION`, else `us-east-1`. */
-  readonly region?: string | undefined;
-  /** Default: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (the SDK's default chain). */
-  readonly accessKeyId?: string | undefined;
-  readonly secretAccessKey?: string | undefined;
-  /**
-   * Browser origins allowed to PUT parts to and GET files from presigned URLs: when given, a
-   * bucket without a CORS configuration gets one (`ETag` exposed). Default none.
-   */
-  readonly corsOrigins?: readonly string[] | undefined;
-}
-
-/** How a server stores: `disk` (default) or `s3`. */
-export type StorageOptions = { readonly kind: "disk" } | ({ readonly kind: "s3" } & S3StorageOptions);
-
-export interface S3StoreOptions extends S3StorageOptions {
-  /** fsync the state documents (as `DiskStore`'s option). */
-  readonly fsync?: boolean | undefined;
-}
-
-/** An S3 failure other than a missing object: unreachable, throttled, refused or out of quota. */
-export class S3StoreError extends Error {
-  override readonly name = "S3StoreError";
-  /** `PW_STORE_S3_UNAVAILABLE` (503), `PW_STORE_S3_QUOTA` (507) or `PW_STORE_S3_FAILED` (500). */
-  readonly code: "PW_STORE_S3_UNAVAILABLE" | "PW_STORE_S3_QUOTA" | "PW_STORE_S3_FAILED";
-  /** S3's error code (`SlowDown`, `AccessDenied`, …) or the network error's. */
-  readonly s3Code: string;
-  readonly status: number | undefined;
-
-  constructor(operation: string, cause: unknown) {
-    const s3Code = errorCode(cause) ?? "Unknown";
-    const status = httpStatus(cause);
-    super(`S3 ${operation} failed: ${s3Code}${status === undefined ? "" : ` (HTTP ${status})`}`, { cause });
-    this.s3Code = s3Code;
-    this.status = status;
-    this.code =
-      s3Code === "QuotaExceeded" || s3Code === "EntityTooLarge"
-        ? "PW_STORE_S3_QUOTA"
-        : status === undefined || status === 503 || status === 500 || s3Code === "SlowDown"
-          ? "PW_STORE_S3_UNAVAILABLE"
-          : "PW_STORE_S3_FAILED";
-  }
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (error instanceof S3ServiceException) return error.name;
-  const e = error as { name?: unknown; code?: unknown } | null;
-  return typeof e?.code === "string" ? e.code : typeof e?.name === "string" ? e.name : undefined;
-}
-
-function httpStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-}
-
-/** True for S3's "no such object" answers (404 to GET and HEAD, whose body is empty). */
-function isNotFound(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === "NoSuchKey" || code === "NotFound" || httpStatus(error) === 404;
-}
-
-/** A part of a multipart upload as S3 returned it (`ETag` quoted, as S3 answers it). */
-export interface CompletedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-}
+import {
+  type CompletedPart,
+  errorCode,
+  httpStatus,
+  isNotFound,
+  type ObjectStore,
+  type S3StorageOptions,
+  S3StoreError,
+  type S3StoreOptions,
+} from "./storage.ts";
 
 const STAGING = "s3up-";
 
-export class S3Store implements Store {
+export class S3Store implements ObjectStore {
   readonly kind = "s3" as const;
   readonly client: S3Client;
   readonly bucket: string;
@@ -585,28 +520,4 @@ export class S3Store implements Store {
   close(): void {
     this.client.destroy();
   }
-}
-
-/**
- * Opens the store `storage` names in `dir`: a `DiskStore` (the default) or an `S3Store` whose
- * objects go under `storage.prefix`, else `defaultPrefix` (a server sweeps the blobs it does not
- * know under its prefix, so two servers must not share one).
- */
-export async function openStore(
-  dir: string,
-  storage: StorageOptions | undefined,
-  options: {
-    readonly fsync?: boolean | undefined;
-    readonly corsOrigins?: readonly string[] | undefined;
-    readonly defaultPrefix?: string | undefined;
-  } = {},
-): Promise<DiskStore | S3Store> {
-  if (storage === undefined || storage.kind === "disk")
-    return DiskStore.open(dir, { fsync: options.fsync ?? false });
-  return S3Store.open(dir, {
-    ...storage,
-    prefix: storage.prefix ?? options.defaultPrefix,
-    corsOrigins: storage.corsOrigins ?? options.corsOrigins,
-    fsync: options.fsync,
-  });
 }

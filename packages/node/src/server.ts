@@ -19,7 +19,7 @@ import {
 } from "./listen.ts";
 import type { Reading } from "./mutations.ts";
 import { credentialsOf, redact } from "./redact.ts";
-import type { StorageOptions } from "./s3-store.ts";
+import type { StorageOptions } from "./storage.ts";
 
 /** Options every reference server takes (`partwise serve` maps its flags onto them). */
 export interface ReferenceServerOptions {

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { testBucket } from "../../../test-support/s3-tests.ts";
-import { DiskStore, S3Store, S3StoreError, storageFailure } from "../src/index.ts";
+import { DiskStore, S3StoreError, storageFailure } from "../src/index.ts";
+import { S3Store } from "../src/s3.ts";
 import { chunkedStream } from "./helpers.ts";
 import { storeContract } from "./store-contract.ts";
 

@@ -3,7 +3,7 @@
  * plus the lookups several operations need (an upload of the caller, a part number from a path).
  */
 import type { PartLimits } from "@partwise/engine";
-import type { Reading, S3Store, Store } from "@partwise/node";
+import type { ObjectStore, Reading, Store } from "@partwise/node";
 import type { Authenticator, OwnerId } from "./auth.ts";
 import { badRequest, CavaticaApiError, Code, uploadNotFound } from "./errors.ts";
 import type { CavaticaMutation } from "./mutations.ts";
@@ -16,7 +16,7 @@ export interface ServerContext {
   readonly state: CavaticaState;
   readonly store: Store;
   /** The S3 store when blobs live in S3: parts then go straight to S3 (s3.ts). */
-  readonly s3: S3Store | undefined;
+  readonly s3: ObjectStore | undefined;
   readonly auth: Authenticator;
   readonly signer: UrlSigner;
   readonly limits: PartLimits;

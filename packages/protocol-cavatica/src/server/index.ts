@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { type PartLimits, validateLimits } from "@partwise/engine";
 import {
   composeServer,
+  isObjectStore,
   openStore,
   type ReferenceServer,
   type ReferenceServerOptions,
@@ -111,7 +112,7 @@ export async function createCavaticaServer(options: CavaticaServerOptions = {}):
   const context: ServerContext = {
     state,
     store,
-    s3: store.kind === "s3" ? store : undefined,
+    s3: isObjectStore(store) ? store : undefined,
     auth: createAuthenticator(options.tokens, options.reading === "strict"),
     signer,
     limits,

@@ -12,7 +12,7 @@
  * The bytes carry the content's `ETag` as S3 sends it (etag.ts), and `If-None-Match` naming it
  * answers 304 without a body (RFC 9110 §13.1.2, evaluated before `Range`, §13.2.2).
  */
-import { contentRange, parseRange, S3Store, segmentStream } from "@partwise/node";
+import { contentRange, isObjectStore, parseRange, segmentStream } from "@partwise/node";
 import type { FileContentMeta } from "../../generated/schemas.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
 import { envelope, errorResponse, refuse } from "../errors.ts";
@@ -44,7 +44,7 @@ export async function getFileContent(ctx: ServerContext, rctx: RequestContext): 
       // On S3 a complete file is one object (status.ts joins its parts): a presigned S3 GET.
       const segment = file.segments.length === 1 ? file.segments[0] : undefined;
       const href =
-        ctx.store instanceof S3Store && segment !== undefined
+        isObjectStore(ctx.store) && segment !== undefined
           ? await ctx.store.presignGet(segment.key, ctx.contentUrlTtlSeconds, file.name)
           : signedContentUrl(ctx, rctx.url, file.id, expires);
       if (redirect === "true") return new Response(null, { status: 302, headers: { location: href } });

@@ -16,7 +16,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { S3Store } from "@partwise/node";
+import { isObjectStore } from "@partwise/node";
 import { basespaceSchemas } from "../../schemas.ts";
 import { bodyChunks } from "../body.ts";
 import { ownFile, type RequestContext, type ServerContext } from "../context.ts";
@@ -106,13 +106,14 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
   let segments = parts.map((part) => ({ key: part.key, size: part.size }));
   // On S3 the parts become one object (copied inside S3), so `redirect=meta` can hand out one
   // presigned S3 GET of the whole file, as BaseSpace does.
-  const joined = ctx.store instanceof S3Store && parts.length > 1;
-  if (joined && ctx.store instanceof S3Store) {
+  const store = ctx.store;
+  const joined = isObjectStore(store) && parts.length > 1;
+  if (joined && isObjectStore(store)) {
     const key = `c-${file.id}-${randomBytes(6).toString("hex")}`;
     segments = [
       {
         key,
-        size: await ctx.store.join(
+        size: await store.join(
           segments.map((segment) => segment.key),
           key,
         ),
