@@ -1,6 +1,6 @@
 /**
  * Part ingest by the REAL BaseSpace reference server (`createBasespaceServer`, in a child process;
- * lib/reference-server.ts), measured as `server-ingest.bench.ts` measures the minimal server: a
+ * lib/reference-server.mjs), measured as `server-ingest.bench.ts` measures the minimal server: a
  * plain sender that does not hash PUTs a 1 GiB file (BENCH_SIZE_MB overrides) as `uploadFilePart`
  * requests of 8, 16 and 25 MiB in turn, 4 in flight, after an untimed `createAppResultFile` with
  * `multipart=true`. Each part's ETag is checked against node:crypto afterwards.

@@ -1,6 +1,6 @@
 /**
  * Part ingest by the REAL CAVATICA reference server (`createCavaticaServer`, in a child process;
- * lib/reference-server.ts): after an untimed `initUpload` and one `getPartUrl` per part, a plain
+ * lib/reference-server.mjs): after an untimed `initUpload` and one `getPartUrl` per part, a plain
  * sender that does not hash PUTs a 1 GiB file (BENCH_SIZE_MB overrides) to the signed storage URLs
  * (`storagePutPart`) in parts of 8, 16 and 25 MiB in turn, 4 in flight. Each part's ETag is checked
  * against node:crypto afterwards.

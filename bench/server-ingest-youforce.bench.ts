@@ -1,6 +1,6 @@
 /**
  * Chunk ingest by the REAL YouForce reference server (`createYouforceServer`, in a child process;
- * lib/reference-server.ts): after an untimed `POST /files?uploadType=resumable` with chunk 0, a
+ * lib/reference-server.mjs): after an untimed `POST /files?uploadType=resumable` with chunk 0, a
  * plain sender that does not hash PUTs a 1 GiB file (BENCH_SIZE_MB overrides) as resumable chunks
  * (`uploadChunk`, position 1, 2, …), 4 in flight. A chunk is at most 9,000,000 bytes
  * (YF-RESUMABLE-CHUNK-SIZE), so the chunks are 8 MiB and 9,000,000 bytes in turn, not 8–25 MiB;

@@ -1,5 +1,5 @@
 /**
- * Runs `benchIngest` against a protocol's REAL reference server (lib/reference-server.ts, in a
+ * Runs `benchIngest` against a protocol's REAL reference server (lib/reference-server.mjs, in a
  * child process) and prints the verdict against the issue's targets: ingest >= 0.8 x md5sum on the
  * same bytes in the same run; server peak RSS < 128 MiB + parts in flight. Sets the exit code.
  */
@@ -15,7 +15,9 @@ export async function runReferenceIngest<Context>(options: {
   readonly partSizes?: readonly number[];
 }): Promise<void> {
   const result = await benchIngest<Context>({
-    serverScript: fileURLToPath(new URL("./reference-server.ts", import.meta.url)),
+    serverScript: fileURLToPath(new URL("./reference-server.mjs", import.meta.url)),
+    // The built packages, as users run them (reference-server.mjs); BENCH_FROM_SOURCE=1: the sources.
+    nodeArgs: process.env.BENCH_FROM_SOURCE === "1" ? ["--conditions=partwise-source", "--import", "tsx"] : [],
     serverArgs: [options.protocol, BENCH_TOKEN],
     sizeBytes: options.sizeBytes,
     protocol: options.ingest,
