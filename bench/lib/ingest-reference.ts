@@ -17,7 +17,8 @@ export async function runReferenceIngest<Context>(options: {
   const result = await benchIngest<Context>({
     serverScript: fileURLToPath(new URL("./reference-server.mjs", import.meta.url)),
     // The built packages, as users run them (reference-server.mjs); BENCH_FROM_SOURCE=1: the sources.
-    nodeArgs: process.env.BENCH_FROM_SOURCE === "1" ? ["--conditions=partwise-source", "--import", "tsx"] : [],
+    nodeArgs:
+      process.env.BENCH_FROM_SOURCE === "1" ? ["--conditions=partwise-source", "--import", "tsx"] : [],
     serverArgs: [options.protocol, BENCH_TOKEN],
     sizeBytes: options.sizeBytes,
     protocol: options.ingest,

@@ -68,6 +68,15 @@ export {
 } from "./mutations.ts";
 export { redact, redactUrl } from "./redact.ts";
 export {
+  type ComposeOptions,
+  composeServer,
+  type ReferenceServer,
+  type ReferenceServerOptions,
+  resolveDataDir,
+  type ServerLogEntry,
+} from "./server.ts";
+export { type FileSource, fileSource } from "./source.ts";
+export {
   type CompletedPart,
   isObjectStore,
   type ObjectStore,
@@ -77,15 +86,6 @@ export {
   type S3StoreOptions,
   type StorageOptions,
 } from "./storage.ts";
-export {
-  type ComposeOptions,
-  composeServer,
-  type ReferenceServer,
-  type ReferenceServerOptions,
-  resolveDataDir,
-  type ServerLogEntry,
-} from "./server.ts";
-export { type FileSource, fileSource } from "./source.ts";
 export {
   assertKey,
   BlobTooLargeError,

@@ -43,13 +43,6 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import {
-  assertKey,
-  DiskStore,
-  type IngestOptions,
-  readSegments,
-  type StagedBlob,
-} from "./store.ts";
-import {
   type CompletedPart,
   errorCode,
   httpStatus,
@@ -59,6 +52,7 @@ import {
   S3StoreError,
   type S3StoreOptions,
 } from "./storage.ts";
+import { assertKey, DiskStore, type IngestOptions, readSegments, type StagedBlob } from "./store.ts";
 
 const STAGING = "s3up-";
 
