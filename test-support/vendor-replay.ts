@@ -7,7 +7,14 @@
  * code. Bodies that were file content are described as slices of deterministic files
  * (`bytesOf(size, seed)`, the bytes the client was given to upload), so a recorded `Content-MD5`
  * still matches. Values the server chose (ids, tokens, signed URLs) are captured from an answer
- * into `{{name}}` variables and substituted into later targets, headers and bodies.
+ * (a dotted path into its JSON, or `header:NAME`) into `{{name}}` variables and substituted into
+ * later targets, headers, bodies and expected strings. `{{origin}}` is bound from the start to the
+ * server's origin (`http://127.0.0.1:PORT`), for the URLs a server hands out on itself; a captured
+ * absolute URL (an href, a signed part URL) is used as a target as it is.
+ *
+ * Each answer must have the expected status; then the captures are taken (so an expectation may
+ * name a variable its own answer introduces), and the expected JSON leaves, headers (a value, or
+ * just `{ "$present": true }`), byte length and bytes are checked.
  *
  * Requests go through node:http, which sends the recorded headers as they are (fetch would add or
  * refuse some); only the transport headers (Host, Content-Length, Connection, Expect,
@@ -29,8 +36,15 @@ export type ReplayBody =
   | { readonly file: string; readonly start?: number; readonly end?: number }
   | { readonly parts: readonly ReplayBody[] };
 
-/** An expected value: literally equal, equal to a captured variable, or matching a pattern. */
-export type Expected = unknown | { readonly $var: string } | { readonly $match: string };
+/**
+ * An expected value: literally equal (a string after `{{var}}` substitution), equal to a captured
+ * variable, matching a pattern, or (an answer header) present with any value.
+ */
+export type Expected =
+  | unknown
+  | { readonly $var: string }
+  | { readonly $match: string }
+  | { readonly $present: true };
 
 export interface ReplayStep {
   /** What the client was doing (for failure messages). */
@@ -50,8 +64,14 @@ export interface ReplayStep {
     readonly headers?: Readonly<Record<string, Expected>>;
     /** The answer's bytes: a slice of a file. */
     readonly body?: { readonly file: string; readonly start?: number; readonly end?: number };
+    /** The answer's length in bytes (where its content is not one of the fixture's files). */
+    readonly bodyLength?: number;
   };
-  /** Variables to take from the JSON answer: name → dotted path. */
+  /**
+   * Variables to take from the answer: name → a dotted path into its JSON, or `header:NAME` for an
+   * answer header (lower case), taken without double quotes: an entity-tag's opaque-tag (RFC 9110
+   * section 8.8.3), as the clients that echo an ETag into a JSON body send it.
+   */
   readonly capture?: Readonly<Record<string, string>>;
 }
 
@@ -121,9 +141,13 @@ function isMatch(value: unknown): value is { $match: string } {
   );
 }
 
+function isPresent(value: unknown): value is { $present: true } {
+  return typeof value === "object" && value !== null && (value as { $present?: unknown }).$present === true;
+}
+
 /** Replays `fixture` against the server at `origin`; every expectation failure names its step. */
 export async function replay(fixture: ReplayFixture, origin: string): Promise<Record<string, string>> {
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = { origin: new URL(origin).origin };
   const files = new Map<string, Uint8Array>();
   const fileBytes = (name: string): Uint8Array => {
     let bytes = files.get(name);
@@ -162,30 +186,39 @@ export async function replay(fixture: ReplayFixture, origin: string): Promise<Re
     expect(statuses, `${what}: status ${answer.status}: ${answer.body.toString("utf8", 0, 300)}`).toContain(
       answer.status,
     );
+    const captures = Object.entries(step.capture ?? {});
+    const json: unknown =
+      step.expect.json !== undefined || captures.some(([, from]) => !from.startsWith("header:"))
+        ? JSON.parse(answer.body.toString("utf8"))
+        : undefined;
+    for (const [name, from] of captures) {
+      const value = from.startsWith("header:")
+        ? answer.headers[from.slice("header:".length)]
+        : pathOf(json, from);
+      expect(typeof value === "string" || typeof value === "number", `${what}: capture ${from}`).toBe(true);
+      vars[name] = from.startsWith("header:") ? String(value).replaceAll('"', "") : String(value);
+    }
     const check = (actual: unknown, expected: Expected, label: string) => {
       if (isVar(expected)) expect(actual, `${what}: ${label}`).toBe(vars[expected.$var]);
       else if (isMatch(expected))
         expect(String(actual), `${what}: ${label}`).toMatch(new RegExp(expected.$match));
-      else expect(actual, `${what}: ${label}`).toEqual(expected);
+      else if (isPresent(expected)) expect(actual, `${what}: ${label}`).toBeDefined();
+      else
+        expect(actual, `${what}: ${label}`).toEqual(
+          typeof expected === "string" ? expand(expected) : expected,
+        );
     };
-    let json: unknown;
-    if (step.expect.json !== undefined || step.capture !== undefined) {
-      json = JSON.parse(answer.body.toString("utf8"));
-      for (const [path, expected] of Object.entries(step.expect.json ?? {}))
-        check(pathOf(json, path), expected, path);
-    }
+    for (const [path, expected] of Object.entries(step.expect.json ?? {}))
+      check(pathOf(json, path), expected, path);
     for (const [name, expected] of Object.entries(step.expect.headers ?? {}))
       check(answer.headers[name], expected, `header ${name}`);
+    if (step.expect.bodyLength !== undefined)
+      expect(answer.body.length, `${what}: body length`).toBe(step.expect.bodyLength);
     if (step.expect.body !== undefined) {
       const { file, start, end } = step.expect.body;
       const wanted = fileBytes(file).subarray(start ?? 0, end);
       expect(answer.body.length, `${what}: body length`).toBe(wanted.length);
       expect(Buffer.compare(answer.body, wanted), `${what}: body bytes`).toBe(0);
-    }
-    for (const [name, path] of Object.entries(step.capture ?? {})) {
-      const value = pathOf(json, path);
-      expect(typeof value === "string" || typeof value === "number", `${what}: capture ${path}`).toBe(true);
-      vars[name] = String(value);
     }
   }
   return vars;
