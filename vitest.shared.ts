@@ -22,6 +22,10 @@ const shared = defineConfig({
     hookTimeout: 60_000,
     // A test must be able to fail: one that makes no assertion fails instead of passing silently.
     expect: { requireAssertions: true },
+    // Node test files of a worker share one module graph instead of re-importing every source per
+    // file: 40% less CPU (youforce: 66 -> 38 CPU-s), which keeps CI in budget on 2 cores. No test
+    // mocks modules or stubs globals (vi.mock, vi.stubGlobal); browser projects keep isolation.
+    isolate: false,
   },
 });
 
@@ -101,6 +105,7 @@ export function protocolPackageConfig() {
             test: {
               ...shared.test,
               name: "chromium",
+              isolate: true,
               include: ["test/browser/**/*.test.ts"],
               globalSetup: ["test/browser/global-setup.ts"],
               browser,

@@ -13,6 +13,7 @@ export default mergeConfig(
           extends: true,
           test: {
             name: "chromium",
+            isolate: true,
             exclude: ["**/node_modules/**", "test/**/*.node.test.ts"],
             browser,
           },

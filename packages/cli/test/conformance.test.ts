@@ -5,7 +5,7 @@ import { reportSchema } from "@partwise/conformance";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { firstLine, partwise, runPartwise } from "./helpers.ts";
+import { firstLine, partwise, runInProcess, runPartwise } from "./helpers.ts";
 
 function schemaIssues(value: unknown): string[] {
   const ajv = new Ajv({ allErrors: true });
@@ -344,7 +344,7 @@ describe("partwise conformance usage errors exit 2 with one line", () => {
       /--wait must be a duration/,
     ],
   ])("%j", async (args, message) => {
-    const { code, stderr, stdout } = await runPartwise(args, { PARTWISE_TOKEN: "" });
+    const { code, stderr, stdout } = await runInProcess(args, { PARTWISE_TOKEN: "" });
     expect(stderr).toMatch(message);
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stdout).toBe("");
@@ -354,7 +354,7 @@ describe("partwise conformance usage errors exit 2 with one line", () => {
   test("a baseline that is neither a list of ids nor a report is a usage error", async () => {
     const file = join(dir, "bad-baseline.json");
     await writeFile(file, JSON.stringify({ some: "thing" }));
-    const { code, stderr } = await runPartwise([
+    const { code, stderr } = await runInProcess([
       "conformance",
       "--protocol",
       "all",

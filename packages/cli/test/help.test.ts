@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { type CommandName, commandHelp, mainHelp, SYNOPSIS } from "../src/help.ts";
-import { runPartwise } from "./helpers.ts";
+import { runInProcess, runPartwise } from "./helpers.ts";
 
 const COMMANDS = Object.keys(SYNOPSIS) as CommandName[];
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -40,7 +40,7 @@ describe("help and version", () => {
         [name, "--protocol", "basespace", "-h"],
         ["help", name],
       ]) {
-        const { code, stdout, stderr } = await runPartwise(args);
+        const { code, stdout, stderr } = await runInProcess(args);
         expect(code, stderr).toBe(0);
         expect(stdout).toBe(commandHelp(name));
         expect(stdout.startsWith(`usage: ${SYNOPSIS[name]}\n`)).toBe(true);
@@ -63,8 +63,8 @@ describe("help and version", () => {
   });
 
   test("an unknown flag is still a usage error (exit 2), --help after -- is not help", async () => {
-    expect((await runPartwise(["upload", "--frobnicate"])).code).toBe(2);
-    expect((await runPartwise(["serve", "--", "--help"])).code).toBe(2);
+    expect((await runInProcess(["upload", "--frobnicate"])).code).toBe(2);
+    expect((await runInProcess(["serve", "--", "--help"])).code).toBe(2);
   });
 });
 

@@ -1,6 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { run } from "../src/cli.ts";
 
 /** The `partwise` command as users run it, from source: node + tsx with the source condition. */
 export const BIN = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
@@ -39,4 +41,31 @@ export async function firstLine(child: ChildProcessWithoutNullStreams): Promise<
     if (end !== -1) return buffer.slice(0, end);
   }
   throw new Error(`no output; exit ${child.exitCode}`);
+}
+
+/**
+ * Runs the command in this process through `run`, the function the bin wires to process I/O
+ * (bin.ts), and returns what it printed and its exit code. For usage errors and other answers
+ * that need no process of their own: a spawned `partwise` costs seconds of start-up each.
+ */
+export async function runInProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  const code = await run(args, {
+    stdout: sink((text) => (stdout += text)),
+    stderr: sink((text) => (stderr += text)),
+    env: { ...process.env, ...env },
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
 }

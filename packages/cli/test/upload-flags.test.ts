@@ -13,7 +13,7 @@ import { createCavaticaServer } from "@partwise/protocol-cavatica/server";
 import { createYouforceServer } from "@partwise/protocol-youforce/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { flagWarnings } from "../src/upload-flags.ts";
-import { runPartwise } from "./helpers.ts";
+import { runInProcess } from "./helpers.ts";
 
 const TOKEN = "flags-token";
 let dir: string;
@@ -59,7 +59,7 @@ describe("partwise upload flags", () => {
   test("--part-size takes units: 5MiB parts on BaseSpace (above its one-request size)", async () => {
     const path = await file("units.bin", 26_000_000);
     const before = logs.basespace!.length;
-    const { code, stderr } = await runPartwise(
+    const { code, stderr } = await runInProcess(
       ["upload", path, "--protocol", "basespace", "--app-result", "5", "--part-size", "5MiB", "--json"],
       { ...NO_SETTINGS, PARTWISE_TOKEN: TOKEN, PARTWISE_BASE_URL: bases.basespace },
     );
@@ -73,27 +73,27 @@ describe("partwise upload flags", () => {
 
   test("the vendors' variables are read, and a flag wins over them", async () => {
     const path = await file("vendor.bin", 1000);
-    const ok = await runPartwise(["upload", path, "--protocol", "cavatica", "--project", "team/env"], {
+    const ok = await runInProcess(["upload", path, "--protocol", "cavatica", "--project", "team/env"], {
       ...NO_SETTINGS,
       SB_AUTH_TOKEN: TOKEN,
       SB_API_ENDPOINT: bases.cavatica,
     });
     expect(ok.code, ok.stderr).toBe(0);
     // The flag wins: a wrong --token is used (and refused) although SB_AUTH_TOKEN is right.
-    const flagWins = await runPartwise(
+    const flagWins = await runInProcess(
       ["upload", path, "--protocol", "cavatica", "--project", "team/env2", "--token", "wrong-token-1"],
       { ...NO_SETTINGS, SB_AUTH_TOKEN: TOKEN, SB_API_ENDPOINT: bases.cavatica },
     );
     expect(flagWins.code).toBe(1);
     expect(flagWins.stderr).not.toContain("wrong-token-1");
     const host = bases.basespace!.replace(/\/v1pre3$/, "");
-    const bs = await runPartwise(["upload", path, "--protocol", "basespace", "--app-result", "9"], {
+    const bs = await runInProcess(["upload", path, "--protocol", "basespace", "--app-result", "9"], {
       ...NO_SETTINGS,
       BASESPACE_ACCESS_TOKEN: TOKEN,
       BASESPACE_API_SERVER: host,
     });
     expect(bs.code, bs.stderr).toBe(0);
-    const none = await runPartwise(["upload", path, "--protocol", "youforce", "--business-type-id", "1"], {
+    const none = await runInProcess(["upload", path, "--protocol", "youforce", "--business-type-id", "1"], {
       ...NO_SETTINGS,
       SB_AUTH_TOKEN: TOKEN,
       PARTWISE_BASE_URL: bases.youforce,
@@ -106,12 +106,12 @@ describe("partwise upload flags", () => {
     const path = await file("same-name.bin", 2000);
     const env = { ...NO_SETTINGS, PARTWISE_TOKEN: TOKEN, PARTWISE_BASE_URL: bases.cavatica };
     const args = ["upload", path, "--protocol", "cavatica", "--project", "team/overwrite", "--json"];
-    const first = await runPartwise(args, env);
+    const first = await runInProcess(args, env);
     expect(first.code, first.stderr).toBe(0);
-    const again = await runPartwise(args, env);
+    const again = await runInProcess(args, env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/409|overwrite|exists/i);
-    const replaced = await runPartwise([...args, "--overwrite"], env);
+    const replaced = await runInProcess([...args, "--overwrite"], env);
     expect(replaced.code, replaced.stderr).toBe(0);
     const [a, b] = [first, replaced].map((r) => JSON.parse(r.stdout) as { id: string });
     expect(b!.id).not.toBe(a!.id);
@@ -119,7 +119,7 @@ describe("partwise upload flags", () => {
 
   test("the last line gives the file's id and where it is", async () => {
     const path = await file("where.bin", 3000);
-    const { code, stdout, stderr } = await runPartwise(
+    const { code, stdout, stderr } = await runInProcess(
       ["upload", path, "--protocol", "basespace", "--app-result", "42", "--directory", "runs/1", "--json"],
       { ...NO_SETTINGS, PARTWISE_TOKEN: TOKEN, PARTWISE_BASE_URL: bases.basespace },
     );
@@ -132,7 +132,7 @@ describe("partwise upload flags", () => {
 
   test("flags that do not apply get a warning, and the upload still succeeds", async () => {
     const path = await file("small.csv", 4000);
-    const { code, stderr } = await runPartwise(
+    const { code, stderr } = await runInProcess(
       [
         "upload",
         path,
