@@ -119,9 +119,7 @@ describe("resumable round trip", () => {
     for (const p of [3, 1, 2]) expect((await putChunk(server.base, token, p, parts[p]!)).status).toBe(202);
     const closed = await putChunk(server.base, token, 4, parts[4]!, { close: true });
     const file = (await closed.json()) as { id: string };
-    const md5 = createHash("md5")
-      .update(concat(...parts))
-      .digest("hex");
+    const md5 = createHash("md5").update(concat(...parts)).digest("hex");
     const documentMd5 = async () =>
       JSON.parse(await readFile(join(server.dataDir, "state", `file-${file.id}`), "utf8")).md5;
     await expect.poll(documentMd5, { timeout: 10_000 }).toBe(md5);
