@@ -13,19 +13,14 @@
  *
  * Closing a resumable upload does not copy: the file is its chunk blobs read in order (its
  * `segments`), which then belong to the file and outlive the session. Its whole-file MD5 (the
- * download's ETag, which uploaders verify with) is not composable from the chunks' MD5s, so it is
- * computed while the upload runs: each chunk, once committed, is read back and hashed in position
- * order as soon as the chunks before it are hashed (`RunningDigest`), so at the close only the last
- * chunks are left, and the ETag is ready almost at once instead of costing a pass over the whole
- * file after it. A chunk sent again (a retry) or a gap leaves the MD5 to be computed on the first
- * request that needs it; after a restart the digest starts over from chunk 0 with the next chunk. Either way it is cached in the file
- * document.
+ * download's ETag) is not composable from the chunks' MD5s, so it is computed on the first request
+ * that needs it and cached in the file document; the upload never pays for it.
  *
  * Keys are server-made (GUIDs, integers), never request text. Mutations of one file, one session
  * or the claims are serialised with a per-key lock (YF-RESUMABLE-POSITION: chunks arrive
  * concurrently).
  */
-import { createHash, type Hash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
 import type { Identity } from "./auth.ts";
 
@@ -108,17 +103,6 @@ export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
-/** A session's chunks hashed in position order so far (see the module comment). */
-interface RunningDigest {
-  readonly hash: Hash;
-  /** The blobs hashed, in order: chunks 0, 1, … of the session. */
-  readonly keys: string[];
-  /** The hashing queued so far (chunks are read one at a time, in order). */
-  work: Promise<void>;
-  /** A hashed chunk was replaced, or hashing failed: the digest is abandoned. */
-  dropped: boolean;
-}
-
 export class YouforceState {
   readonly files = new Map<string, FileDoc>();
   readonly sessions = new Map<string, SessionDoc>();
@@ -126,8 +110,6 @@ export class YouforceState {
   private readonly locks = new KeyedMutex();
   /** Whole-file MD5s being computed, by file id, so concurrent requests share one read. */
   private readonly hashing = new Map<string, Promise<string>>();
-  /** Whole-file MD5s of open resumable sessions, computed while their chunks arrive, by token. */
-  private readonly running = new Map<string, RunningDigest>();
   private seq = 0;
 
   private constructor(
@@ -239,77 +221,20 @@ export class YouforceState {
     if (doc.md5 !== undefined) return Promise.resolve(doc.md5);
     let pending = this.hashing.get(doc.id);
     if (pending === undefined) {
-      pending = this.digestFrom(doc, createHash("md5"), 0).finally(() => this.hashing.delete(doc.id));
+      pending = (async () => {
+        const hash = createHash("md5");
+        for (const segment of segmentsOf(doc)) {
+          const reader = this.store.read(segment.key).getReader();
+          for (let next = await reader.read(); !next.done; next = await reader.read())
+            hash.update(next.value);
+        }
+        const md5 = hash.digest("hex");
+        await this.cacheMd5(doc.id, md5);
+        return md5;
+      })().finally(() => this.hashing.delete(doc.id));
       this.hashing.set(doc.id, pending);
     }
     return pending;
-  }
-
-  /** Hashes `doc`'s segments from `from` on into `hash`, then caches and returns the file's MD5. */
-  private async digestFrom(doc: FileDoc, hash: Hash, from: number): Promise<string> {
-    for (const segment of segmentsOf(doc).slice(from)) await this.hashBlob(hash, segment.key);
-    const md5 = hash.digest("hex");
-    await this.cacheMd5(doc.id, md5);
-    return md5;
-  }
-
-  private async hashBlob(hash: Hash, key: string): Promise<void> {
-    const reader = this.store.read(key).getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) hash.update(next.value);
-  }
-
-  /**
-   * Chunk `position` of session `token` was committed (`replaced`: over an earlier copy): extends
-   * the session's running digest with every chunk now contiguous from the hashed prefix, in the
-   * background. A chunk sent again (rare: a retry) abandons the digest.
-   */
-  chunkStored(token: string, position: number, replaced: boolean): void {
-    let digest = this.running.get(token);
-    if (digest === undefined) {
-      digest = { hash: createHash("md5"), keys: [], work: Promise.resolve(), dropped: false };
-      this.running.set(token, digest);
-    }
-    // A replaced chunk may have been hashed already, or be being read: the digest is abandoned.
-    if (replaced) digest.dropped = true;
-    if (digest.dropped) return;
-    const running = digest;
-    running.work = running.work
-      .then(async () => {
-        for (;;) {
-          const next = running.keys.length;
-          if (running.dropped || this.sessions.get(token)?.chunks[next] === undefined) return;
-          await this.hashBlob(running.hash, chunkBlob(token, next));
-          running.keys.push(chunkBlob(token, next));
-        }
-      })
-      .catch(() => {
-        running.dropped = true;
-      });
-  }
-
-  /**
-   * Session `token` closed into `doc`: finishes the running digest with the segments it has not
-   * hashed and caches the file's MD5, in the background (`md5Of` waits for it). When the digest was
-   * abandoned or does not cover the start of the file's segments, nothing is done here.
-   */
-  sessionClosed(token: string, doc: FileDoc): void {
-    const running = this.running.get(token);
-    this.running.delete(token);
-    if (running === undefined || running.dropped || this.hashing.has(doc.id)) return;
-    const pending = running.work
-      .then(() => {
-        const segments = segmentsOf(doc);
-        const covers = !running.dropped && running.keys.every((key, i) => segments[i]?.key === key);
-        return covers
-          ? this.digestFrom(doc, running.hash, running.keys.length)
-          : this.digestFrom(doc, createHash("md5"), 0);
-      })
-      // A read that failed midway leaves the running hash unusable: start over from the first byte.
-      .catch(() => this.digestFrom(doc, createHash("md5"), 0))
-      .finally(() => this.hashing.delete(doc.id));
-    // Nobody may be waiting yet: a failure here is seen by the requests that wait on `md5Of`.
-    pending.catch(() => undefined);
-    this.hashing.set(doc.id, pending);
   }
 
   /** Records a file's whole-file MD5 in its document, unless it already has one. */
@@ -350,9 +275,6 @@ export class YouforceState {
   async dropSession(doc: SessionDoc): Promise<void> {
     await this.store.deleteJson(`session-${doc.token}`);
     this.sessions.delete(doc.token);
-    const running = this.running.get(doc.token);
-    if (running !== undefined) running.dropped = true;
-    this.running.delete(doc.token);
     const file = doc.fileId === undefined ? undefined : this.files.get(doc.fileId);
     const owned = new Set(file?.segments?.map((segment) => segment.key));
     await this.store.delete(

@@ -158,7 +158,6 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
           stored = await overwriteInPlace(state.store, chunkBlob(token, position), blob);
         else await blob.commit(chunkBlob(token, position));
         await state.putSession({ ...session, chunks: { ...session.chunks, [position]: stored } });
-        state.chunkStored(token, position, earlier !== undefined);
         return Response.json({ uploadToken: token, position }, { status: reading.chunkStatus });
       }
 
@@ -194,7 +193,6 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         fileId: session.fileId ?? globalThis.crypto.randomUUID(),
       };
       await state.putSession(closing);
-      state.chunkStored(token, position, session.chunks[position] !== undefined);
       const fileId = closing.fileId!;
       // No copy: the file is its chunk blobs in position order (as numbers, YF-RESUMABLE-POSITION),
       // which it keeps once the session is dropped.
@@ -223,7 +221,6 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         marks: {},
       };
       await state.addFile(doc, undefined);
-      state.sessionClosed(token, doc);
       // Mutation YF-RESUMABLE-CLOSED: the session stays, pointing at the file.
       if (!mutations.has("YF-RESUMABLE-CLOSED")) await state.dropSession(closing);
       return Response.json(fileResource(doc), { status: reading.closeStatus });

@@ -102,7 +102,6 @@ export async function uploadFile(ctx: HandlerContext): Promise<Response> {
           chunks: { 0: { size: media.size, md5: toHex(media.md5) } },
         };
         await state.putSession(session);
-        state.chunkStored(token, 0, false);
       });
       return Response.json({ uploadToken: token, position: 0 }, { status: config.reading.startStatus });
     }
