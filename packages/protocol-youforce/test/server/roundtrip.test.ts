@@ -101,6 +101,10 @@ describe("resumable round trip", () => {
           }
           expect(file.size).toBe(expected.length);
           expect(file.numChunks).toBe(parts.length);
+          // The ETag uploaders verify with is the MD5 of the bytes stored, retries and all.
+          const md5 = createHash("md5").update(expected).digest("hex");
+          const head = await download(server.base, file.id, TOKEN, { method: "HEAD" });
+          expect(head.headers.get("etag")).toBe(`"${md5}"`);
           expect(bytesEqual(await downloadBytes(server.base, file.id), expected)).toBe(true);
         },
       ),
