@@ -75,46 +75,34 @@ const yfResumableToken: Check = youforceCheck(
   },
 );
 
+/**
+ * A resumable upload of a short chunk 0, one chunk of `size` random bytes at position 1 (which must
+ * be stored) and a short closing chunk; the closed file must read back byte for byte.
+ */
+async function closeWithBigChunk(ctx: CheckContext, size: number, name: string): Promise<void> {
+  businessTypeOf(ctx);
+  const session = await startResumable(ctx, { name: uniqueName(name, ".bin"), chunk0: "chunk zero;" });
+  const big = bytesOf(size, Math.floor(ctx.random() * 2 ** 32));
+  expectStoredChunk(
+    ctx,
+    await putChunk(ctx, session, { position: 1, bytes: big }),
+    `a chunk of ${size} bytes`,
+  );
+  const closed = await putChunk(ctx, session, { position: 2, bytes: utf8("end"), close: true });
+  const file = await expectClosed(ctx, closed, session, 11 + size + 3, "closing the upload");
+  await expectReadBack(ctx, file.id, concat(utf8("chunk zero;"), big, utf8("end")), "the closed upload");
+}
+
 const yfResumableChunkSize: Check = youforceCheck(
   "YF-RESUMABLE-CHUNK-SIZE",
   "a chunk of 9,000,000 bytes is accepted and the upload closes with it",
-  async (ctx) => {
-    businessTypeOf(ctx);
-    const session = await startResumable(ctx, {
-      name: uniqueName("chunk-size", ".bin"),
-      chunk0: "chunk zero;",
-    });
-    const big = bytesOf(CHUNK_MAX_SIZE, Math.floor(ctx.random() * 2 ** 32));
-    expectStoredChunk(
-      ctx,
-      await putChunk(ctx, session, { position: 1, bytes: big }),
-      `a chunk of ${CHUNK_MAX_SIZE} bytes`,
-    );
-    const closed = await putChunk(ctx, session, { position: 2, bytes: utf8("end"), close: true });
-    const file = await expectClosed(ctx, closed, session, 11 + CHUNK_MAX_SIZE + 3, "closing the upload");
-    await expectReadBack(ctx, file.id, concat(utf8("chunk zero;"), big, utf8("end")), "the closed upload");
-  },
+  (ctx) => closeWithBigChunk(ctx, CHUNK_MAX_SIZE, "chunk-size"),
 );
 
 const yfSizeUnit: Check = youforceCheck(
   "YF-SIZE-UNIT",
   "a chunk of 9,437,184 bytes (9 MB read as MiB, as the PowerShell client counts) is accepted and closes",
-  async (ctx) => {
-    businessTypeOf(ctx);
-    const session = await startResumable(ctx, {
-      name: uniqueName("size-unit", ".bin"),
-      chunk0: "chunk zero;",
-    });
-    const big = bytesOf(CHUNK_MIB_SIZE, Math.floor(ctx.random() * 2 ** 32));
-    expectStoredChunk(
-      ctx,
-      await putChunk(ctx, session, { position: 1, bytes: big }),
-      `a chunk of ${CHUNK_MIB_SIZE} bytes`,
-    );
-    const closed = await putChunk(ctx, session, { position: 2, bytes: utf8("end"), close: true });
-    const file = await expectClosed(ctx, closed, session, 11 + CHUNK_MIB_SIZE + 3, "closing the upload");
-    await expectReadBack(ctx, file.id, concat(utf8("chunk zero;"), big, utf8("end")), "the closed upload");
-  },
+  (ctx) => closeWithBigChunk(ctx, CHUNK_MIB_SIZE, "size-unit"),
 );
 
 const yfResumableChunkLimit: Check = youforceCheck(
