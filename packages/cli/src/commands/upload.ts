@@ -134,6 +134,22 @@ export function checkTarget(protocol: Protocol, flags: Flags, name: string | und
     throw new UsageError("youforce needs --business-type-id N (an integer)");
 }
 
+/** The options every protocol's `upload` takes alike, from the common flags. */
+function runOptions(common: Common) {
+  return {
+    baseUrl: common.baseUrl,
+    token: common.token,
+    concurrency: common.concurrency,
+    journal: common.journal,
+    journalName: common.statePath,
+    retry: { retries: common.retries, retryForMs: common.retryForMs },
+    signal: common.signal,
+    onProgress: common.onProgress,
+    wholeFileMd5: common.wholeFileMd5,
+    slots: common.slots,
+  };
+}
+
 /** Each protocol's uploader, loaded only when used (after `checkTarget`). */
 export const UPLOADERS: Record<
   Protocol,
@@ -143,21 +159,12 @@ export const UPLOADERS: Record<
     const appResultId = stringFlag(flags, "app-result") as string;
     const { upload } = await import("@partwise/protocol-basespace");
     return upload(source, {
-      baseUrl: common.baseUrl,
-      token: common.token,
+      ...runOptions(common),
       appResultId,
       directory: stringFlag(flags, "directory"),
       contentType: stringFlag(flags, "content-type"),
       name: common.name,
       partSize: common.partSize,
-      concurrency: common.concurrency,
-      journal: common.journal,
-      journalName: common.statePath,
-      retry: { retries: common.retries, retryForMs: common.retryForMs },
-      signal: common.signal,
-      onProgress: common.onProgress,
-      wholeFileMd5: common.wholeFileMd5,
-      slots: common.slots,
     });
   },
   async cavatica(source, common, flags) {
@@ -165,39 +172,21 @@ export const UPLOADERS: Record<
     const parent = stringFlag(flags, "parent");
     const { upload } = await import("@partwise/protocol-cavatica");
     return upload(source, {
-      baseUrl: common.baseUrl,
-      token: common.token,
+      ...runOptions(common),
       ...(project !== undefined ? { project } : { parent: parent as string }),
       name: common.name as string,
       partSize: common.partSize,
-      concurrency: common.concurrency,
-      journal: common.journal,
-      journalName: common.statePath,
-      retry: { retries: common.retries, retryForMs: common.retryForMs },
-      signal: common.signal,
-      onProgress: common.onProgress,
-      wholeFileMd5: common.wholeFileMd5,
       overwrite: flags.overwrite === true,
-      slots: common.slots,
     } as Parameters<typeof upload>[1]);
   },
   async youforce(source, common, flags) {
     const id = stringFlag(flags, "business-type-id") as string;
     const { upload } = await import("@partwise/protocol-youforce");
     return upload(source, {
-      baseUrl: common.baseUrl,
-      token: common.token,
+      ...runOptions(common),
       businessTypeId: Number(id),
       name: common.name,
       chunkSize: common.partSize,
-      concurrency: common.concurrency,
-      journal: common.journal,
-      journalName: common.statePath,
-      retry: { retries: common.retries, retryForMs: common.retryForMs },
-      signal: common.signal,
-      onProgress: common.onProgress,
-      wholeFileMd5: common.wholeFileMd5,
-      slots: common.slots,
     });
   },
 };
