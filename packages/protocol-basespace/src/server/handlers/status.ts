@@ -106,14 +106,14 @@ async function complete(ctx: ServerContext, file: FileRecord): Promise<Response>
   let segments = parts.map((part) => ({ key: part.key, size: part.size }));
   // On S3 the parts become one object (copied inside S3), so `redirect=meta` can hand out one
   // presigned S3 GET of the whole file, as BaseSpace does.
-  const store = ctx.store;
-  const joined = isObjectStore(store) && parts.length > 1;
-  if (joined && isObjectStore(store)) {
+  const objects = isObjectStore(ctx.store) && parts.length > 1 ? ctx.store : undefined;
+  const joined = objects !== undefined;
+  if (objects) {
     const key = `c-${file.id}-${randomBytes(6).toString("hex")}`;
     segments = [
       {
         key,
-        size: await store.join(
+        size: await objects.join(
           segments.map((segment) => segment.key),
           key,
         ),
