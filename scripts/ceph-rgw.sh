@@ -85,9 +85,15 @@ down() {
 # --- helpers ---------------------------------------------------------------------------
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {             # free_port [AVOID_LO AVOID_HI]: a random port nobody listens on
-  local p i
+  # Below the kernel's ephemeral range (ip_local_port_range, 32768 by default), leaving room for
+  # the mon's 200 daemon ports: a port in that range can be taken, between this check and the
+  # daemon's bind, as the local port of any outgoing connection (the daemons' own, to the mon),
+  # and the bind then fails with "Address already in use".
+  local p i low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 12000 ] 2>/dev/null || low=32768
   for i in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
+    p=$(( 10000 + RANDOM % (low - 10000 - 250) ))
     if [ -n "${1:-}" ] && [ "$p" -ge "$1" ] && [ "$p" -le "$2" ]; then continue; fi
     port_busy "$p" || { echo "$p"; return 0; }
   done
