@@ -17,11 +17,9 @@ export async function runReferenceIngest<Context>(options: {
   const result = await benchIngest<Context>({
     serverScript: fileURLToPath(new URL("./reference-server.mjs", import.meta.url)),
     // The built packages, as users run them (reference-server.mjs); BENCH_FROM_SOURCE=1: the sources.
-    // BENCH_SERVER_NODE_ARGS adds Node flags to the server's process, e.g. "--cpu-prof --cpu-prof-dir=DIR".
-    nodeArgs: [
-      ...(process.env.BENCH_FROM_SOURCE === "1" ? ["--conditions=partwise-source", "--import", "tsx"] : []),
-      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-    ],
+    // BENCH_SERVER_NODE_ARGS (lib/ingest.ts startServer) adds Node flags, e.g. "--cpu-prof --cpu-prof-dir=DIR".
+    nodeArgs:
+      process.env.BENCH_FROM_SOURCE === "1" ? ["--conditions=partwise-source", "--import", "tsx"] : [],
     serverArgs: [options.protocol, BENCH_TOKEN],
     sizeBytes: options.sizeBytes,
     protocol: options.ingest,

@@ -304,6 +304,8 @@ export async function startServer(
     process.execPath,
     [
       ...(options.nodeArgs ?? ["--conditions=partwise-source", "--import", "tsx"]),
+      // BENCH_SERVER_NODE_ARGS adds Node flags to every bench's server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
+      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
       options.serverScript,
       ...(options.serverArgs ?? []),
     ],
