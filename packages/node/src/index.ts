@@ -4,6 +4,8 @@
  * redaction, and the server kit the reference servers share (keyed mutex, `Range`, refusals and
  * the failure-to-status map, token identity). Nothing here knows a protocol.
  */
+
+export { BlobDigest, BlobDigestClosedError, type BlobFeed, type DigestSink } from "./blob-digest.ts";
 export { type CorsOptions, withCors } from "./cors.ts";
 export {
   corruptBody,
@@ -99,4 +101,5 @@ export {
   type StagedBlob,
   type Store,
   storageFailure,
+  type UnhashedBlob,
 } from "./store.ts";

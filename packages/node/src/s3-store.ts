@@ -42,6 +42,7 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { BlobDigest } from "./blob-digest.ts";
 import {
   type CompletedPart,
   errorCode,
@@ -52,7 +53,14 @@ import {
   S3StoreError,
   type S3StoreOptions,
 } from "./storage.ts";
-import { assertKey, DiskStore, type IngestOptions, readSegments, type StagedBlob } from "./store.ts";
+import {
+  assertKey,
+  DiskStore,
+  type IngestOptions,
+  readSegments,
+  type StagedBlob,
+  type UnhashedBlob,
+} from "./store.ts";
 
 const STAGING = "s3up-";
 
@@ -153,11 +161,20 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  ingest(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+    options?: IngestOptions & { readonly md5?: true },
+  ): Promise<StagedBlob>;
+  ingest(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+    options: IngestOptions,
+  ): Promise<UnhashedBlob>;
+  /** Always hashes (`md5: false` notwithstanding): the MD5 is the PUT's `Content-MD5`. */
   async ingest(
     body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
     options: IngestOptions = {},
   ): Promise<StagedBlob> {
-    const staged = await this.local.ingest(body, options);
+    const staged = await this.local.ingest(body, { ...options, md5: true });
     let settled = false;
     return {
       size: staged.size,
@@ -189,6 +206,13 @@ export class S3Store implements ObjectStore {
         await staged.discard();
       },
     };
+  }
+
+  /** A running MD5 over objects appended in order, each read with a GET and hashed on the event loop. */
+  openDigest(): BlobDigest {
+    return new BlobDigest(async (key, sink) => {
+      for await (const bytes of this.read(key) as unknown as AsyncIterable<Uint8Array>) await sink(bytes);
+    }, undefined);
   }
 
   async concat(keys: readonly string[]): Promise<StagedBlob> {

@@ -17,7 +17,8 @@ import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { BatchBufferPool, BlobWriter } from "./blob-writer.ts";
+import { BlobDigest } from "./blob-digest.ts";
+import { BatchBufferPool, BlobWriter, readBlob } from "./blob-writer.ts";
 import { nodeChunks } from "./body.ts";
 import { type HashPool, sharedHashPool } from "./hash-pool.ts";
 import { segmentStream } from "./kit/range.ts";
@@ -129,11 +130,22 @@ export interface StagedBlob {
   discard(): Promise<void>;
 }
 
+/**
+ * A staged blob ingested with `md5: false`: nobody needed its own MD5 (a resumable chunk, whose
+ * file is hashed as a whole by a `BlobDigest`), so the store may not have computed one.
+ */
+export type UnhashedBlob = Omit<StagedBlob, "md5"> & { readonly md5?: Uint8Array | undefined };
+
 export interface IngestOptions {
   /** Refuse (and delete) the blob as soon as it grows past this many bytes. */
   readonly maxBytes?: number;
   /** Sees every chunk before it is hashed and written (fault injection corrupts here). */
   readonly transform?: (chunk: Uint8Array) => Uint8Array;
+  /**
+   * False: the caller needs no MD5 of this blob, and the store may skip hashing it (the disk store
+   * does; the S3 store still hashes, for the PUT's `Content-MD5`). Default true.
+   */
+  readonly md5?: boolean;
 }
 
 export interface DiskStoreOptions {
@@ -169,8 +181,17 @@ export interface Store {
   readonly dir: string;
   ingest(
     body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options?: IngestOptions,
+    options?: IngestOptions & { readonly md5?: true },
   ): Promise<StagedBlob>;
+  ingest(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+    options: IngestOptions,
+  ): Promise<UnhashedBlob>;
+  /**
+   * A running MD5 over committed blobs appended in order (a resumable upload's chunks), hashed in
+   * the background as they are appended; see blob-digest.ts.
+   */
+  openDigest(): BlobDigest;
   concat(keys: readonly string[]): Promise<StagedBlob>;
   size(key: string): Promise<number | undefined>;
   read(key: string, range?: { start: number; end: number }): ReadableStream<Uint8Array>;
@@ -242,17 +263,26 @@ export class DiskStore implements Store {
    * between). Each chunk is copied into the batch before the next is read, so a source may reuse
    * a chunk's memory as soon as it has handed it over.
    */
+  ingest(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+    options?: IngestOptions & { readonly md5?: true },
+  ): Promise<StagedBlob>;
+  ingest(
+    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+    options: IngestOptions,
+  ): Promise<UnhashedBlob>;
   async ingest(
     body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
     options: IngestOptions = {},
-  ): Promise<StagedBlob> {
+  ): Promise<UnhashedBlob> {
     const temp = this.tempPath();
     const writer = await BlobWriter.create(temp, {
       pool: this.batches,
       directIo: this.directIo,
       hashPool: this.hashPool,
+      md5: options.md5 ?? true,
     });
-    let md5: Uint8Array;
+    let md5: Uint8Array | undefined;
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const direct = body instanceof ReadableStream ? nodeChunks(body) : undefined;
     let size = 0;
@@ -293,6 +323,17 @@ export class DiskStore implements Store {
         await rm(temp, { force: true });
       },
     };
+  }
+
+  /**
+   * A running MD5 over blobs appended in order: each is read back with direct I/O into the batch
+   * buffers (blob-writer.ts `readBlob`) and hashed on the hash pool, in the background.
+   */
+  openDigest(): BlobDigest {
+    return new BlobDigest(
+      (key, sink) => readBlob(this.blobPath(key), { pool: this.batches, directIo: this.directIo }, sink),
+      this.hashPool,
+    );
   }
 
   /** Concatenates blobs, in the order given, into a new staged blob. */

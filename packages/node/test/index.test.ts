@@ -8,6 +8,8 @@ test("the package exports exactly its documented runtime API", () => {
   expect(Object.keys(api).sort()).toEqual(
     [
       "BODY_TIMEOUT_MESSAGE",
+      "BlobDigest",
+      "BlobDigestClosedError",
       "BlobTooLargeError",
       "FAILURE_STATUS",
       "KeyedMutex",

@@ -14,26 +14,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const expected: Record<number, unknown[][] | undefined> = {
   1: [[{ method: "PUT", received: 5 }]],
   2: [["ECONNRESET"]],
-  3: [
+  3: [["b83efdf205672c8c86b66f525569da27"]],
+  4: [
     [10, "3d47698d7dac2a1a96afd2c1ac28e142"],
     ["one, par"],
     ["PW_STORE_BLOB_TOO_LARGE", 1024],
     [{ parts: 2, state: "complete" }, ["upload-1"]],
   ],
-  4: [
+  5: [
     [1, 16, "the quick brown "],
     [2, 16, "fox jumps over t"],
     [3, 11, "he lazy dog"],
   ],
-  5: [[[200, 503, 503, 200]]],
-  6: [["https://app.example", "ETag, Location, Retry-After, Content-Range, Content-Length"]],
-  7: [
+  6: [[[200, 503, 503, 200]]],
+  7: [["https://app.example", "ETag, Location, Retry-After, Content-Range, Content-Length"]],
+  8: [
     ["PUT /v1pre3/files/7/parts/1 x-access-token: [redacted]"],
     ['{"access_token":"[redacted]","token_type":"Bearer"}'],
     ["http://localhost/files/1?access_token=[redacted]&x=1"],
     ["the token is [redacted]"],
   ],
-  8: [
+  9: [
     ["PUT", "/parts/1?access_token=[redacted]", 503, "status"],
     [1, 503, null],
     ["PUT", "/parts/1?access_token=[redacted]", 200, ""],

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { BlobTooLargeError, InvalidStoreKeyError, type Store } from "../src/index.ts";
+import { BlobDigestClosedError, BlobTooLargeError, InvalidStoreKeyError, type Store } from "../src/index.ts";
 import { chunkedStream, cut, patternBytes, readAll } from "./helpers.ts";
 
 const md5 = (bytes: Uint8Array): string => createHash("md5").update(bytes).digest("hex");
@@ -152,6 +152,57 @@ export function storeContract(name: string, open: () => Promise<Store>, numRuns 
       expect(hex(staged.md5)).toBe(md5(Buffer.concat([b, a])));
       await staged.commit(kc);
       expect(md5(await store.readAll(kc))).toBe(md5(Buffer.concat([b, a])));
+    });
+
+    test("ingest with md5: false stores the same bytes (the disk store hashes nothing)", async () => {
+      const store = await open();
+      const bytes = patternBytes(70_001, 8);
+      const staged = await store.ingest(iterate(cut(bytes, [30_000, 7])), { md5: false });
+      expect(staged.size).toBe(bytes.length);
+      if (staged.md5 !== undefined) expect(hex(staged.md5)).toBe(md5(bytes));
+      const key = freshKey("unhashed");
+      await staged.commit(key);
+      expect(md5(await store.readAll(key))).toBe(md5(bytes));
+    });
+
+    test("openDigest: the MD5 of the blobs appended, in order, as one, whenever they are appended", async () => {
+      const store = await open();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 90_000 }), { maxLength: 5 }),
+          fc.nat({ max: 5 }),
+          fc.integer(),
+          async (sizes, appendedEarly, seed) => {
+            const blobs = sizes.map((n, i) => patternBytes(n, (seed + i) & 0xff));
+            const keys = blobs.map(() => freshKey("digest"));
+            const digest = store.openDigest();
+            // Some blobs are appended before the later ones exist, as chunks arrive.
+            for (const [i, key] of keys.entries()) {
+              await put(store, key, blobs[i]!);
+              if (i < appendedEarly) digest.append(key);
+            }
+            for (const key of keys.slice(Math.min(appendedEarly, keys.length))) digest.append(key);
+            expect(digest.keys).toEqual(keys);
+            expect(hex(await digest.digest())).toBe(md5(Buffer.concat(blobs)));
+            expect(() => digest.append(keys[0] ?? freshKey("late"))).toThrow(BlobDigestClosedError);
+          },
+        ),
+        { numRuns },
+      );
+    });
+
+    test("openDigest: a missing blob rejects digest(); an aborted digest rejects too", async () => {
+      const store = await open();
+      const key = freshKey("present");
+      await put(store, key, patternBytes(5000, 9));
+      const missing = store.openDigest();
+      missing.append(key);
+      missing.append(freshKey("missing"));
+      await expect(missing.digest()).rejects.toThrow();
+      const aborted = store.openDigest();
+      aborted.append(key);
+      aborted.abort();
+      await expect(aborted.digest()).rejects.toThrow(BlobDigestClosedError);
     });
 
     test("delete removes blobs and ignores missing ones; listBlobs lists by prefix", async () => {

@@ -274,6 +274,36 @@ describe("concat, read, delete", () => {
     );
   });
 
+  test("openDigest reads blobs of sizes around the 1 MiB batch and the 4 KiB block, with and without direct I/O and the hash pool", async () => {
+    const sizes = fc.oneof(
+      fc.constantFrom(0, 1, 4095, 4096, 4097, MiB - 1, MiB, MiB + 1, 2 * MiB + 4096),
+      fc.integer({ min: 0, max: 3 * MiB }),
+    );
+    const stores = [
+      await DiskStore.open(freshDir()),
+      await DiskStore.open(freshDir(), { directIo: false }),
+      await DiskStore.open(freshDir(), { hashPool: null }),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(sizes, { minLength: 1, maxLength: 4 }),
+        fc.nat({ max: 2 }),
+        fc.integer(),
+        async (blobSizes, which, seed) => {
+          const store = stores[which]!;
+          const blobs = blobSizes.map((n, i) => patternBytes(n, seed + i));
+          const keys = blobs.map((_, i) => `d${seed & 0xffff}-${i}`);
+          for (const [i, key] of keys.entries())
+            await (await store.ingest(iterate([blobs[i]!]), { md5: false })).commit(key);
+          const digest = store.openDigest();
+          for (const key of keys) digest.append(key);
+          expect(hex(await digest.digest())).toBe(md5(Buffer.concat(blobs)));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
   test("concat of a missing blob fails and leaves nothing in tmp", async () => {
     const store = await DiskStore.open(freshDir());
     await (await store.ingest(iterate([new Uint8Array([1])]))).commit("here");

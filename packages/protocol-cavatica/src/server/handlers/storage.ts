@@ -15,6 +15,7 @@ import {
   contentRange,
   isStorageError,
   parseRange,
+  type StagedBlob,
   segmentStream,
 } from "@partwise/node";
 import { breaks, type OperationHandler, partUrlScope, type ServerContext } from "../context.ts";
@@ -99,7 +100,7 @@ export const storagePutPart: OperationHandler = async (context, request, url, pa
   const declared = request.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limits.maxPartSize)
     throw tooLarge(context, limits.maxPartSize);
-  let staged: Awaited<ReturnType<typeof store.ingest>>;
+  let staged: StagedBlob;
   try {
     staged = await store.ingest(request.body, { maxBytes: limits.maxPartSize });
   } catch (error) {
