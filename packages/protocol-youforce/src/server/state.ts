@@ -13,15 +13,21 @@
  *
  * Closing a resumable upload does not copy: the file is its chunk blobs read in order (its
  * `segments`), which then belong to the file and outlive the session. Its whole-file MD5 (the
- * download's ETag) is not composable from the chunks' MD5s, so it is computed on the first request
- * that needs it and cached in the file document; the upload never pays for it.
+ * download's ETag) is not composable from per-chunk MD5s, so chunks are stored unhashed and a
+ * running digest (`BlobDigest`) reads back and hashes each chunk once every chunk before it is in,
+ * in the background on a hash worker; the close hands it to the file, so the ETag a client asks
+ * for right after closing is ready at once, and each byte is hashed once. A running digest lives
+ * in memory only: after a restart, a re-sent chunk it already hashed, or a close whose file is not
+ * the chunks it hashed in order, the MD5 is computed by reading the file when first needed. Either
+ * way it is cached in the file document.
  *
  * Keys are server-made (GUIDs, integers), never request text. Mutations of one file, one session
  * or the claims are serialised with a per-key lock (YF-RESUMABLE-POSITION: chunks arrive
  * concurrently).
  */
-import { createHash, randomBytes } from "node:crypto";
-import { KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
+import { randomBytes } from "node:crypto";
+import { toHex } from "@partwise/engine";
+import { type BlobDigest, KeyedMutex, type StagedBlob, type Store } from "@partwise/node";
 import type { Identity } from "./auth.ts";
 
 /** What one subscriber did with a file (subscriber listings, `$filter` on status and dates). */
@@ -65,7 +71,8 @@ export interface FileDoc {
 
 export interface ChunkDoc {
   readonly size: number;
-  readonly md5: string;
+  /** Hex MD5 of the chunk: recorded by servers before 2026-12 only; chunks are stored unhashed now. */
+  readonly md5?: string;
 }
 
 export interface SessionDoc {
@@ -110,6 +117,12 @@ export class YouforceState {
   private readonly locks = new KeyedMutex();
   /** Whole-file MD5s being computed, by file id, so concurrent requests share one read. */
   private readonly hashing = new Map<string, Promise<string>>();
+  /**
+   * Running digests of pending resumable uploads, by token: the chunks from position 0 up to
+   * `next - 1`, hashed in order as they are committed. `undefined`: given up (a hashed chunk was
+   * replaced); the file's MD5 is then computed by reading it.
+   */
+  private readonly running = new Map<string, { readonly digest: BlobDigest; next: number } | undefined>();
   private seq = 0;
 
   private constructor(
@@ -221,19 +234,31 @@ export class YouforceState {
     if (doc.md5 !== undefined) return Promise.resolve(doc.md5);
     let pending = this.hashing.get(doc.id);
     if (pending === undefined) {
-      pending = (async () => {
-        const hash = createHash("md5");
-        for (const segment of segmentsOf(doc)) {
-          const reader = this.store.read(segment.key).getReader();
-          for (let next = await reader.read(); !next.done; next = await reader.read())
-            hash.update(next.value);
-        }
-        const md5 = hash.digest("hex");
-        await this.cacheMd5(doc.id, md5);
-        return md5;
-      })().finally(() => this.hashing.delete(doc.id));
-      this.hashing.set(doc.id, pending);
+      const digest = this.store.openDigest();
+      for (const segment of segmentsOf(doc)) digest.append(segment.key);
+      pending = this.settleMd5(doc.id, digest);
     }
+    return pending;
+  }
+
+  /** Waits for `digest`, caches it as file `fileId`'s MD5, and shares it meanwhile (`hashing`). */
+  private settleMd5(fileId: string, digest: BlobDigest, fallback?: () => Promise<string>): Promise<string> {
+    const pending = (async () => {
+      let md5: string;
+      try {
+        md5 = toHex(await digest.digest());
+      } catch (error) {
+        if (fallback === undefined) throw error;
+        return fallback();
+      }
+      await this.cacheMd5(fileId, md5);
+      return md5;
+    })().finally(() => {
+      if (this.hashing.get(fileId) === pending) this.hashing.delete(fileId);
+    });
+    // A digest nobody asks for fails quietly; the next request computes it again.
+    pending.catch(() => {});
+    this.hashing.set(fileId, pending);
     return pending;
   }
 
@@ -269,10 +294,60 @@ export class YouforceState {
   }
 
   /**
+   * Chunk `position` of `session` (its document as just written) was committed: hashes it into the
+   * session's running digest with any chunks after it that are already in, when every chunk before
+   * it is; a chunk at a position already hashed (a re-sent chunk) gives the running digest up.
+   * Call under `withSession`.
+   */
+  chunkCommitted(session: SessionDoc, position: number): void {
+    const token = session.token;
+    let run = this.running.get(token);
+    if (this.running.has(token) && run === undefined) return;
+    if (run !== undefined && position < run.next) {
+      run.digest.abort();
+      this.running.set(token, undefined);
+      return;
+    }
+    if (run === undefined) {
+      run = { digest: this.store.openDigest(), next: 0 };
+      this.running.set(token, run);
+    }
+    while (session.chunks[run.next] !== undefined) {
+      run.digest.append(chunkBlob(token, run.next));
+      run.next += 1;
+    }
+  }
+
+  /**
+   * The session closed into `doc` (committed): its running digest, completed with the chunks not
+   * yet in it, becomes the file's MD5 in the background when it hashed the file's segments in
+   * order; else the MD5 is left to the first request that needs it. Call under `withSession`.
+   */
+  sessionClosed(token: string, doc: FileDoc): void {
+    const run = this.running.get(token);
+    this.running.delete(token);
+    if (run === undefined) return;
+    const segments = segmentsOf(doc).map((segment) => segment.key);
+    const hashed = run.digest.keys;
+    if (hashed.length > segments.length || hashed.some((key, i) => key !== segments[i])) {
+      run.digest.abort();
+      return;
+    }
+    for (const key of segments.slice(hashed.length)) run.digest.append(key);
+    // Should the read-back fail (a store error), the file is read again when first needed.
+    this.settleMd5(doc.id, run.digest, () => {
+      this.hashing.delete(doc.id);
+      return this.md5Of(this.files.get(doc.id) ?? doc);
+    });
+  }
+
+  /**
    * Removes a session: its document first (the token stops working), then its chunks, except those
    * that now hold the bytes of the file it closed into.
    */
   async dropSession(doc: SessionDoc): Promise<void> {
+    this.running.get(doc.token)?.digest.abort();
+    this.running.delete(doc.token);
     await this.store.deleteJson(`session-${doc.token}`);
     this.sessions.delete(doc.token);
     const file = doc.fileId === undefined ? undefined : this.files.get(doc.fileId);

@@ -12,31 +12,27 @@
  *   `chunkMaxSize`), refused with 413 while streaming.
  * - YF-RESUMABLE-CLOSE: `close=true` assembles the positions in numeric order and answers 201 (200
  *   in the strict reading) with the `File` (`numChunks` the chunks, YF-CREATED). Nothing is copied:
- *   the file is recorded as the chunk blobs in order (state.ts `segments`), and its MD5 is computed
- *   only when a download first needs it. A stored position above n is refused with 400;
+ *   the file is recorded as the chunk blobs in order (state.ts `segments`), and its MD5 is the
+ *   session's running digest, which hashed the chunks in order as they came (state.ts
+ *   `chunkCommitted`). A stored position above n is refused with 400;
  *   YF-RESUMABLE-CLOSE-GAP: a missing lower position is refused with 400 (the lenient reading closes
  *   with the chunks there are); the closing chunk of a refused close is not stored.
  *   Intermediate chunks answer 202 (200 strict); YF-RESUMABLE-RESEND: the strict reading refuses a
  *   chunk at a stored position with 409.
  */
-import { toHex } from "@partwise/engine";
-import { BlobTooLargeError, type StagedBlob, type Store } from "@partwise/node";
+import { BlobTooLargeError, type Store, type UnhashedBlob } from "@partwise/node";
 import { youforceResumableLimits } from "../../limits.ts";
 import type { HandlerContext } from "../context.ts";
 import { fileResource, queryParam } from "../context.ts";
 import { quote, refuse } from "../errors.ts";
-import { chunkBlob, type FileDoc, isGuid, type SessionDoc } from "../state.ts";
+import { type ChunkDoc, chunkBlob, type FileDoc, isGuid, type SessionDoc } from "../state.ts";
 import { declaredLength } from "./body.ts";
 
 /**
  * Mutation YF-RESUMABLE-RESEND:shorter: the shorter copy written over the stored chunk without
  * truncating it, so the first copy's tail stays. Returns the chunk record of what is stored.
  */
-async function overwriteInPlace(
-  store: Store,
-  key: string,
-  blob: StagedBlob,
-): Promise<{ size: number; md5: string }> {
+async function overwriteInPlace(store: Store, key: string, blob: UnhashedBlob): Promise<ChunkDoc> {
   const old = await store.readAll(key);
   await blob.commit(key);
   const fresh = await store.readAll(key);
@@ -47,9 +43,10 @@ async function overwriteInPlace(
     (async function* () {
       yield mixed;
     })(),
+    { md5: false },
   );
   await staged.commit(key);
-  return { size: staged.size, md5: toHex(staged.md5) };
+  return { size: staged.size };
 }
 
 export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
@@ -110,9 +107,10 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
       `The chunk declares ${declared} bytes; a chunk is at most ${config.chunkMaxSize} bytes`,
       "YF-RESUMABLE-CHUNK-SIZE",
     );
-  let blob: StagedBlob;
+  let blob: UnhashedBlob;
   try {
-    blob = await state.store.ingest(request.body, { maxBytes: chunkMaxSize });
+    // Unhashed: the file's MD5 is its running digest (state.ts `chunkCommitted`), not the chunks'.
+    blob = await state.store.ingest(request.body, { maxBytes: chunkMaxSize, md5: false });
   } catch (error) {
     if (error instanceof BlobTooLargeError)
       refuse(
@@ -127,7 +125,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
     return await state.withSession(token, async () => {
       // Mutation YF-RESUMABLE-POSITION:concurrent: the session as it was before the chunk streamed in.
       const session = mutations.has("YF-RESUMABLE-POSITION:concurrent") ? before : ownSession();
-      const chunk = { size: blob.size, md5: toHex(blob.md5) };
+      const chunk: ChunkDoc = { size: blob.size };
       const total = Object.entries(session.chunks).reduce(
         (sum, [at, stored]) => (Number(at) === position ? sum : sum + stored.size),
         blob.size,
@@ -157,7 +155,9 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         if (earlier !== undefined && earlier.size > blob.size && mutations.has("YF-RESUMABLE-RESEND:shorter"))
           stored = await overwriteInPlace(state.store, chunkBlob(token, position), blob);
         else await blob.commit(chunkBlob(token, position));
-        await state.putSession({ ...session, chunks: { ...session.chunks, [position]: stored } });
+        const updated: SessionDoc = { ...session, chunks: { ...session.chunks, [position]: stored } };
+        await state.putSession(updated);
+        state.chunkCommitted(updated, position);
         return Response.json({ uploadToken: token, position }, { status: reading.chunkStatus });
       }
 
@@ -193,6 +193,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         fileId: session.fileId ?? globalThis.crypto.randomUUID(),
       };
       await state.putSession(closing);
+      state.chunkCommitted(closing, position);
       const fileId = closing.fileId!;
       // No copy: the file is its chunk blobs in position order (as numbers, YF-RESUMABLE-POSITION),
       // which it keeps once the session is dropped.
@@ -221,6 +222,7 @@ export async function uploadChunk(ctx: HandlerContext): Promise<Response> {
         marks: {},
       };
       await state.addFile(doc, undefined);
+      state.sessionClosed(token, doc);
       // Mutation YF-RESUMABLE-CLOSED: the session stays, pointing at the file.
       if (!mutations.has("YF-RESUMABLE-CLOSED")) await state.dropSession(closing);
       return Response.json(fileResource(doc), { status: reading.closeStatus });
