@@ -10,11 +10,11 @@
  */
 import {
   blobSource,
-  type ChunkedPart,
   chunkStream,
   createPartBufferPool,
   md5,
   type PartLimits,
+  type PartRead,
   type PlannedPart,
   planParts,
   type RandomAccessSource,
@@ -36,10 +36,11 @@ export interface PartFeed {
   /** The next part of a stream, or undefined at its end. Its bytes are held until `release`. */
   next(): Promise<PlannedPart | undefined>;
   /**
-   * Part `number`'s bytes and MD5. Pooled bytes (a stream's, or a `readInto` source's) stay valid
-   * until `release(number)`; nothing may keep them after that.
+   * Part `number`'s bytes and MD5 (no MD5 for a random-access source read with `md5: false`).
+   * Pooled bytes (a stream's, or a `readInto` source's) stay valid until `release(number)`;
+   * nothing may keep them after that.
    */
-  read(number: number): Promise<ChunkedPart>;
+  read(number: number): Promise<PartRead>;
   /**
    * The part was accepted: its bytes are no longer needed and may be reused for another part.
    * Call it for every accepted part, or pooled buffers are not recycled.
@@ -50,6 +51,11 @@ export interface PartFeed {
 export interface FeedOptions {
   readonly limits: PartLimits;
   readonly preferredPartSize?: number | undefined;
+  /**
+   * False: parts of a random-access source are read without their MD5, for an uploader that needs
+   * none (it hashes the whole file instead). A stream's parts are always hashed. Default true.
+   */
+  readonly md5?: boolean | undefined;
 }
 
 export function isRandomAccessSource(source: unknown): source is RandomAccessSource {
@@ -76,11 +82,13 @@ export function createPartFeed(source: UploadSource, options: FeedOptions): Part
       openEnded: false,
       size: random.size,
       next: async () => undefined,
-      ...(random.readInto === undefined ? unpooledReads(random, plan) : pooledReads(random, plan)),
+      ...(random.readInto === undefined
+        ? unpooledReads(random, plan, options.md5 ?? true)
+        : pooledReads(random, plan, options.md5 ?? true)),
     };
   }
   const pool = createPartBufferPool();
-  const held = new Map<number, ChunkedPart>();
+  const held = new Map<number, PartRead>();
   const parts = chunkStream(
     source as AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
     options.limits,
@@ -129,9 +137,10 @@ function planned(plan: readonly PlannedPart[], number: number): PlannedPart {
 function unpooledReads(
   source: RandomAccessSource,
   plan: readonly PlannedPart[],
+  md5: boolean,
 ): Pick<PartFeed, "read" | "release"> {
   return {
-    read: async (number) => readPart(source, planned(plan, number)),
+    read: async (number) => readPart(source, planned(plan, number), { md5 }),
     release: () => {},
   };
 }
@@ -157,21 +166,22 @@ const MAX_HELD = 16;
 function pooledReads(
   source: RandomAccessSource,
   plan: readonly PlannedPart[],
+  md5: boolean,
 ): Pick<PartFeed, "read" | "release"> {
   const pool = createPartBufferPool();
   /** Parts read or being read, oldest first. */
-  const held = new Map<number, { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart }>();
+  const held = new Map<number, { readonly reading: Promise<PartRead>; part?: PartRead }>();
   /** The read before the next one: reads run one after another. */
   let queue: Promise<unknown> = Promise.resolve();
   /** The part read ahead and not asked for yet. */
   let ahead: number | undefined;
 
-  const start = (number: number): Promise<ChunkedPart> => {
+  const start = (number: number): Promise<PartRead> => {
     const part = planned(plan, number);
     const buffer = part.size === 0 ? undefined : pool.acquire(part.size);
-    const reading = queue.then(() => readPart(source, part, { into: buffer }));
+    const reading = queue.then(() => readPart(source, part, { into: buffer, md5 }));
     queue = reading.catch(() => {});
-    const entry: { readonly reading: Promise<ChunkedPart>; part?: ChunkedPart } = { reading };
+    const entry: { readonly reading: Promise<PartRead>; part?: PartRead } = { reading };
     held.set(number, entry);
     reading.then(
       (read) => {

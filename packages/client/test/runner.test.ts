@@ -50,6 +50,8 @@ function scriptedServer(script: readonly Outcome[], options: { partEtags: boolea
   const uploads = new Map<string, { parts: Map<number, Uint8Array>; done?: File; aborted?: boolean }>();
   const files = new Map<string, File>();
   const log: string[] = [];
+  /** For each part sent (start and completion included), whether it came with its MD5. */
+  const hashed: boolean[] = [];
   let ids = 0;
   /** Runs `apply` as the server would under the next outcome. */
   const serve = async <T>(what: string, body: Uint8Array | undefined, apply: (body?: Uint8Array) => T) => {
@@ -79,7 +81,7 @@ function scriptedServer(script: readonly Outcome[], options: { partEtags: boolea
     }
     return out;
   };
-  const steps: UploadSteps<{ id: string }, File> = {
+  const steps: UploadSteps<{ id: string }, File, boolean> = {
     protocol: "scripted",
     limits: { minPartSize: 1, maxPartSize: 1 << 20, maxParts: 10_000, maxTotalSize: 1 << 30 },
     preferredPartSize: 100,
@@ -87,7 +89,10 @@ function scriptedServer(script: readonly Outcome[], options: { partEtags: boolea
     startSendsFirstPart: options.firstLast,
     completeSendsLastPart: options.firstLast,
     needsFileMd5: !options.partEtags || options.firstLast,
+    // Without part ETags nothing checks a part's MD5 (as YouForce's chunks): parts need none.
+    hashParts: options.partEtags,
     async start(first) {
+      if (first) hashed.push(first.md5 !== undefined);
       return serve("start", first?.bytes, (body) => {
         const id = `u${++ids}`;
         uploads.set(id, { parts: new Map(first && body ? [[1, body]] : []) });
@@ -95,18 +100,20 @@ function scriptedServer(script: readonly Outcome[], options: { partEtags: boolea
       });
     },
     async sendPart(handle, part) {
+      hashed.push(part.md5 !== undefined);
       const stored = await serve(`part${part.number}`, part.bytes, (body) => {
         const upload = uploads.get(handle.id);
         if (!upload || upload.done || upload.aborted) throw failure("no such upload", false);
         upload.parts.set(part.number, body as Uint8Array);
         return body as Uint8Array;
       });
-      if (!options.partEtags) return part.md5Hex;
+      if (!options.partEtags) return part.md5Hex ?? "";
       const etag = toHex(await md5(stored));
       if (etag !== part.md5Hex) throw failure(`part ${part.number}: ETag differs`, true);
       return etag;
     },
     async complete(handle, parts, last) {
+      if (last) hashed.push(last.md5 !== undefined);
       return serve("complete", last?.bytes, (body) => {
         const upload = uploads.get(handle.id);
         if (!upload || upload.done || upload.aborted) throw failure("complete: no such upload", false);
@@ -151,7 +158,7 @@ function scriptedServer(script: readonly Outcome[], options: { partEtags: boolea
       bytes: new Uint8Array(Object.values((value as File).bytes)),
     }),
   };
-  return { steps, files, uploads, log };
+  return { steps, files, uploads, log, hashed };
 }
 
 const errors: RunErrors = {
@@ -236,6 +243,40 @@ describe("runUpload over a scripted protocol", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  test("steps with hashParts: false get parts without their MD5 unless a journal records them; the whole-file MD5 still verifies", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom<Outcome>("ok", "status", "reset", "drop", "corrupt"), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.integer({ min: 1, max: 700 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (script, size, firstLast, journaled) => {
+          // The cycle is long enough that a corrupted part recurs in no re-upload the runner makes.
+          const quiet = Array.from({ length: 200 }, (): Outcome => "ok");
+          const server = scriptedServer([...script, ...quiet], { partEtags: false, firstLast });
+          const source = new Blob([bytesOf(size, 5)]);
+          const done = await runUpload({
+            source,
+            steps: server.steps,
+            errors,
+            ...(journaled ? { journal: memoryJournal() } : {}),
+            retry: { retries: 200, retryForMs: 1e12 },
+            clock: virtualClock(),
+            random: () => 0.5,
+          });
+          const file = server.files.get(done.result.id);
+          expect(Buffer.compare(Buffer.from(file?.bytes ?? []), Buffer.from(bytesOf(size, 5)))).toBe(0);
+          expect(server.hashed.length).toBeGreaterThan(0);
+          expect(new Set(server.hashed), `parts hashed with journal=${journaled}`).toEqual(new Set([journaled]));
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 

@@ -19,6 +19,7 @@ import {
   blobSource,
   createMd5,
   md5,
+  type PartLimits,
   type PlannedPart,
   type RandomAccessSource,
   type SessionSnapshot,
@@ -86,7 +87,7 @@ export interface RunErrors {
 
 export interface RunUploadOptions<H, R> {
   readonly source: UploadSource;
-  readonly steps: UploadSteps<H, R>;
+  readonly steps: UploadSteps<H, R, boolean>;
   readonly errors: RunErrors;
   readonly journal?: JournalStore | undefined;
   /** How errors name the journal (its file path). */
@@ -144,7 +145,7 @@ function bytesSource(bytes: Uint8Array): RandomAccessSource {
 
 class Run<H, R> {
   readonly o: RunUploadOptions<H, R>;
-  readonly steps: UploadSteps<H, R>;
+  readonly steps: UploadSteps<H, R, boolean>;
   readonly policy: ResolvedRetry;
   readonly clock: Clock;
   readonly controller = new AbortController();
@@ -255,10 +256,7 @@ class Run<H, R> {
   /** One upload, from the journal's state or from scratch: resolves with the stored file. */
   async once(first: boolean): Promise<R> {
     this.reset();
-    this.feed = createPartFeed(this.o.source, {
-      limits: this.steps.limits,
-      preferredPartSize: this.steps.preferredPartSize,
-    });
+    this.feed = this.newFeed(this.steps.limits, this.steps.preferredPartSize);
     if (this.feed.openEnded) return this.stream();
     if (first && this.o.journal) {
       const done = await this.openJournal(this.o.journal);
@@ -342,10 +340,7 @@ class Run<H, R> {
       );
     const handle = saved.upload === null ? undefined : this.steps.parseHandle(saved.upload);
     const result = saved.result === undefined ? undefined : this.steps.parseResult(saved.result);
-    this.feed = createPartFeed(this.o.source, {
-      limits: this.steps.limits,
-      preferredPartSize: saved.partSize,
-    });
+    this.feed = this.newFeed(this.steps.limits, saved.partSize);
     this.writer = new JournalWriter<H>(store, saved);
     this.startedAt = saved.startedAt ?? this.startedAt;
     this.resumed = true;
@@ -443,7 +438,19 @@ class Run<H, R> {
     );
   }
 
-  async read(number: number): Promise<PartBytes> {
+  /**
+   * The feed of `source`, cut with `limits`. Parts are hashed unless the steps need no part MD5
+   * (`hashParts: false`) and no journal records them.
+   */
+  newFeed(limits: PartLimits, preferredPartSize: number | undefined): PartFeed {
+    return createPartFeed(this.o.source, {
+      limits,
+      preferredPartSize,
+      md5: this.steps.hashParts !== false || this.o.journal !== undefined,
+    });
+  }
+
+  async read(number: number): Promise<PartBytes<boolean>> {
     const part = await this.feed.read(number);
     this.digest?.offer(number, part.bytes);
     return {
@@ -452,7 +459,7 @@ class Run<H, R> {
       size: part.size,
       bytes: part.bytes,
       md5: part.md5,
-      md5Hex: toHex(part.md5),
+      md5Hex: part.md5 === undefined ? undefined : toHex(part.md5),
     };
   }
 
@@ -503,8 +510,8 @@ class Run<H, R> {
     });
   }
 
-  async accept(part: PartBytes, etag: string): Promise<void> {
-    const entry = { size: part.size, md5: part.md5Hex, etag };
+  async accept(part: PartBytes<boolean>, etag: string): Promise<void> {
+    const entry = { size: part.size, md5: part.md5Hex ?? "", etag };
     await this.writer?.accept(part.number, entry);
     this.accepted.set(part.number, { number: part.number, ...entry });
     this.feed.release(part.number);
@@ -532,7 +539,7 @@ class Run<H, R> {
   async single(source: RandomAccessSource | Blob): Promise<R> {
     const body = isBlob(source) ? blobSource(source) : source;
     this.plan = [{ number: 1, offset: 0, size: body.size }];
-    const single = this.steps.single as NonNullable<UploadSteps<H, R>["single"]>;
+    const single = this.steps.single as NonNullable<UploadSteps<H, R, boolean>["single"]>;
     this.completing = true;
     await this.writer?.update({ stage: "completing", startedAt: this.startedAt });
     let hash: Awaited<ReturnType<typeof createMd5>> | undefined;
@@ -606,7 +613,8 @@ class Run<H, R> {
       return;
     }
     // One save records the upload and the part its start carried.
-    const part = { size: first.size, md5: first.md5Hex, etag: started.answer.etag ?? first.md5Hex };
+    const md5 = first.md5Hex ?? "";
+    const part = { size: first.size, md5, etag: started.answer.etag ?? md5 };
     await this.writer?.update({ upload: started.answer.handle, parts: { [String(first.number)]: part } });
     this.accepted.set(first.number, { number: first.number, ...part });
     this.feed.release(first.number);
@@ -623,7 +631,7 @@ class Run<H, R> {
     const size = this.steps.partSizeOf?.(handle);
     if (size === undefined) return;
     const limits = { ...this.steps.limits, minPartSize: size, maxPartSize: size };
-    this.feed = createPartFeed(this.o.source, { limits, preferredPartSize: size });
+    this.feed = this.newFeed(limits, size);
     if (this.feed.openEnded) return;
     this.plan = [...this.feed.known];
     if (this.digest !== undefined) {
@@ -665,7 +673,7 @@ class Run<H, R> {
           random: this.random,
         })
       : UploadSession.restore(snapshot, { random: this.random });
-    const sent = new Map<number, PartBytes>();
+    const sent = new Map<number, PartBytes<boolean>>();
     await driveUpload({
       session,
       clock: this.clock,
@@ -716,8 +724,8 @@ class Run<H, R> {
             this.accepted.set(last.number, {
               number: last.number,
               size: last.size,
-              md5: last.md5Hex,
-              etag: last.md5Hex,
+              md5: last.md5Hex ?? "",
+              etag: last.md5Hex ?? "",
             });
             this.feed.release(last.number);
           }

@@ -6,24 +6,27 @@
  */
 import type { PartLimits, RandomAccessSource } from "@partwise/engine";
 
-/** One part's bytes as read from the source, with their MD5. */
-export interface PartBytes {
+/**
+ * One part's bytes as read from the source, with their MD5. For steps with `hashParts: false`
+ * (`Hashed` false), the MD5 is there only when a journal records the part.
+ */
+export interface PartBytes<Hashed extends boolean = true> {
   /** From 1. */
   readonly number: number;
   readonly offset: number;
   readonly size: number;
   /** Valid only until the step's promise settles: a pooled buffer is reused afterwards. */
   readonly bytes: Uint8Array;
-  readonly md5: Uint8Array;
+  readonly md5: Hashed extends true ? Uint8Array : Uint8Array | undefined;
   /** Hex of `md5`. */
-  readonly md5Hex: string;
+  readonly md5Hex: Hashed extends true ? string : string | undefined;
 }
 
 /** A part the server accepted (journaled, and given to `complete`). */
 export interface AcceptedPart {
   readonly number: number;
   readonly size: number;
-  /** Hex MD5 of the part's bytes. */
+  /** Hex MD5 of the part's bytes; empty for a part not hashed (`hashParts: false`, no journal). */
   readonly md5: string;
   /** What the server answered for it (its ETag), or the MD5 where the protocol answers none. */
   readonly etag: string;
@@ -62,7 +65,7 @@ export type Lookup<R> =
     }
   | { readonly state: "gone" };
 
-export interface UploadSteps<H, R> {
+export interface UploadSteps<H, R, Hashed extends boolean = true> {
   /** The journal's `protocol`. */
   readonly protocol: string;
   readonly limits: PartLimits;
@@ -75,6 +78,12 @@ export interface UploadSteps<H, R> {
   readonly completeSendsLastPart?: boolean | undefined;
   /** `verify` needs the whole file's MD5: the runner computes it from the bytes it reads. */
   readonly needsFileMd5?: boolean | undefined;
+  /**
+   * False: nothing checks a part's own MD5 (YouForce's chunks answer no digest; the whole file's
+   * MD5 verifies them), so parts are read without it unless a journal records them, and each byte
+   * is hashed once, for the whole file. Default true: every part is hashed.
+   */
+  readonly hashParts?: Hashed | undefined;
   /**
    * Sources of known size up to this size go in one request (`single`); larger ones part by part.
    */
@@ -99,19 +108,19 @@ export interface UploadSteps<H, R> {
 
   /** Opens the upload on the server (with part 1 when `startSendsFirstPart`). */
   start(
-    first: PartBytes | undefined,
+    first: PartBytes<Hashed> | undefined,
     ctx: StepContext,
   ): Promise<{ readonly handle: H; readonly etag?: string }>;
   /**
    * Sends one part; resolves with what the server says it stored (its ETag), checked against the
    * part's MD5 where the protocol answers one (a mismatch is a retryable failure).
    */
-  sendPart(handle: H, part: PartBytes, ctx: StepContext): Promise<string>;
+  sendPart(handle: H, part: PartBytes<Hashed>, ctx: StepContext): Promise<string>;
   /** Completes the upload (with the last part when `completeSendsLastPart`). */
   complete(
     handle: H,
     parts: readonly AcceptedPart[],
-    last: PartBytes | undefined,
+    last: PartBytes<Hashed> | undefined,
     ctx: StepContext,
   ): Promise<R>;
   /** The whole file in one request, its body read from `source` (hashing into `hash` if given). */

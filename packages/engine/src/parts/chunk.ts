@@ -48,14 +48,24 @@ export interface ReadPartOptions {
    * `readInto`; the part's `bytes` are then a view of it. Otherwise the source's `read` is used.
    */
   readonly into?: Uint8Array | undefined;
+  /**
+   * False: read only, no MD5 (the result's `md5` is undefined), for a caller that has no use for
+   * the part's own digest (it hashes the whole file instead). Default true.
+   */
+  readonly md5?: boolean | undefined;
+}
+
+/** A planned part with its bytes, read without hashing (`readPart` with `md5: false`). */
+export interface PartRead extends PlannedPart {
+  readonly bytes: Uint8Array;
+  /** True for the last part of the file: the only one allowed below `minPartSize`. */
+  readonly isFinal: boolean;
+  readonly md5?: Uint8Array | undefined;
 }
 
 /** A planned part with its bytes and their 16-byte MD5. */
-export interface ChunkedPart extends PlannedPart {
-  readonly bytes: Uint8Array;
+export interface ChunkedPart extends PartRead {
   readonly md5: Uint8Array;
-  /** True for the last part of the file: the only one allowed below `minPartSize`. */
-  readonly isFinal: boolean;
 }
 
 /** A source returned a different number of bytes than a part needs (truncated or changed file). */
@@ -84,31 +94,41 @@ export function blobSource(blob: Blob): RandomAccessSource {
 }
 
 /**
- * Reads one planned part and hashes it in the same pass. `isFinal` is true when the part ends at
+ * Reads one planned part and hashes it in the same pass (unless `options.md5` is false). `isFinal` is true when the part ends at
  * `source.size`. Throws `ShortReadError` when the source returns a different length. With
  * `options.into` and a source that has `readInto`, the bytes are read straight into that buffer,
  * in slices of `READ_SLICE_BYTES`: each slice is hashed while the next one is being read, so
  * reading and hashing overlap, and whoever else shares the thread (the sockets of the uploads in
  * flight) gets a turn between slices instead of waiting for a whole part's MD5.
  */
+export function readPart(
+  source: RandomAccessSource,
+  part: PlannedPart,
+  options?: ReadPartOptions & { readonly md5?: true | undefined },
+): Promise<ChunkedPart>;
+export function readPart(
+  source: RandomAccessSource,
+  part: PlannedPart,
+  options: ReadPartOptions,
+): Promise<PartRead>;
 export async function readPart(
   source: RandomAccessSource,
   part: PlannedPart,
   options: ReadPartOptions = {},
-): Promise<ChunkedPart> {
-  const hash = await createMd5();
+): Promise<PartRead> {
+  const hash = options.md5 === false ? undefined : await createMd5();
   const sliced = options.into !== undefined && source.readInto !== undefined && part.size > 0;
   const bytes = sliced
     ? await readSlices(source, part, options.into as Uint8Array, hash)
     : await readBytes(source, part);
   if (bytes.length !== part.size) throw new ShortReadError(part.number, part.size, bytes.length);
-  if (!sliced) hash.update(bytes);
+  if (!sliced) hash?.update(bytes);
   return {
     number: part.number,
     offset: part.offset,
     size: part.size,
     bytes,
-    md5: hash.digest(),
+    md5: hash?.digest(),
     isFinal: part.offset + part.size === source.size,
   };
 }
@@ -124,7 +144,7 @@ async function readSlices(
   source: RandomAccessSource,
   part: PlannedPart,
   into: Uint8Array,
-  hash: { update(data: Uint8Array): void },
+  hash: { update(data: Uint8Array): void } | undefined,
 ): Promise<Uint8Array> {
   if (into.length < part.size)
     throw new RangeError(`part ${part.number} needs ${part.size} bytes; the buffer has ${into.length}`);
@@ -138,7 +158,7 @@ async function readSlices(
     const got = Math.max(0, Math.min(await pending, wanted));
     const end = at + got;
     pending = got === wanted && end < part.size ? readInto(part.offset + end, slice(end)) : undefined;
-    hash.update(target.subarray(at, end));
+    hash?.update(target.subarray(at, end));
     at = end;
     if (got < wanted) break;
   }

@@ -9,6 +9,7 @@ export {
   type ChunkStreamOptions,
   chunkSource,
   chunkStream,
+  type PartRead,
   type RandomAccessSource,
   READ_SLICE_BYTES,
   type ReadPartOptions,

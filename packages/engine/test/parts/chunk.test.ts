@@ -311,8 +311,17 @@ describe("readPart into a given buffer", () => {
             expect(got.md5).toEqual(expected.md5);
             expect(got.isFinal).toBe(expected.isFinal);
             expect(got.bytes.buffer).toBe(buffer.buffer);
+            // md5: false reads the same bytes, into the buffer or not, and hashes nothing.
+            for (const read of [
+              await readPart(withInto, part, { into: buffer, md5: false }),
+              await readPart(plain, part, { md5: false }),
+            ]) {
+              expect(read.bytes).toEqual(expected.bytes);
+              expect(read.md5).toBeUndefined();
+              expect(read.isFinal).toBe(expected.isFinal);
+            }
           }
-          expect(intoCalls).toBe(Math.ceil(data.length / partSize));
+          expect(intoCalls).toBe(2 * Math.ceil(data.length / partSize));
           // Without readInto, `into` is ignored and the source's read is used.
           const ignored = await readPart(
             plain,

@@ -69,7 +69,7 @@ export function youforceSteps(
   client: YouforceClient,
   settings: ResolvedSettings,
   options: YouforceUploadSettings,
-): UploadSteps<YouforceJournalUpload, File> {
+): UploadSteps<YouforceJournalUpload, File, false> {
   const { tenantId, deniedExtensions } = options;
   const metadata = {
     fileName: settings.fileName,
@@ -90,6 +90,8 @@ export function youforceSteps(
     startSendsFirstPart: true,
     completeSendsLastPart: true,
     needsFileMd5: true,
+    // A chunk's answer carries no digest: the whole file's MD5 (verify) checks every chunk at once.
+    hashParts: false,
     // A file that fits in one chunk always goes multipart, as the official PowerShell client does.
     singleUpTo: Math.max(settings.multipartThreshold, settings.chunkSize),
     singleForShortStreams: true,
@@ -124,7 +126,7 @@ export function youforceSteps(
         signal,
         tenantId,
       });
-      return part.md5Hex;
+      return part.md5Hex ?? "";
     },
     async complete(handle, _parts, last, { signal }) {
       if (last === undefined) throw new Error("a resumable upload closes with its last chunk");
