@@ -273,7 +273,9 @@ describe("runUpload over a scripted protocol", () => {
           const file = server.files.get(done.result.id);
           expect(Buffer.compare(Buffer.from(file?.bytes ?? []), Buffer.from(bytesOf(size, 5)))).toBe(0);
           expect(server.hashed.length).toBeGreaterThan(0);
-          expect(new Set(server.hashed), `parts hashed with journal=${journaled}`).toEqual(new Set([journaled]));
+          expect(new Set(server.hashed), `parts hashed with journal=${journaled}`).toEqual(
+            new Set([journaled]),
+          );
         },
       ),
       { numRuns: 100 },
