@@ -54,7 +54,12 @@ export interface UploadBenchResult<Extra> {
   /** The downloaded file's MD5 (and the uploader's, if computed) equals md5sum's, and the size is right. */
   readonly md5Matches: boolean;
   /** CPU seconds during the timed upload: this process (the uploader) and the server. */
-  readonly cpu: { readonly uploader: number; readonly server: number | undefined };
+  readonly cpu: {
+    readonly uploader: number;
+    /** Of `uploader`, the kernel's share (system time: reading the file, the socket writes). */
+    readonly uploaderSystem: number;
+    readonly server: number | undefined;
+  };
   readonly serverPeakRss: number;
   readonly extra: Extra | undefined;
 }
@@ -97,6 +102,7 @@ export async function benchUpload<Extra = undefined>(
         const serverAfter = await procCpu(server.pid);
         cpu = {
           uploader: (uploader.user + uploader.system) / 1e6,
+          uploaderSystem: uploader.system / 1e6,
           server:
             serverBefore && serverAfter
               ? serverAfter.user + serverAfter.system - serverBefore.user - serverBefore.system
@@ -151,7 +157,7 @@ export function describeUploadBench(
   return {
     lines: [
       `${(uploaded.size / MiB).toFixed(0)} MiB in ${uploaded.parts} parts (${uploaded.detail}) in ${result.seconds.toFixed(2)} s; ` +
-        `CPU s/GiB: uploader ${perGiB(cpu.uploader)}, server ${perGiB(cpu.server)}, md5sum ${perGiB(md5sum.cpuSeconds)}; ` +
+        `CPU s/GiB: uploader ${perGiB(cpu.uploader)} (sys ${perGiB(cpu.uploaderSystem)}), server ${perGiB(cpu.server)}, md5sum ${perGiB(md5sum.cpuSeconds)}; ` +
         `server peak RSS ${(result.serverPeakRss / MiB).toFixed(0)} MiB` +
         // The uploader hashes every byte once, as md5sum does: what it spends beyond that is overhead.
         (md5sum.cpuSeconds === undefined

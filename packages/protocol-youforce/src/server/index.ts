@@ -130,6 +130,7 @@ export async function createYouforceServer(options: YouforceServerOptions = {}):
     operationOf,
     errorResponse: (status, message) => errorResponse(status, message),
     cleanup: async () => {
+      state.close();
       store.close();
       await cleanup();
     },

@@ -124,6 +124,8 @@ export class YouforceState {
    */
   private readonly running = new Map<string, { readonly digest: BlobDigest; next: number } | undefined>();
   private seq = 0;
+  /** The server closed: no running digest starts, and a failed one is not computed again. */
+  private closed = false;
 
   private constructor(
     readonly store: Store,
@@ -248,7 +250,7 @@ export class YouforceState {
       try {
         md5 = toHex(await digest.digest());
       } catch (error) {
-        if (fallback === undefined) throw error;
+        if (fallback === undefined || this.closed) throw error;
         return fallback();
       }
       await this.cacheMd5(fileId, md5);
@@ -300,6 +302,7 @@ export class YouforceState {
    * Call under `withSession`.
    */
   chunkCommitted(session: SessionDoc, position: number): void {
+    if (this.closed) return;
     const token = session.token;
     let run = this.running.get(token);
     if (this.running.has(token) && run === undefined) return;
@@ -339,6 +342,13 @@ export class YouforceState {
       this.hashing.delete(doc.id);
       return this.md5Of(this.files.get(doc.id) ?? doc);
     });
+  }
+
+  /** The server is closing: running digests stop, and none starts again. */
+  close(): void {
+    this.closed = true;
+    for (const run of this.running.values()) run?.digest.abort();
+    this.running.clear();
   }
 
   /**
