@@ -22,6 +22,7 @@ import {
   toHex,
 } from "@partwise/engine";
 import type { SourceFingerprint } from "./journal.ts";
+import type { ClaimedPart } from "./whole-file-md5.ts";
 
 /** Anything an uploader accepts as the file. */
 export type UploadSource = Blob | RandomAccessSource | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
@@ -56,6 +57,12 @@ export interface FeedOptions {
    * none (it hashes the whole file instead). A stream's parts are always hashed. Default true.
    */
   readonly md5?: boolean | undefined;
+  /**
+   * Called as a random-access source's part is about to be read: a whole-file digest hands back
+   * the hash to feed the part to while it is read (`WholeFileMd5.claim`), when the part is next
+   * in line for it.
+   */
+  readonly claimHash?: ((number: number) => ClaimedPart | undefined) | undefined;
 }
 
 export function isRandomAccessSource(source: unknown): source is RandomAccessSource {
@@ -77,14 +84,13 @@ export function createPartFeed(source: UploadSource, options: FeedOptions): Part
     options.preferredPartSize === undefined ? {} : { preferredPartSize: options.preferredPartSize };
   if (random) {
     const plan = planParts(random.size, options.limits, planOptions);
+    const reads = readWith(random, options);
     return {
       known: plan,
       openEnded: false,
       size: random.size,
       next: async () => undefined,
-      ...(random.readInto === undefined
-        ? unpooledReads(random, plan, options.md5 ?? true)
-        : pooledReads(random, plan, options.md5 ?? true)),
+      ...(random.readInto === undefined ? unpooledReads(plan, reads) : pooledReads(plan, reads)),
     };
   }
   const pool = createPartBufferPool();
@@ -133,14 +139,31 @@ function planned(plan: readonly PlannedPart[], number: number): PlannedPart {
   return part;
 }
 
+/**
+ * Reads `part` of `source` (into `into`, when given), with its MD5 unless `md5` is false, hashing
+ * it into the whole-file digest as it is read when the digest claims it.
+ */
+type PartReader = (part: PlannedPart, into?: Uint8Array) => Promise<PartRead>;
+
+function readWith(source: RandomAccessSource, options: FeedOptions): PartReader {
+  const md5 = options.md5 ?? true;
+  return async (part, into) => {
+    const claimed = options.claimHash?.(part.number);
+    try {
+      const read = await readPart(source, part, { into, md5, alsoHash: claimed?.hash });
+      claimed?.done();
+      return read;
+    } catch (error) {
+      claimed?.failed();
+      throw error;
+    }
+  };
+}
+
 /** A source without `readInto` (a Blob): every read is a new buffer; a retry reads again. */
-function unpooledReads(
-  source: RandomAccessSource,
-  plan: readonly PlannedPart[],
-  md5: boolean,
-): Pick<PartFeed, "read" | "release"> {
+function unpooledReads(plan: readonly PlannedPart[], read: PartReader): Pick<PartFeed, "read" | "release"> {
   return {
-    read: async (number) => readPart(source, planned(plan, number), { md5 }),
+    read: async (number) => read(planned(plan, number)),
     release: () => {},
   };
 }
@@ -163,11 +186,7 @@ const MAX_HELD = 16;
  * flight). A part read ahead that is never asked for (it was accepted in an earlier run, say) is
  * given back as soon as a later part is asked for, so it holds a buffer only that long.
  */
-function pooledReads(
-  source: RandomAccessSource,
-  plan: readonly PlannedPart[],
-  md5: boolean,
-): Pick<PartFeed, "read" | "release"> {
+function pooledReads(plan: readonly PlannedPart[], read: PartReader): Pick<PartFeed, "read" | "release"> {
   const pool = createPartBufferPool();
   /** Parts read or being read, oldest first. */
   const held = new Map<number, { readonly reading: Promise<PartRead>; part?: PartRead }>();
@@ -179,7 +198,7 @@ function pooledReads(
   const start = (number: number): Promise<PartRead> => {
     const part = planned(plan, number);
     const buffer = part.size === 0 ? undefined : pool.acquire(part.size);
-    const reading = queue.then(() => readPart(source, part, { into: buffer, md5 }));
+    const reading = queue.then(() => read(part, buffer));
     queue = reading.catch(() => {});
     const entry: { readonly reading: Promise<PartRead>; part?: PartRead } = { reading };
     held.set(number, entry);

@@ -16,6 +16,15 @@
  */
 import { createMd5, type Md5, toHex } from "@partwise/engine";
 
+/** A part's read hashing into the whole-file digest as it goes (`WholeFileMd5.claim`). */
+export interface ClaimedPart {
+  readonly hash: { update(bytes: Uint8Array): void };
+  /** Every byte of the part went into `hash`. */
+  done(): void;
+  /** The read stopped part-way. */
+  failed(): void;
+}
+
 export interface WholeFileMd5Options {
   /** Parts that will never be offered (resumed ones): read with `readSkipped` when they are next. */
   readonly skipped?: ReadonlySet<number> | undefined;
@@ -32,6 +41,10 @@ export class WholeFileMd5 {
   #reading: Promise<void> | undefined;
   #failure: { readonly error: unknown } | undefined;
   #result: Promise<string> | undefined;
+  /** The part a reader is hashing in as it reads it (`claim`). */
+  #claimed: number | undefined;
+  /** A claimed read failed part-way: the digest holds part of a part and starts over at `finish`. */
+  #spoilt = false;
 
   private constructor(hash: Md5, options: WholeFileMd5Options) {
     this.#hash = hash;
@@ -52,8 +65,9 @@ export class WholeFileMd5 {
    * buffer after a call that found `number` next in line), else kept until then.
    */
   offer(number: number, bytes: Uint8Array): void {
-    if (number < this.#next || this.#pending.has(number) || this.#result) return;
-    if (number === this.#next && !this.#reading && !this.#failure) {
+    if (number < this.#next || number === this.#claimed || this.#pending.has(number) || this.#result) return;
+    if (this.#spoilt) return; // `finish` reads every part again
+    if (number === this.#next && this.#idle()) {
       this.#hash.update(bytes);
       this.#next += 1;
       this.#advance();
@@ -65,8 +79,40 @@ export class WholeFileMd5 {
     this.#advance();
   }
 
+  /** Nothing else is being hashed or read in: bytes next in line may be hashed now. */
+  #idle(): boolean {
+    return !this.#reading && !this.#failure && this.#claimed === undefined && !this.#spoilt;
+  }
+
+  /**
+   * Part `number` is about to be read: when it is next in line, returns the hash to feed its bytes
+   * to as they are read (`readPart`'s `alsoHash`), so the part is hashed in the read's own pass.
+   * The reader calls `done()` once every byte of the part went in, or `failed()` if the read
+   * stopped part-way (the digest then starts over at `finish`, reading the source again).
+   * Undefined: not next, or something else is in progress; `offer` the bytes instead.
+   */
+  claim(number: number): ClaimedPart | undefined {
+    if (number !== this.#next || !this.#idle() || this.#pending.has(number) || this.#result) return undefined;
+    this.#claimed = number;
+    const hash = this.#hash;
+    return {
+      hash: { update: (bytes) => hash.update(bytes) },
+      done: () => {
+        if (this.#claimed !== number) return;
+        this.#claimed = undefined;
+        this.#next = number + 1;
+        this.#advance();
+      },
+      failed: () => {
+        if (this.#claimed !== number) return;
+        this.#claimed = undefined;
+        this.#spoilt = true;
+      },
+    };
+  }
+
   #advance(): void {
-    if (this.#reading || this.#failure) return;
+    if (!this.#idle()) return;
     for (;;) {
       const bytes = this.#pending.get(this.#next);
       if (bytes !== undefined) {
@@ -99,13 +145,16 @@ export class WholeFileMd5 {
     this.#result ??= (async () => {
       while (this.#reading) await this.#reading;
       if (this.#failure) throw this.#failure.error;
+      // A claimed read that never ended, or one that failed part-way: hash every part again.
+      const hash = this.#spoilt || this.#claimed !== undefined ? await createMd5() : this.#hash;
+      if (hash !== this.#hash) this.#next = 1;
       while (this.#next <= count) {
         const bytes = this.#pending.get(this.#next) ?? (await read(this.#next));
-        this.#hash.update(bytes);
+        hash.update(bytes);
         this.#pending.delete(this.#next);
         this.#next += 1;
       }
-      return toHex(this.#hash.digest());
+      return toHex(hash.digest());
     })();
     return this.#result;
   }

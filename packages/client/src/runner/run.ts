@@ -447,6 +447,8 @@ class Run<H, R> {
       limits,
       preferredPartSize,
       md5: this.steps.hashParts !== false || this.o.journal !== undefined,
+      // Parts read in order go into the whole-file digest during their read, slice by slice.
+      claimHash: (number) => this.digest?.claim(number),
     });
   }
 

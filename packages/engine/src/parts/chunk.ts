@@ -53,6 +53,12 @@ export interface ReadPartOptions {
    * the part's own digest (it hashes the whole file instead). Default true.
    */
   readonly md5?: boolean | undefined;
+  /**
+   * Another hash to feed the part's bytes to as they are read, slice by slice (a whole-file
+   * digest that this part is next in line for), so it costs no pass of its own and whoever shares
+   * the thread gets a turn between slices. A read that fails may have fed it part of the bytes.
+   */
+  readonly alsoHash?: { update(data: Uint8Array): void } | undefined;
 }
 
 /** A planned part with its bytes, read without hashing (`readPart` with `md5: false`). */
@@ -116,7 +122,17 @@ export async function readPart(
   part: PlannedPart,
   options: ReadPartOptions = {},
 ): Promise<PartRead> {
-  const hash = options.md5 === false ? undefined : await createMd5();
+  const own = options.md5 === false ? undefined : await createMd5();
+  const also = options.alsoHash;
+  const hash =
+    own && also
+      ? {
+          update(data: Uint8Array) {
+            own.update(data);
+            also.update(data);
+          },
+        }
+      : (own ?? also);
   const sliced = options.into !== undefined && source.readInto !== undefined && part.size > 0;
   const bytes = sliced
     ? await readSlices(source, part, options.into as Uint8Array, hash)
@@ -128,7 +144,7 @@ export async function readPart(
     offset: part.offset,
     size: part.size,
     bytes,
-    md5: hash?.digest(),
+    md5: own?.digest(),
     isFinal: part.offset + part.size === source.size,
   };
 }

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { md5 } from "../../src/hash/digest.ts";
 import { toHex } from "../../src/hash/encoding.ts";
+import { createMd5 } from "../../src/hash/index.ts";
 import {
   blobSource,
   type ChunkedPart,
@@ -320,8 +321,15 @@ describe("readPart into a given buffer", () => {
               expect(read.md5).toBeUndefined();
               expect(read.isFinal).toBe(expected.isFinal);
             }
+            // alsoHash is fed the same bytes, with or without the part's own MD5.
+            for (const md5 of [true, false]) {
+              const also = await createMd5();
+              const read = await readPart(withInto, part, { into: buffer, md5, alsoHash: also });
+              expect(also.digest()).toEqual(expected.md5);
+              expect(read.md5).toEqual(md5 ? expected.md5 : undefined);
+            }
           }
-          expect(intoCalls).toBe(2 * Math.ceil(data.length / partSize));
+          expect(intoCalls).toBe(4 * Math.ceil(data.length / partSize));
           // Without readInto, `into` is ignored and the source's read is used.
           const ignored = await readPart(
             plain,
