@@ -6,10 +6,11 @@
  * costing a read of the whole file when a client first asks for it. MD5 is sequential (RFC 1321
  * §3.4), so a blob is hashed only once every blob before it is.
  *
- * The store supplies how a blob is read (`BlobFeed`): the disk store reads it with direct I/O into
- * its shared batch buffers, which reach a hash worker without a copy, so the digest costs the MD5
- * on another core and almost nothing on the event loop; the S3 store reads the object with a GET.
- * Where there is no hash pool, the event loop hashes.
+ * The store supplies how a blob is read (`BlobFeed`): the disk store has the hash worker read the
+ * file itself, with direct I/O (a blob just written is not in the page cache), so the digest costs
+ * the MD5 on another core and nothing on the event loop, and keeps up with the uploads however busy
+ * the event loop is; the S3 store reads the object with a GET. Where there is no hash pool, the
+ * event loop reads (direct I/O too) and hashes.
  *
  * Failure is never silent: a blob that cannot be read (removed, a store failure) or a hash worker
  * that dies rejects `digest()`; `abort()` stops the reading and drops the hash state.
@@ -17,11 +18,21 @@
 import { createHash } from "node:crypto";
 import type { HashPool } from "./hash-pool.ts";
 
-/** Where hashed bytes go: resolves once the bytes are read, after which their memory may be reused. */
-export type DigestSink = (bytes: Uint8Array) => Promise<void>;
+/** Where a blob's bytes go. */
+export interface DigestTarget {
+  /** Adds `bytes`; resolves once they are read, after which their memory may be reused. */
+  update(bytes: Uint8Array): Promise<void>;
+  /**
+   * Adds the whole file at `path`, read by the hash worker itself, so its bytes never pass through
+   * the event loop (`HashStream.updateFromFile`); absent when the digest hashes on the event loop.
+   */
+  readonly updateFromFile?:
+    | ((path: string, options: { readonly directIo?: boolean }) => Promise<void>)
+    | undefined;
+}
 
-/** Reads blob `key` from its first byte to its last into `sink`, awaiting each call before reusing its memory. */
-export type BlobFeed = (key: string, sink: DigestSink) => Promise<void>;
+/** Feeds blob `key`, from its first byte to its last, to `target`. */
+export type BlobFeed = (key: string, target: DigestTarget) => Promise<void>;
 
 /** The digest was aborted (`abort()`), or appended to after `digest()`. */
 export class BlobDigestClosedError extends Error {
@@ -31,7 +42,7 @@ export class BlobDigestClosedError extends Error {
 
 export class BlobDigest {
   readonly #keys: string[] = [];
-  readonly #sink: DigestSink;
+  readonly #target: DigestTarget;
   readonly #result: () => Promise<Uint8Array>;
   readonly #drop: () => void;
   /** Every blob appended so far, read and hashed in turn; rejects on the first failure. */
@@ -44,14 +55,19 @@ export class BlobDigest {
   ) {
     if (hashPool) {
       const stream = hashPool.open();
-      this.#sink = (bytes) => stream.update(bytes);
+      this.#target = {
+        update: (bytes) => stream.update(bytes),
+        updateFromFile: (path, options) => stream.updateFromFile(path, options),
+      };
       this.#result = () => stream.digest();
       this.#drop = () => stream.abort();
     } else {
       const hash = createHash("md5");
-      this.#sink = (bytes) => {
-        hash.update(bytes);
-        return Promise.resolve();
+      this.#target = {
+        update: (bytes) => {
+          hash.update(bytes);
+          return Promise.resolve();
+        },
       };
       this.#result = () => Promise.resolve(new Uint8Array(hash.digest()));
       this.#drop = () => {};
@@ -70,7 +86,7 @@ export class BlobDigest {
     this.#keys.push(key);
     this.#done = this.#done.then(() => {
       if (this.#closed === "aborted") throw new BlobDigestClosedError("the digest was aborted");
-      return this.feed(key, this.#sink);
+      return this.feed(key, this.#target);
     });
     // Awaited by `digest()`; a failure is reported there, never as an unhandled rejection.
     this.#done.catch(() => {});

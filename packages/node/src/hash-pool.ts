@@ -26,17 +26,66 @@ import { Worker } from "node:worker_threads";
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
+const fs = require("node:fs");
 const streams = new Map();
+const BATCH = 1024 * 1024;
+let buffer;
+const streamHash = (id) => {
+  let hash = streams.get(id);
+  if (hash === undefined) {
+    hash = createHash("md5");
+    streams.set(id, hash);
+  }
+  return hash;
+};
+// Reads a whole file into hash, a MiB at a time, with direct I/O where the kernel takes it (a
+// growable SharedArrayBuffer starts on a page boundary, as direct I/O needs), else buffered.
+const hashFile = (hash, path, directIo) => {
+  buffer ??= new Uint8Array(new SharedArrayBuffer(BATCH, { maxByteLength: BATCH }));
+  const fd = fs.openSync(path, "r");
+  let direct;
+  try {
+    if (directIo && fs.constants.O_DIRECT !== undefined) {
+      try {
+        direct = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECT);
+      } catch {}
+    }
+    const size = fs.fstatSync(fd).size;
+    for (let at = 0; at < size; ) {
+      let n = 0;
+      if (direct !== undefined && at % 4096 === 0) {
+        try {
+          n = fs.readSync(direct, buffer, 0, BATCH, at);
+        } catch (error) {
+          if (error.code !== "EINVAL") throw error;
+          fs.closeSync(direct);
+          direct = undefined;
+        }
+      }
+      if (n === 0) n = fs.readSync(fd, buffer, 0, Math.min(BATCH, size - at), at);
+      if (n === 0) throw new Error(path + " ended at byte " + at + " of " + size + " while it was read");
+      n = Math.min(n, size - at);
+      hash.update(buffer.subarray(0, n));
+      at += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+    if (direct !== undefined) fs.closeSync(direct);
+  }
+};
 parentPort.on("message", (message) => {
   const id = message.id;
   if (message.op === "update") {
-    let hash = streams.get(id);
-    if (hash === undefined) {
-      hash = createHash("md5");
-      streams.set(id, hash);
-    }
-    hash.update(message.bytes);
+    streamHash(id).update(message.bytes);
     parentPort.postMessage({ id, op: "updated" });
+  } else if (message.op === "file") {
+    try {
+      hashFile(streamHash(id), message.path, message.directIo);
+      parentPort.postMessage({ id, op: "updated" });
+    } catch (error) {
+      streams.delete(id);
+      parentPort.postMessage({ id, op: "error", message: String(error && error.message), code: error && error.code });
+    }
   } else if (message.op === "digest") {
     const hash = streams.get(id) ?? createHash("md5");
     streams.delete(id);
@@ -54,6 +103,16 @@ parentPort.on("message", (message) => {
 export class HashPoolClosedError extends Error {
   override readonly name = "HashPoolClosedError";
   readonly code = "PW_HASH_POOL_CLOSED" as const;
+}
+
+/** A file given to `HashStream.updateFromFile` could not be read; `code` is the file system's (ENOENT…). */
+export class BlobReadError extends Error {
+  override readonly name = "BlobReadError";
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** The worker that held a stream's state died; the stream's digest is lost. */
@@ -103,6 +162,17 @@ export class HashStream {
     return this.send({ op: "update", id: this.id, bytes }).then(() => undefined);
   }
 
+  /**
+   * Adds the whole file at `path` to the digest: the worker reads it itself (with direct I/O when
+   * `directIo` and the kernel takes it), so the bytes never pass through the caller's thread. A
+   * file that cannot be read fails the stream (`BlobReadError`, with the file system's `code`).
+   */
+  updateFromFile(path: string, options: { readonly directIo?: boolean } = {}): Promise<void> {
+    return this.send({ op: "file", id: this.id, path, directIo: options.directIo ?? true }).then(
+      () => undefined,
+    );
+  }
+
   /** The 16-byte MD5 of every byte given to `update`; the stream is done afterwards. */
   async digest(): Promise<Uint8Array> {
     const digest = await this.send({ op: "digest", id: this.id });
@@ -131,7 +201,13 @@ export class HashStream {
     this.finish();
   }
 
-  private send(message: { op: string; id: number; bytes?: Uint8Array }): Promise<Uint8Array | undefined> {
+  private send(message: {
+    op: string;
+    id: number;
+    bytes?: Uint8Array;
+    path?: string;
+    directIo?: boolean;
+  }): Promise<Uint8Array | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.finished) return Promise.reject(new HashPoolClosedError("the hash stream is already finished"));
     return new Promise((resolve, reject) => {
@@ -227,9 +303,15 @@ export class HashPool {
       if (at >= 0) this.workers.splice(at, 1);
       for (const stream of [...entry.streams.values()]) stream.fail(error);
     };
-    worker.on("message", (message: { id: number; op: string; digest?: Uint8Array }) => {
-      entry.streams.get(message.id)?.settle(message.op === "digest" ? message.digest : undefined);
-    });
+    worker.on(
+      "message",
+      (message: { id: number; op: string; digest?: Uint8Array; message?: string; code?: string }) => {
+        const stream = entry.streams.get(message.id);
+        if (message.op === "error")
+          stream?.fail(new BlobReadError(message.message ?? "the file could not be read", message.code));
+        else stream?.settle(message.op === "digest" ? message.digest : undefined);
+      },
+    );
     worker.on("error", (cause) => die(new HashWorkerError("a hash worker failed", { cause })));
     worker.on("exit", (code) => die(new HashWorkerError(`a hash worker exited (code ${code})`)));
     worker.unref();

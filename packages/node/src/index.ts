@@ -5,7 +5,7 @@
  * the failure-to-status map, token identity). Nothing here knows a protocol.
  */
 
-export { BlobDigest, BlobDigestClosedError, type BlobFeed, type DigestSink } from "./blob-digest.ts";
+export { BlobDigest, BlobDigestClosedError, type BlobFeed, type DigestTarget } from "./blob-digest.ts";
 export { type CorsOptions, withCors } from "./cors.ts";
 export {
   corruptBody,
@@ -19,6 +19,7 @@ export {
   withFaults,
 } from "./faults.ts";
 export {
+  BlobReadError,
   HashPool,
   HashPoolClosedError,
   type HashPoolOptions,

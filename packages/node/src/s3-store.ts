@@ -210,8 +210,9 @@ export class S3Store implements ObjectStore {
 
   /** A running MD5 over objects appended in order, each read with a GET and hashed on the event loop. */
   openDigest(): BlobDigest {
-    return new BlobDigest(async (key, sink) => {
-      for await (const bytes of this.read(key) as unknown as AsyncIterable<Uint8Array>) await sink(bytes);
+    return new BlobDigest(async (key, target) => {
+      for await (const bytes of this.read(key) as unknown as AsyncIterable<Uint8Array>)
+        await target.update(bytes);
     }, undefined);
   }
 

@@ -326,14 +326,16 @@ export class DiskStore implements Store {
   }
 
   /**
-   * A running MD5 over blobs appended in order: each is read back with direct I/O into the batch
-   * buffers (blob-writer.ts `readBlob`) and hashed on the hash pool, in the background.
+   * A running MD5 over blobs appended in order, in the background: the hash worker reads each blob
+   * itself, with direct I/O; without a hash pool, the event loop reads it the same way into the
+   * batch buffers (blob-writer.ts `readBlob`) and hashes it.
    */
   openDigest(): BlobDigest {
-    return new BlobDigest(
-      (key, sink) => readBlob(this.blobPath(key), { pool: this.batches, directIo: this.directIo }, sink),
-      this.hashPool,
-    );
+    return new BlobDigest((key, target) => {
+      const path = this.blobPath(key);
+      if (target.updateFromFile) return target.updateFromFile(path, { directIo: this.directIo });
+      return readBlob(path, { pool: this.batches, directIo: this.directIo }, (bytes) => target.update(bytes));
+    }, this.hashPool);
   }
 
   /** Concatenates blobs, in the order given, into a new staged blob. */

@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import {
+  BlobReadError,
   HashPool,
   HashPoolClosedError,
   HashWorkerError,
@@ -118,6 +119,29 @@ describe("HashPool", () => {
     await stream.update(new Uint8Array(10));
     stream.abort();
     await expect(stream.digest()).rejects.toBeInstanceOf(HashPoolClosedError);
+    const next = pool.open();
+    expect(hex(await next.digest())).toBe(createHash("md5").digest("hex"));
+  });
+
+  test("updateFromFile: the worker reads files itself (direct I/O or not) between updates; a missing file fails the stream with BlobReadError", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "partwise-hash-file-"));
+    dirs.push(dir);
+    const pool = newPool(1);
+    const sizes = [0, 1, 4095, 4097, MiB, MiB + 4096 + 3];
+    const files = sizes.map((n, i) => patternBytes(n, i + 3));
+    for (const [i, bytes] of files.entries()) await writeFile(join(dir, `f${i}`), bytes);
+    for (const directIo of [true, false]) {
+      const stream = pool.open();
+      const head = patternBytes(777, 1);
+      await stream.update(shared(head));
+      for (const i of files.keys()) await stream.updateFromFile(join(dir, `f${i}`), { directIo });
+      expect(hex(await stream.digest())).toBe(md5Hex(Buffer.concat([head, ...files])));
+    }
+    const broken = pool.open();
+    const failure = await broken.updateFromFile(join(dir, "missing")).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BlobReadError);
+    expect((failure as BlobReadError).code).toBe("ENOENT");
+    await expect(broken.digest()).rejects.toBeInstanceOf(BlobReadError);
     const next = pool.open();
     expect(hex(await next.digest())).toBe(createHash("md5").digest("hex"));
   });

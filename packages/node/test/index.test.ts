@@ -10,6 +10,7 @@ test("the package exports exactly its documented runtime API", () => {
       "BODY_TIMEOUT_MESSAGE",
       "BlobDigest",
       "BlobDigestClosedError",
+      "BlobReadError",
       "BlobTooLargeError",
       "FAILURE_STATUS",
       "KeyedMutex",
