@@ -94,6 +94,7 @@ export {
   BlobTooLargeError,
   DiskStore,
   type DiskStoreOptions,
+  type IngestBody,
   type IngestOptions,
   InvalidStoreKeyError,
   isBodyAborted,

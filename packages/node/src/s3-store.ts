@@ -56,6 +56,7 @@ import {
 import {
   assertKey,
   DiskStore,
+  type IngestBody,
   type IngestOptions,
   readSegments,
   type StagedBlob,
@@ -161,19 +162,10 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options?: IngestOptions & { readonly md5?: true },
-  ): Promise<StagedBlob>;
-  ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options: IngestOptions,
-  ): Promise<UnhashedBlob>;
+  ingest(body: IngestBody, options?: IngestOptions & { readonly md5?: true }): Promise<StagedBlob>;
+  ingest(body: IngestBody, options: IngestOptions): Promise<UnhashedBlob>;
   /** Always hashes (`md5: false` notwithstanding): the MD5 is the PUT's `Content-MD5`. */
-  async ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options: IngestOptions = {},
-  ): Promise<StagedBlob> {
+  async ingest(body: IngestBody, options: IngestOptions = {}): Promise<StagedBlob> {
     const staged = await this.local.ingest(body, { ...options, md5: true });
     let settled = false;
     return {

@@ -136,6 +136,9 @@ export interface StagedBlob {
  */
 export type UnhashedBlob = Omit<StagedBlob, "md5"> & { readonly md5?: Uint8Array | undefined };
 
+/** What `ingest` takes: a Web stream (a listener's `request.body`), any async iterable, or nothing. */
+export type IngestBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null;
+
 export interface IngestOptions {
   /** Refuse (and delete) the blob as soon as it grows past this many bytes. */
   readonly maxBytes?: number;
@@ -179,14 +182,8 @@ export interface Store {
   readonly kind: "disk" | "s3";
   /** The local directory that holds the state documents (and, on disk, the blobs). */
   readonly dir: string;
-  ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options?: IngestOptions & { readonly md5?: true },
-  ): Promise<StagedBlob>;
-  ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options: IngestOptions,
-  ): Promise<UnhashedBlob>;
+  ingest(body: IngestBody, options?: IngestOptions & { readonly md5?: true }): Promise<StagedBlob>;
+  ingest(body: IngestBody, options: IngestOptions): Promise<UnhashedBlob>;
   /**
    * A running MD5 over committed blobs appended in order (a resumable upload's chunks), hashed in
    * the background as they are appended; see blob-digest.ts.
@@ -263,18 +260,9 @@ export class DiskStore implements Store {
    * between). Each chunk is copied into the batch before the next is read, so a source may reuse
    * a chunk's memory as soon as it has handed it over.
    */
-  ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options?: IngestOptions & { readonly md5?: true },
-  ): Promise<StagedBlob>;
-  ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options: IngestOptions,
-  ): Promise<UnhashedBlob>;
-  async ingest(
-    body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
-    options: IngestOptions = {},
-  ): Promise<UnhashedBlob> {
+  ingest(body: IngestBody, options?: IngestOptions & { readonly md5?: true }): Promise<StagedBlob>;
+  ingest(body: IngestBody, options: IngestOptions): Promise<UnhashedBlob>;
+  async ingest(body: IngestBody, options: IngestOptions = {}): Promise<UnhashedBlob> {
     const temp = this.tempPath();
     const writer = await BlobWriter.create(temp, {
       pool: this.batches,
