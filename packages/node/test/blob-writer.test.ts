@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BATCH_BYTES, BatchBufferPool, BlobWriter } from "../src/blob-writer.ts";
+import { BATCH_BYTES, BatchBufferPool, BlobWriter, copyInto } from "../src/blob-writer.ts";
 import { cut, patternBytes } from "./helpers.ts";
 
 let dir: string;
@@ -27,8 +27,8 @@ afterAll(async () => {
 
 /** A pool whose buffers start one byte past an allocation: never aligned for direct I/O. */
 class MisalignedPool extends BatchBufferPool {
-  override acquire(): Uint8Array {
-    return new Uint8Array(new ArrayBuffer(BATCH_BYTES + 1), 1, BATCH_BYTES);
+  override acquire(): Buffer {
+    return Buffer.from(new ArrayBuffer(BATCH_BYTES + 1), 1, BATCH_BYTES);
   }
 }
 
@@ -56,6 +56,33 @@ async function writeBlob(
 
 const firstDifference = (a: Uint8Array, b: Uint8Array): number =>
   a.length !== b.length ? Math.min(a.length, b.length) : a.findIndex((byte, i) => byte !== b[i]);
+
+describe("copyInto", () => {
+  test("copies exactly the bytes given into shared memory at any offset, whatever their alignment", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.nat({ max: 16 }),
+        fc.nat({ max: 16 }),
+        fc.nat({ max: 400 }),
+        fc.boolean(),
+        (bytes, sourceStart, sourceTrim, offset, fromSharedMemory) => {
+          // A source that is a view at an odd place of a larger buffer, shared or not, as chunks are.
+          const backing = fromSharedMemory
+            ? new Uint8Array(new SharedArrayBuffer(sourceStart + bytes.length + sourceTrim))
+            : new Uint8Array(sourceStart + bytes.length + sourceTrim);
+          backing.set(bytes, sourceStart);
+          const source = backing.subarray(sourceStart, sourceStart + bytes.length);
+          const target = Buffer.from(new SharedArrayBuffer(offset + bytes.length + 7)).fill(0xa5);
+          copyInto(target, source, offset);
+          const expected = Buffer.alloc(target.length, 0xa5);
+          expected.set(bytes, offset);
+          expect(Buffer.compare(target, expected)).toBe(0);
+        },
+      ),
+    );
+  });
+});
 
 describe("BlobWriter", () => {
   test("the file holds exactly the bytes written, whatever the chunking, with direct I/O or without", async () => {
