@@ -15,6 +15,9 @@
  * through `partSizes`. After the timed run it checks each part's digest (when the protocol gives
  * one back) against node:crypto, outside the timing.
  *
+ * The timed run starts after an untimed warm-up (`WARMUP_BYTES` of the same file, as an upload of
+ * their own), so it measures a server in its steady state, as one serving many clients would be.
+ *
  * The baseline is `md5sum` on the same file in the same run: the speed of the one job a server
  * cannot avoid (hashing each byte), done by a tuned C program with no network in the way. It is
  * the best of three runs, two before and one after the ingest, so a busy moment on a shared
@@ -31,6 +34,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export const MiB = 2 ** 20;
+
+/**
+ * What the benches send untimed before the timed run (BENCH_WARMUP_MB, default 128; 0 for none):
+ * every serious harness warms up first, so the figures are those of a server and an uploader in
+ * their steady state (code compiled by the JIT, connections open), not of their first seconds.
+ */
+export const WARMUP_BYTES: number = Math.round(Number(process.env.BENCH_WARMUP_MB ?? 128) * MiB);
 
 /** What the sender sends for one part. */
 export interface PartRequest {
@@ -64,6 +74,12 @@ export interface BenchIngestOptions<Context = unknown> {
   /** Parts in flight (default 4). */
   readonly concurrency?: number;
   readonly protocol?: IngestProtocol<Context>;
+  /**
+   * Bytes sent untimed first (the first bytes of the same file, as an upload of their own), so the
+   * timed run measures a warm server and sender: code already compiled by the JIT, connections open.
+   * Default `WARMUP_BYTES`.
+   */
+  readonly warmupBytes?: number;
   /** Check every part's digest after the timed run (default true). */
   readonly verify?: boolean;
   /** Where the test file goes (default a new temp dir, removed afterwards). */
@@ -135,8 +151,15 @@ export async function benchIngest<Context = undefined>(
     let senderCpu: number;
     let rss: { bytes: number; source: "server" | "procfs" };
     try {
-      const context = await protocol.prepare(server.url, options.sizeBytes);
       const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+      const warmupBytes = Math.min(options.warmupBytes ?? WARMUP_BYTES, options.sizeBytes);
+      if (warmupBytes > 0) {
+        const warm = planParts(warmupBytes, partSizes);
+        const warmContext = await protocol.prepare(server.url, warmupBytes);
+        await sendParts(server.url, file, warm, concurrency, agent, protocol, warmContext);
+        await protocol.finish?.(server.url, warmContext, warm.length);
+      }
+      const context = await protocol.prepare(server.url, options.sizeBytes);
       const cpuBefore = await procCpu(server.pid);
       const mainBefore = await procCpu(server.pid, server.pid);
       const senderBefore = process.cpuUsage();

@@ -2,7 +2,7 @@
  * One upload in a process of its own, so its memory is measured alone (no server, no harness):
  * the memory bench starts it once per file size. It uploads the first BYTES bytes of FILE
  * (`fileSource(path)` from @partwise/node, cut to BYTES) with lib/uploaders.ts, and prints one
- * JSON line: seconds, md5, parts, the RSS before the upload (`baselineRss`, everything imported
+ * JSON line: seconds, the CPU seconds of the upload (`cpu`: user, system), md5, parts, the RSS before the upload (`baselineRss`, everything imported
  * and the file opened), the highest RSS sampled every 10 ms during it (`sampledPeakRss`) and
  * `process.resourceUsage().maxRSS` (`maxRss`, the kernel's high-water mark over the whole life of
  * the process), all in bytes.
@@ -57,6 +57,7 @@ const sampler = setInterval(() => {
   sampledPeakRss = Math.max(sampledPeakRss, process.memoryUsage.rss());
 }, 10);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const result = await uploadWith(
   protocol as Protocol,
   source,
@@ -71,6 +72,7 @@ const result = await uploadWith(
 );
 fetch?.close();
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
 sampledPeakRss = Math.max(sampledPeakRss, process.memoryUsage.rss());
 await whole.close();
@@ -78,6 +80,7 @@ await handle?.close();
 process.stdout.write(
   `${JSON.stringify({
     seconds,
+    cpu: { user: cpu.user / 1e6, system: cpu.system / 1e6 },
     md5: result.md5,
     parts: result.parts,
     size: result.size,

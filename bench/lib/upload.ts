@@ -8,6 +8,8 @@
  * The baseline is `md5sum` on the same file in the same run (lib/ingest.ts `timeMd5sum`): best of
  * three, two runs before the upload and one after, so a busy moment cannot make the target easier.
  * The file is written and synced before anything is timed and is in the page cache for both.
+ * Before the timed upload, its first `WARMUP_BYTES` (lib/ingest.ts; BENCH_WARMUP_MB) are uploaded
+ * once, untimed, as a file of their own, so the figures are those of a warm uploader and server.
  * After the timed upload, the stored file is downloaded (untimed) and its MD5 must equal md5sum's,
  * as must the uploader's whole-file MD5 when it computed one; `extra` runs further
  * comparisons on the same server and file before the server is stopped.
@@ -17,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fileSource } from "@partwise/node";
-import { MiB, procCpu, startServer, timeMd5sum, writeRandomFile } from "./ingest.ts";
+import { MiB, procCpu, startServer, timeMd5sum, WARMUP_BYTES, writeRandomFile } from "./ingest.ts";
 import { type Protocol, storedMd5, type Uploaded, type UploadSettings, uploadWith } from "./uploaders.ts";
 
 export const SERVE_SCRIPT: string = fileURLToPath(new URL("./serve.ts", import.meta.url));
@@ -88,6 +90,18 @@ export async function benchUpload<Extra = undefined>(
     try {
       const source = await fileSource(file);
       try {
+        const warmup = Math.min(WARMUP_BYTES, options.sizeBytes);
+        if (warmup > 0)
+          await uploadWith(
+            options.protocol,
+            {
+              size: warmup,
+              read: (offset, length) => source.read(offset, length),
+              readInto: (offset, target) => source.readInto(offset, target),
+            },
+            { baseUrl: server.url, token: TOKEN },
+            options.settings,
+          );
         const serverBefore = await procCpu(server.pid);
         const uploaderBefore = process.cpuUsage();
         const started = performance.now();
