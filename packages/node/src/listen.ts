@@ -34,6 +34,7 @@ import {
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { NodeBody } from "./body.ts";
+import { primeAllocator } from "./malloc.ts";
 
 /** A fetch-style handler: the whole contract between a reference server and its transport. */
 export type FetchHandler = (request: Request) => Promise<Response> | Response;
@@ -150,6 +151,9 @@ interface Settings {
 }
 
 export async function listen(handler: FetchHandler, options: ListenOptions = {}): Promise<RunningServer> {
+  // Request bodies are a stream of malloc'd buffers: keep glibc from returning that memory to the
+  // kernel after every burst (malloc.ts).
+  primeAllocator();
   const host = options.host ?? "127.0.0.1";
   const server = createServer({
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
