@@ -21,11 +21,12 @@ function faults(mode: "primed" | "plain"): number {
 
 describe("primeAllocator", () => {
   // glibc only: its dynamic mmap threshold is what is primed. Four bursts of 32 MiB are 32,768
-  // pages; returned to the kernel after each burst, they fault in again every time.
-  test.runIf(glibc)("freed buffers stay with the process: later bursts of allocations fault far less", () => {
-    const plain = faults("plain");
+  // pages; returned to the kernel after each burst, they fault in again every time (Node 20 and 22
+  // do, unprimed: 32,000 and more). Some Node versions raise the thresholds themselves at startup
+  // (Node 24: under a hundred faults unprimed), so the figure unprimed is only reported.
+  test.runIf(glibc)("freed buffers stay with the process: later bursts of allocations hardly fault", () => {
     const primed = faults("primed");
-    expect(plain).toBeGreaterThan(16_000);
-    expect(primed).toBeLessThan(plain / 4);
+    const plain = faults("plain");
+    expect(primed, `primed ${primed} faults, unprimed ${plain}`).toBeLessThan(32_768 / 8);
   });
 });
