@@ -6,8 +6,8 @@
  * pass), one part after the other as an uploader that sends sequentially would, two ways:
  *
  * - pooled: the way `@partwise/client` reads every part (feed.ts): `readPart(…, { into })` with a
- *   buffer from `createPartBufferPool`, from a source with `readInto` (as `fileSource` of
- *   `@partwise/node` has), in slices hashed while the next slice is read. THE TARGET IS ON THIS ONE.
+ *   buffer from `createPartBufferPool`, from `fileSource` of `@partwise/node` (its `readInto`), in
+ *   slices hashed while the next slice is read. THE TARGET IS ON THIS ONE.
  * - fresh: a source with only `read` (a Blob in a browser, say), each part in a new buffer, with
  *   one part of read-ahead. Printed for comparison: on this project's VMs each new 16 MiB buffer
  *   costs some 4,000 page faults, which is most of the gap to md5sum.
@@ -33,6 +33,7 @@ import {
   readPart,
   toHex,
 } from "@partwise/engine";
+import { fileSource } from "@partwise/node";
 
 const MiB = 2 ** 20;
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -49,13 +50,13 @@ const limits: PartLimits = {
 };
 
 /**
- * A file as a RandomAccessSource. `read` goes straight into a fresh part-sized buffer (no
- * intermediate copy, no zero-fill), so readPart hashes it with a single update; like any
- * buffered file reader it reads one part ahead: while the main thread hashes part n, a libuv
- * thread already copies part n + 1 out of the page cache. `readInto` (only when `pooled`) fills
- * the caller's buffer, as `fileSource` of @partwise/node does.
+ * The fresh path's source: a file with only `read`, which goes straight into a fresh part-sized
+ * buffer (no intermediate copy, no zero-fill), so readPart hashes it with a single update; like
+ * any buffered file reader it reads one part ahead: while the main thread hashes part n, a libuv
+ * thread already copies part n + 1 out of the page cache. (The pooled path reads through
+ * `fileSource` of @partwise/node, as `partwise upload` does.)
  */
-function fileSource(handle: FileHandle, size: number, pooled: boolean): RandomAccessSource {
+function freshSource(handle: FileHandle, size: number): RandomAccessSource {
   const fill = async (offset: number, length: number): Promise<Uint8Array> => {
     const buffer = Buffer.allocUnsafe(length);
     let filled = 0;
@@ -67,18 +68,8 @@ function fileSource(handle: FileHandle, size: number, pooled: boolean): RandomAc
     return buffer.subarray(0, filled);
   };
   let ahead: { offset: number; length: number; bytes: Promise<Uint8Array> } | undefined;
-  const readInto = async (offset: number, target: Uint8Array): Promise<number> => {
-    let filled = 0;
-    while (filled < target.length) {
-      const { bytesRead } = await handle.read(target, filled, target.length - filled, offset + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return filled;
-  };
   return {
     size,
-    ...(pooled ? { readInto } : {}),
     read(offset: number, length: number): Promise<Uint8Array> {
       const bytes = ahead?.offset === offset && ahead.length === length ? ahead.bytes : fill(offset, length);
       ahead = undefined;
@@ -129,9 +120,10 @@ async function engine(
   size: number,
   pooled: boolean,
 ): Promise<{ seconds: number; parts: number; first: string }> {
-  const handle = await open(path, "r");
+  const handle = pooled ? undefined : await open(path, "r");
+  const file = pooled ? await fileSource(path) : undefined;
   try {
-    const source = fileSource(handle, size, pooled);
+    const source: RandomAccessSource = file ?? freshSource(handle as FileHandle, size);
     const pool = createPartBufferPool();
     const started = performance.now();
     const plan = planParts(size, limits, { preferredPartSize: PART_SIZE });
@@ -148,7 +140,7 @@ async function engine(
     if (bytes !== size) throw new Error(`chunked ${bytes} bytes of ${size}`);
     return { seconds, parts: plan.length, first };
   } finally {
-    await handle.close();
+    await (file ?? handle)?.close();
   }
 }
 
